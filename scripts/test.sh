@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs (Debian packages for the
+# fault-injection tests, npm packages), then typechecks, lints and runs every mocha test.
+# Ends with one line: "tests: N passed, N failed" (mocha's own counts).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+CACHE="${GRAPEVINE_CACHE:-$HOME/.cache/grapevine}"
+mkdir -p "$CACHE"
+step() { echo "==> [$(date +%H:%M:%S)] $*"; }
+failed_steps=()
+
+need_pkgs=()
+command -v nft >/dev/null 2>&1 || need_pkgs+=(nftables)
+command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    step "installing Debian packages: ${need_pkgs[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+  else
+    echo "warning: ${need_pkgs[*]} missing and not root: fault-injection tests will report why they cannot run"
+  fi
+fi
+
+step "npm ci (cache: $CACHE/npm)"
+npm ci --no-audit --no-fund --prefer-offline --cache "$CACHE/npm" --loglevel=error || { echo "npm ci failed"; exit 1; }
+
+step "typecheck (tsc --noEmit)"
+npx tsc --noEmit -p . || failed_steps+=(typecheck)
+
+step "lint (biome)"
+npx biome check . || failed_steps+=(lint)
+
+step "mocha"
+log=$(mktemp)
+npx mocha 'test/**/*.test.ts' 2>&1 | tee "$log"
+mocha_status=${PIPESTATUS[0]}
+passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | grep -Eo '[0-9]+' | tail -1)
+failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' | tail -1)
+rm -f "$log"
+[ "$mocha_status" = 0 ] || failed_steps+=(mocha)
+[ ${#failed_steps[@]} -eq 0 ] || echo "failed steps: ${failed_steps[*]}"
+echo "tests: ${passed:-0} passed, ${failed:-0} failed"
+[ ${#failed_steps[@]} -eq 0 ]

@@ -1,0 +1,96 @@
+import type { Channel } from '../transport/transport.js';
+import type { Addr, MemberRecord, MemberState, MessageType, RumorMeta } from '../wire/messages.js';
+
+/** Seeded randomness, injected so the core is deterministic under test and in the simulator. */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+}
+
+/** How a piece of state reached this node. */
+export type Via = 'local' | 'rumor' | 'mail' | 'anti-entropy' | 'probe';
+
+export type CoreEvent =
+  | {
+      type: 'member';
+      member: MemberRecord;
+      previous: MemberState | null;
+      via: Via;
+      /** The rumor that carried the change, when one did. */
+      rumor: RumorMeta | null;
+    }
+  | { type: 'member-reaped'; name: string }
+  | {
+      type: 'user-event';
+      origin: string;
+      name: string;
+      payload: Uint8Array;
+      via: Via;
+      rumor: RumorMeta;
+    }
+  | { type: 'kv'; key: string; value: Uint8Array | null; writer: string; via: Via; rumor: RumorMeta | null }
+  | { type: 'probe-rtt'; target: string; ms: number }
+  | { type: 'anti-entropy'; peer: Addr; bytes: number; repaired: number; equal: boolean };
+
+/** Where the core's output goes: sockets in an agent, queues in the simulator. */
+export interface CoreOutput {
+  send(to: Addr, bytes: Uint8Array, channel: Channel): void;
+  event(e: CoreEvent): void;
+}
+
+export type DropReason = 'malformed' | 'foreign-cluster' | 'bad-key' | 'oversize' | 'replay' | 'unsupported-version';
+
+/** Monotonic counters the agent turns into Prometheus metrics. */
+export interface CoreStats {
+  probesSent: number;
+  probesFailed: number;
+  indirectProbesSent: number;
+  nacksSent: number;
+  nacksReceived: number;
+  suspicionsRaised: number;
+  suspicionsRefuted: number;
+  deathsDeclared: number;
+  messagesSent: Partial<Record<MessageType, number>>;
+  messagesReceived: Partial<Record<MessageType, number>>;
+  packetsSent: number;
+  packetsReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  dropped: Partial<Record<DropReason, number>>;
+  directMailSent: number;
+  directMailRetries: number;
+  directMailDropped: number;
+  directMailAcked: number;
+  antiEntropyRounds: number;
+  antiEntropyBytes: number;
+  antiEntropyRepaired: number;
+}
+
+export function emptyStats(): CoreStats {
+  return {
+    probesSent: 0,
+    probesFailed: 0,
+    indirectProbesSent: 0,
+    nacksSent: 0,
+    nacksReceived: 0,
+    suspicionsRaised: 0,
+    suspicionsRefuted: 0,
+    deathsDeclared: 0,
+    messagesSent: {},
+    messagesReceived: {},
+    packetsSent: 0,
+    packetsReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    dropped: {},
+    directMailSent: 0,
+    directMailRetries: 0,
+    directMailDropped: 0,
+    directMailAcked: 0,
+    antiEntropyRounds: 0,
+    antiEntropyBytes: 0,
+    antiEntropyRepaired: 0,
+  };
+}

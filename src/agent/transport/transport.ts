@@ -1,0 +1,18 @@
+import type { Addr } from '../wire/messages.js';
+
+/** datagram: unreliable, at most maxPacketBytes. stream: reliable and ordered per peer, large payloads. */
+export type Channel = 'datagram' | 'stream';
+
+export type ReceiveHandler = (from: Addr, bytes: Uint8Array, channel: Channel) => void;
+
+/** One interface for UDP+TCP, and the in-memory network of the tests and simulator. */
+export interface Transport {
+  /** The address peers reach this node on (resolved after bind, e.g. port 0 → real port). */
+  readonly localAddr: Addr;
+  onReceive(handler: ReceiveHandler): void;
+  /** Never throws for a network failure; reports it via onSendError where the transport can tell. */
+  send(to: Addr, bytes: Uint8Array, channel: Channel): void;
+  /** Stream sends that could not be delivered (connection refused, reset, timeout). */
+  onSendError(handler: (to: Addr, channel: Channel, error: Error) => void): void;
+  close(): Promise<void>;
+}
