@@ -1,0 +1,94 @@
+// De-duplication of user events, identified by (origin, generation, seq), in bounded memory.
+//
+// Per origin we keep the generation, the highest seq below which everything counts as seen
+// (`floor`), and the seqs seen above it. Memory is bounded three ways, each trading exactness:
+// - at most `maxPendingPerOrigin` seqs above the floor: beyond that the floor jumps to the lowest of
+//   them, so an event from a skipped gap that arrives later is treated as a duplicate (dropped);
+// - origins not heard from for `forgetAfterMs` are forgotten, and at most `maxOrigins` are tracked
+//   (least recently seen evicted first): an event re-seen after its origin was forgotten is
+//   delivered again. Rumors stop circulating well within forgetAfterMs, so choose it larger than
+//   the rumor lifetime;
+// - an event of an older generation than the one tracked is dropped (the origin has restarted).
+// The first event seen of an origin sets the floor just below it, so earlier seqs that arrive late
+// from a node that just started listening are dropped — they predate our knowledge of the origin.
+
+export interface EventDedupeOptions {
+  forgetAfterMs: number;
+  maxOrigins: number;
+  maxPendingPerOrigin?: number;
+}
+
+interface OriginWindow {
+  generation: number;
+  /** Every seq <= floor counts as seen. */
+  floor: number;
+  above: Set<number>;
+  lastSeen: number;
+}
+
+export class EventDedupe {
+  // Map iteration order is insertion order; touching an origin re-inserts it, so the first entries
+  // are the least recently seen and pruning only looks at the front.
+  private readonly origins = new Map<string, OriginWindow>();
+  private readonly forgetAfterMs: number;
+  private readonly maxOrigins: number;
+  private readonly maxPending: number;
+
+  constructor(options: EventDedupeOptions) {
+    this.forgetAfterMs = options.forgetAfterMs;
+    this.maxOrigins = Math.max(1, options.maxOrigins);
+    this.maxPending = Math.max(1, options.maxPendingPerOrigin ?? 256);
+  }
+
+  get trackedOrigins(): number {
+    return this.origins.size;
+  }
+
+  /** True the first time an event is seen (deliver it), false for a duplicate or stale one. */
+  firstTime(origin: string, generation: number, seq: number, now: number): boolean {
+    this.prune(now);
+    let w = this.origins.get(origin);
+    if (w !== undefined) this.origins.delete(origin);
+    if (w === undefined || generation > w.generation) {
+      w = { generation, floor: seq, above: new Set(), lastSeen: now };
+      this.origins.set(origin, w);
+      this.evictOverCap();
+      return true;
+    }
+    w.lastSeen = now;
+    this.origins.set(origin, w);
+    if (generation < w.generation || seq <= w.floor || w.above.has(seq)) return false;
+    if (seq === w.floor + 1) {
+      w.floor = seq;
+      while (w.above.delete(w.floor + 1)) w.floor++;
+    } else {
+      w.above.add(seq);
+      if (w.above.size > this.maxPending) this.skipGap(w);
+    }
+    return true;
+  }
+
+  /** Forgets origins not heard from for forgetAfterMs. */
+  prune(now: number): void {
+    for (const [origin, w] of this.origins) {
+      if (now - w.lastSeen <= this.forgetAfterMs) break;
+      this.origins.delete(origin);
+    }
+  }
+
+  private evictOverCap(): void {
+    for (const origin of this.origins.keys()) {
+      if (this.origins.size <= this.maxOrigins) break;
+      this.origins.delete(origin);
+    }
+  }
+
+  /** Gives up on the lowest gap: moves the floor to the lowest pending seq and absorbs what follows. */
+  private skipGap(w: OriginWindow): void {
+    let min = Number.POSITIVE_INFINITY;
+    for (const s of w.above) if (s < min) min = s;
+    w.floor = min;
+    w.above.delete(min);
+    while (w.above.delete(w.floor + 1)) w.floor++;
+  }
+}
