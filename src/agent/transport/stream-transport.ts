@@ -1,0 +1,307 @@
+import net from 'node:net';
+import type { Addr } from '../wire/messages.js';
+import { formatAddr, parseAddr } from './address.js';
+import { encodeFrameHeader, FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+import type { Channel, ReceiveHandler, Transport } from './transport.js';
+
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/** 'handler': a receive or send-error handler threw; caught so it cannot crash the agent. */
+export type StreamErrorContext = 'accept' | 'inbound' | 'outbound' | 'handler';
+
+export interface StreamTransportOptions {
+  /** Address to publish instead of the bound one. */
+  advertise?: string;
+  /** Largest frame sent or accepted; a peer announcing more is disconnected. Default 16 MiB. */
+  maxFrameBytes?: number;
+  /** An outbound connection with no traffic for this long is closed (inbound: twice this). Default 30 s. */
+  idleTimeoutMs?: number;
+  /** Default 5 s. */
+  connectTimeoutMs?: number;
+  /** Bytes queued per peer (while connecting or not yet flushed) beyond which sends fail. Default 64 MiB. */
+  maxPendingBytes?: number;
+  /** Connection-level failures, for logs; delivery failures also go to onSendError. */
+  onError?: (error: Error, context: StreamErrorContext) => void;
+}
+
+export interface StreamTransportStats {
+  framesSent: number;
+  framesReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  connectionsOpened: number;
+  connectionsAccepted: number;
+  /** Frames reported to onSendError (refused, reset, timeout, queue full, too large). */
+  sendErrors: number;
+  /** Inbound connections dropped because the peer announced a frame over maxFrameBytes. */
+  oversizeFrames: number;
+  idleClosed: number;
+}
+
+type SendErrorHandler = (to: Addr, channel: Channel, error: Error) => void;
+
+interface Outbound {
+  socket: net.Socket;
+  connected: boolean;
+  /** Frames written before the connection opened; failed one by one if it never does. */
+  queued: Uint8Array[];
+  queuedBytes: number;
+  /** Whether a frame was written since the connection opened (to report a later failure once). */
+  wroteSinceOpen: boolean;
+}
+
+/** Length-framed TCP (u32 big-endian length + bytes) with one pooled outbound connection per peer. */
+export class StreamTransport implements Transport {
+  readonly stats: StreamTransportStats = {
+    framesSent: 0,
+    framesReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    connectionsOpened: 0,
+    connectionsAccepted: 0,
+    sendErrors: 0,
+    oversizeFrames: 0,
+    idleClosed: 0,
+  };
+  private readonly receivers: ReceiveHandler[] = [];
+  private readonly sendErrorHandlers: SendErrorHandler[] = [];
+  private readonly outbound = new Map<Addr, Outbound>();
+  private readonly inbound = new Set<net.Socket>();
+  private readonly maxFrameBytes: number;
+  private readonly idleTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly maxPendingBytes: number;
+  private closed = false;
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly localAddr: Addr,
+    private readonly opts: StreamTransportOptions,
+  ) {
+    this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
+    this.maxPendingBytes = opts.maxPendingBytes ?? 64 * 1024 * 1024;
+    server.on('connection', (socket) => this.accept(socket));
+    server.on('error', (err) => this.opts.onError?.(err, 'accept'));
+  }
+
+  /** Listens on "host:port" (port 0 picks a free port, reflected in localAddr unless advertise is given). */
+  static async bind(bindAddr: string, opts: StreamTransportOptions = {}): Promise<StreamTransport> {
+    const { host, port } = parseAddr(bindAddr);
+    if (opts.advertise !== undefined) parseAddr(opts.advertise);
+    const server = net.createServer({ noDelay: true });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port, exclusive: true }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = server.address() as net.AddressInfo;
+    return new StreamTransport(server, opts.advertise ?? formatAddr(bound.address, bound.port), opts);
+  }
+
+  get boundPort(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** Open outbound connections (for tests and metrics). */
+  get outboundCount(): number {
+    return this.outbound.size;
+  }
+
+  get inboundCount(): number {
+    return this.inbound.size;
+  }
+
+  onReceive(handler: ReceiveHandler): void {
+    this.receivers.push(handler);
+  }
+
+  onSendError(handler: SendErrorHandler): void {
+    this.sendErrorHandlers.push(handler);
+  }
+
+  send(to: Addr, bytes: Uint8Array, channel: Channel): void {
+    if (this.closed) return;
+    if (channel !== 'stream') {
+      this.failSend(to, channel, new Error('stream transport has no datagram channel'));
+      return;
+    }
+    if (bytes.length > this.maxFrameBytes) {
+      this.failSend(
+        to,
+        channel,
+        new Error(`frame of ${bytes.length} bytes exceeds maxFrameBytes ${this.maxFrameBytes}`),
+      );
+      return;
+    }
+    let conn = this.outbound.get(to);
+    if (conn === undefined) {
+      try {
+        conn = this.connect(to);
+      } catch (err) {
+        this.failSend(to, channel, err as Error);
+        return;
+      }
+    }
+    if (!conn.connected) {
+      if (conn.queuedBytes + bytes.length > this.maxPendingBytes) {
+        this.failSend(
+          to,
+          channel,
+          new Error(`send queue to ${to} is full (${conn.queuedBytes} bytes pending)`),
+        );
+        return;
+      }
+      conn.queued.push(bytes);
+      conn.queuedBytes += bytes.length;
+      return;
+    }
+    if (conn.socket.writableLength + bytes.length > this.maxPendingBytes) {
+      // The peer is not reading fast enough; refuse rather than buffer without bound.
+      this.failSend(
+        to,
+        channel,
+        new Error(`send buffer to ${to} is full (${conn.socket.writableLength} bytes)`),
+      );
+      return;
+    }
+    this.writeFrame(conn, bytes);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const conn of this.outbound.values()) conn.socket.destroy();
+    this.outbound.clear();
+    for (const socket of this.inbound) socket.destroy();
+    this.inbound.clear();
+    await serverClosed;
+  }
+
+  private connect(to: Addr): Outbound {
+    const { host, port } = parseAddr(to);
+    const socket = net.connect({ host, port, noDelay: true });
+    const conn: Outbound = { socket, connected: false, queued: [], queuedBytes: 0, wroteSinceOpen: false };
+    this.outbound.set(to, conn);
+    this.stats.connectionsOpened++;
+    socket.setTimeout(this.connectTimeoutMs);
+    socket.once('connect', () => {
+      conn.connected = true;
+      socket.setKeepAlive(true);
+      socket.setTimeout(this.idleTimeoutMs);
+      const queued = conn.queued;
+      conn.queued = [];
+      conn.queuedBytes = 0;
+      for (const frame of queued) this.writeFrame(conn, frame);
+    });
+    socket.on('timeout', () => {
+      if (conn.connected) {
+        this.stats.idleClosed++;
+        this.drop(to, conn, null);
+      } else {
+        this.drop(to, conn, Object.assign(new Error(`connect to ${to} timed out`), { code: 'ETIMEDOUT' }));
+      }
+    });
+    socket.on('error', (err) => this.drop(to, conn, err));
+    // The peer closed (e.g. it restarted): forget the connection at once so the next send reconnects.
+    socket.on('close', () => this.drop(to, conn, null));
+    socket.on('end', () => this.drop(to, conn, null));
+    this.readFrames(socket, to, 'outbound');
+    return conn;
+  }
+
+  /** Removes a pooled connection; with an error, reports the frames it failed to deliver. */
+  private drop(to: Addr, conn: Outbound, error: Error | null): void {
+    if (this.outbound.get(to) === conn) this.outbound.delete(to);
+    conn.socket.destroy();
+    const queued = conn.queued;
+    conn.queued = [];
+    conn.queuedBytes = 0;
+    if (error === null || this.closed) return;
+    this.opts.onError?.(error, 'outbound');
+    if (queued.length > 0) {
+      for (let i = 0; i < queued.length; i++) this.failSend(to, 'stream', error);
+    } else if (conn.wroteSinceOpen) {
+      // Data already handed to the kernel may or may not have arrived; report the failure once.
+      conn.wroteSinceOpen = false;
+      this.failSend(to, 'stream', error);
+    }
+  }
+
+  private writeFrame(conn: Outbound, bytes: Uint8Array): void {
+    conn.wroteSinceOpen = true;
+    this.stats.framesSent++;
+    this.stats.bytesSent += bytes.length;
+    conn.socket.cork();
+    conn.socket.write(encodeFrameHeader(bytes.length));
+    conn.socket.write(bytes);
+    conn.socket.uncork();
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    this.stats.connectionsAccepted++;
+    this.inbound.add(socket);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true);
+    // The sending side closes idle connections first; this only reaps peers that vanished.
+    socket.setTimeout(this.idleTimeoutMs * 2, () => {
+      this.stats.idleClosed++;
+      socket.destroy();
+    });
+    socket.on('error', (err) => this.opts.onError?.(err, 'inbound'));
+    socket.on('close', () => this.inbound.delete(socket));
+    const from =
+      socket.remoteAddress !== undefined && socket.remotePort !== undefined
+        ? formatAddr(socket.remoteAddress, socket.remotePort)
+        : 'unknown:0';
+    this.readFrames(socket, from, 'inbound');
+  }
+
+  private readFrames(socket: net.Socket, from: Addr, context: 'inbound' | 'outbound'): void {
+    const decoder = new FrameDecoder(this.maxFrameBytes);
+    const onFrame = (frame: Uint8Array) => {
+      this.stats.framesReceived++;
+      this.stats.bytesReceived += frame.length;
+      this.deliver(from, frame);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        decoder.push(chunk, onFrame);
+      } catch (err) {
+        if (err instanceof FrameTooLargeError) this.stats.oversizeFrames++;
+        this.opts.onError?.(err as Error, context);
+        socket.destroy();
+      }
+    });
+  }
+
+  private deliver(from: Addr, frame: Uint8Array): void {
+    if (this.closed) return;
+    for (const receive of this.receivers) {
+      try {
+        receive(from, frame, 'stream');
+      } catch (err) {
+        this.opts.onError?.(err as Error, 'handler');
+      }
+    }
+  }
+
+  private failSend(to: Addr, channel: Channel, error: Error): void {
+    this.stats.sendErrors++;
+    for (const handler of this.sendErrorHandlers) {
+      try {
+        handler(to, channel, error);
+      } catch (err) {
+        this.opts.onError?.(err as Error, 'handler');
+      }
+    }
+  }
+}
