@@ -40,7 +40,13 @@ export interface CoreOutput {
   event(e: CoreEvent): void;
 }
 
-export type DropReason = 'malformed' | 'foreign-cluster' | 'bad-key' | 'oversize' | 'replay' | 'unsupported-version';
+export type DropReason =
+  | 'malformed'
+  | 'foreign-cluster'
+  | 'bad-key'
+  | 'oversize'
+  | 'replay'
+  | 'unsupported-version';
 
 /** Monotonic counters the agent turns into Prometheus metrics. */
 export interface CoreStats {

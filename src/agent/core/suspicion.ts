@@ -1,0 +1,57 @@
+// Lifeguard's dynamic suspicion: the timeout starts at max and shrinks towards min, logarithmically,
+// as independent peers confirm the suspicion. Few confirmations → more time for the suspect to refute.
+
+export interface SuspicionTimeouts {
+  minMs: number;
+  maxMs: number;
+  /** Confirmations after which the timeout reaches min. */
+  expected: number;
+}
+
+/** memberlist's formula: min = mult × log10(max(1, n)) × interval; max = maxMult × min. */
+export function suspicionTimeouts(
+  members: number,
+  probeIntervalMs: number,
+  suspicionMult: number,
+  maxTimeoutMult: number,
+): SuspicionTimeouts {
+  const scale = Math.max(1, Math.log10(Math.max(1, members)));
+  const minMs = suspicionMult * scale * probeIntervalMs;
+  return { minMs, maxMs: maxTimeoutMult * minMs, expected: Math.max(0, suspicionMult - 2) };
+}
+
+export function suspicionTimeoutMs(t: SuspicionTimeouts, confirmations: number): number {
+  if (t.expected < 1) return t.minMs;
+  const frac = Math.log(confirmations + 1) / Math.log(t.expected + 1);
+  const ms = t.maxMs - frac * (t.maxMs - t.minMs);
+  return Math.max(t.minMs, Math.floor(ms));
+}
+
+/** One open suspicion: who confirmed it and when it turns into a death. */
+export class Suspicion {
+  private readonly confirmers = new Set<string>();
+  deadline: number;
+
+  constructor(
+    readonly incarnation: number,
+    readonly generation: number,
+    private readonly startedAt: number,
+    private readonly timeouts: SuspicionTimeouts,
+    firstSuspector: string,
+  ) {
+    this.confirmers.add(firstSuspector);
+    this.deadline = startedAt + suspicionTimeoutMs(timeouts, 0);
+  }
+
+  get confirmations(): number {
+    return this.confirmers.size - 1;
+  }
+
+  /** Returns true when this is a new independent confirmation (and so worth re-gossiping). */
+  confirm(from: string): boolean {
+    if (this.confirmers.has(from)) return false;
+    this.confirmers.add(from);
+    this.deadline = this.startedAt + suspicionTimeoutMs(this.timeouts, this.confirmations);
+    return true;
+  }
+}

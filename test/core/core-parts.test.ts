@@ -1,0 +1,182 @@
+import { expect } from 'chai';
+import { resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
+import { DirectMail } from '../../src/agent/core/direct-mail.js';
+import { LocalHealth } from '../../src/agent/core/local-health.js';
+import { MemberTable, shareMembers } from '../../src/agent/core/member-table.js';
+import { ProbeOrder } from '../../src/agent/core/probe-order.js';
+import { RumorQueue } from '../../src/agent/core/rumor-queue.js';
+import { Suspicion, suspicionTimeoutMs, suspicionTimeouts } from '../../src/agent/core/suspicion.js';
+import type { Rng } from '../../src/agent/core/types.js';
+import type { MemberRecord } from '../../src/agent/wire/messages.js';
+
+function lcg(seed: number): Rng {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  return { next, int: (n: number) => Math.floor(next() * n) };
+}
+
+const rec = (name: string, state: MemberRecord['state'] = 'alive'): MemberRecord => ({
+  name,
+  addr: `${name}:1`,
+  generation: 1,
+  incarnation: 0,
+  state,
+  tags: {},
+});
+
+describe('suspicion timeouts (Lifeguard)', () => {
+  it('follows memberlist: min = mult·log10(n)·interval, max = maxMult·min', () => {
+    const t = suspicionTimeouts(1000, 1000, 4, 6);
+    expect(t.minMs).to.equal(12_000);
+    expect(t.maxMs).to.equal(72_000);
+    expect(t.expected).to.equal(2);
+  });
+  it('starts at max and shrinks to min as confirmations arrive', () => {
+    const t = suspicionTimeouts(100, 1000, 4, 6);
+    const d0 = suspicionTimeoutMs(t, 0);
+    const d1 = suspicionTimeoutMs(t, 1);
+    const d2 = suspicionTimeoutMs(t, 2);
+    expect(d0).to.equal(t.maxMs);
+    expect(d1).to.be.lessThan(d0).and.greaterThan(d2);
+    expect(d2).to.equal(t.minMs);
+    expect(suspicionTimeoutMs(t, 10)).to.equal(t.minMs);
+  });
+  it('counts each confirmer once', () => {
+    const t = suspicionTimeouts(100, 1000, 4, 6);
+    const s = new Suspicion(0, 1, 0, t, 'a');
+    expect(s.deadline).to.equal(t.maxMs);
+    expect(s.confirm('a')).to.equal(false);
+    expect(s.confirm('b')).to.equal(true);
+    expect(s.confirm('b')).to.equal(false);
+    expect(s.deadline).to.be.lessThan(t.maxMs);
+  });
+});
+
+describe('local health', () => {
+  it('scales timing by score+1 and stays within [0, max-1]', () => {
+    const h = new LocalHealth(8);
+    h.apply(-3);
+    expect(h.score).to.equal(0);
+    h.apply(3);
+    expect(h.scale(500)).to.equal(2000);
+    h.apply(100);
+    expect(h.score).to.equal(7);
+  });
+});
+
+describe('rumor queue', () => {
+  const size = (b: Uint8Array) => b.length + 1;
+  it('sends least-transmitted first and drops a rumor after the limit', () => {
+    const q = new RumorQueue();
+    q.enqueue('a', 'member', new Uint8Array(10));
+    q.enqueue('b', 'member', new Uint8Array(10));
+    const first = q.take(11, 2, size);
+    expect(first.map((r) => r.key)).to.deep.equal(['b']);
+    const second = q.take(11, 2, size);
+    expect(second.map((r) => r.key)).to.deep.equal(['a']);
+    q.take(100, 2, size);
+    expect(q.size).to.equal(0);
+  });
+  it('replaces a rumor with a newer one of the same key', () => {
+    const q = new RumorQueue();
+    q.enqueue('m:x', 'member', new Uint8Array(5));
+    q.take(100, 10, size);
+    q.enqueue('m:x', 'member', new Uint8Array(6));
+    expect(q.size).to.equal(1);
+    const [r] = q.take(100, 10, size);
+    expect(r!.bytes.length).to.equal(6);
+    expect(r!.transmits).to.equal(1);
+  });
+  it('never exceeds the byte budget', () => {
+    const q = new RumorQueue();
+    for (let i = 0; i < 50; i++) q.enqueue(`k${i}`, 'kv', new Uint8Array(30));
+    const got = q.take(100, 5, size);
+    expect(got.reduce((s, r) => s + size(r.bytes), 0)).to.be.at.most(100);
+    expect(got.length).to.equal(3);
+  });
+});
+
+describe('probe order', () => {
+  it('visits every slot exactly once per pass', () => {
+    const o = new ProbeOrder(lcg(7));
+    for (const n of [1, 2, 7, 64, 1000]) {
+      const seen = new Set<number>();
+      for (let i = 0; i < n; i++) seen.add(o.next(n));
+      expect(seen.size).to.equal(n);
+    }
+  });
+  it('changes order between passes', () => {
+    const o = new ProbeOrder(lcg(3));
+    const pass = () => Array.from({ length: 50 }, () => o.next(50)).join(',');
+    const passes = new Set([pass(), pass(), pass(), pass()]);
+    expect(passes.size).to.be.greaterThan(1);
+  });
+});
+
+describe('member table', () => {
+  it('shares a base and keeps local changes private', () => {
+    const base = shareMembers([rec('a'), rec('b'), rec('c')]);
+    const t1 = new MemberTable(base);
+    const t2 = new MemberTable(base);
+    t1.set({ record: rec('b', 'dead'), changedAt: 5 });
+    t1.delete('c');
+    t1.set({ record: rec('d'), changedAt: 5 });
+    expect(t1.get('b')!.record.state).to.equal('dead');
+    expect(t2.get('b')!.record.state).to.equal('alive');
+    expect(t1.get('c')).to.equal(undefined);
+    expect(t2.get('c')).to.not.equal(undefined);
+    expect(t1.size).to.equal(3);
+    expect(t1.counts).to.deep.equal({ alive: 2, suspect: 0, dead: 1, left: 0 });
+    expect([...t1.entries()].map((e) => e.record.name).sort()).to.deep.equal(['a', 'b', 'd']);
+  });
+  it('removes members added locally and keeps slots consistent', () => {
+    const t = new MemberTable();
+    for (const n of ['a', 'b', 'c', 'd']) t.set({ record: rec(n), changedAt: 0 });
+    t.delete('b');
+    expect([...t.entries()].map((e) => e.record.name).sort()).to.deep.equal(['a', 'c', 'd']);
+    expect(t.slotCount).to.equal(3);
+  });
+  it('samples distinct members that pass the filter', () => {
+    const t = new MemberTable();
+    for (let i = 0; i < 200; i++) t.set({ record: rec(`n${i}`, i % 2 ? 'dead' : 'alive'), changedAt: 0 });
+    const rng = lcg(1);
+    for (let round = 0; round < 20; round++) {
+      const s = t.sample(5, rng, (e) => e.record.state === 'alive');
+      expect(new Set(s.map((e) => e.record.name)).size).to.equal(5);
+      for (const e of s) expect(e.record.state).to.equal('alive');
+    }
+    expect(t.sample(10, rng, (e) => e.record.name === 'n4')).to.have.length(1);
+  });
+});
+
+describe('direct mail buffer', () => {
+  const cfg = resolveEngineConfig({
+    directMail: { maxAttempts: 3, retryBaseMs: 100, bufferSize: 2 },
+  }).directMail;
+  it('retries with exponential backoff, then drops and counts', () => {
+    const m = new DirectMail(cfg);
+    m.add(1, 'p', 'p:1', [new Uint8Array(1)], 0);
+    expect(m.due(99)).to.have.length(0);
+    expect(m.due(100)).to.have.length(1);
+    expect(m.nextDeadline()).to.equal(300);
+    expect(m.due(300)).to.have.length(1);
+    expect(m.due(10_000)).to.have.length(0);
+    expect(m.counters).to.deep.include({ retries: 2, dropped: 1 });
+  });
+  it('stops on ack and bounds the buffer', () => {
+    const m = new DirectMail(cfg);
+    m.add(1, 'a', 'a:1', [], 0);
+    m.add(1, 'b', 'b:1', [], 0);
+    m.add(1, 'c', 'c:1', [], 0);
+    expect(m.size).to.equal(2);
+    expect(m.counters.dropped).to.equal(1);
+    expect(m.ack('a', 1)).to.equal(false);
+    expect(m.ack('b', 1)).to.equal(true);
+    m.dropPeer('c');
+    expect(m.size).to.equal(0);
+    expect(m.counters.dropped).to.equal(2);
+  });
+});

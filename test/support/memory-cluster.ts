@@ -1,0 +1,130 @@
+// Deterministic clusters of real GossipNodes on the in-memory network and a virtual clock, for core
+// behaviour tests that need nodes to join, die and restart (the simulator starts from a fixed set).
+import { type EngineConfig, resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
+import { GossipNode } from '../../src/agent/core/gossip-node.js';
+import type { CoreEvent } from '../../src/agent/core/types.js';
+import { createRng } from '../../src/agent/runtime/rng.js';
+import { MemoryNetwork, type MemoryTransport } from '../../src/agent/transport/memory-network.js';
+import type { Keyring } from '../../src/agent/wire/keyring.js';
+import type { MemberState } from '../../src/agent/wire/messages.js';
+
+export const T0 = 1_767_225_600_000;
+
+export interface ClusterNode {
+  node: GossipNode;
+  transport: MemoryTransport;
+  events: Array<CoreEvent & { at: number }>;
+}
+
+export class MemoryCluster {
+  readonly net: MemoryNetwork;
+  readonly nodes = new Map<string, ClusterNode>();
+  now = T0;
+  private readonly seed: ReturnType<typeof createRng>;
+
+  constructor(
+    seed: number,
+    readonly config: EngineConfig = resolveEngineConfig({}),
+    opts: { loss?: number; latencyMs?: [number, number] } = {},
+  ) {
+    this.seed = createRng(seed);
+    this.net = new MemoryNetwork({
+      rng: createRng(this.seed.nextUint32()),
+      latencyMs: opts.latencyMs ?? [1, 5],
+      loss: opts.loss ?? 0,
+      clock: () => this.now,
+    });
+  }
+
+  /** Starts a node; `generation` defaults to the current virtual time (a process start stamp). */
+  add(
+    name: string,
+    addr: string,
+    opts: { generation?: number; keyring?: Keyring | null; config?: EngineConfig } = {},
+  ): ClusterNode {
+    const transport = this.net.attach(addr);
+    const events: ClusterNode['events'] = [];
+    const node = new GossipNode(
+      {
+        name,
+        addr,
+        generation: opts.generation ?? this.now,
+        config: opts.config ?? this.config,
+        keyring: opts.keyring ?? null,
+      },
+      {
+        rng: createRng(this.seed.nextUint32()),
+        out: {
+          send: (to, bytes, channel) => transport.send(to, bytes, channel),
+          event: (e) => events.push({ ...e, at: this.now }),
+        },
+      },
+      this.now,
+    );
+    transport.onReceive((from, bytes, channel) => node.receive(from, bytes, channel, this.now));
+    const entry = { node, transport, events };
+    this.nodes.set(name, entry);
+    return entry;
+  }
+
+  get(name: string): GossipNode {
+    const n = this.nodes.get(name);
+    if (!n) throw new Error(`no node ${name}`);
+    return n.node;
+  }
+
+  /** The process is gone without a word (kill -9): it stops ticking and its address goes dark. */
+  kill(name: string): void {
+    const n = this.nodes.get(name);
+    if (!n) return;
+    this.net.detach(n.node.addr, n.transport);
+    this.nodes.delete(name);
+  }
+
+  /** Advances virtual time by `ms`, delivering packets and firing timers in order. */
+  run(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      let next = end;
+      for (const n of this.nodes.values()) next = Math.min(next, n.node.nextDeadline());
+      const delivery = this.net.nextDeliveryAt();
+      if (delivery !== null) next = Math.min(next, delivery);
+      this.now = Math.max(this.now, next);
+      this.net.deliverUntil(this.now);
+      for (const n of [...this.nodes.values()]) if (n.node.nextDeadline() <= this.now) n.node.tick(this.now);
+      if (this.now >= end && (this.net.nextDeliveryAt() ?? Number.POSITIVE_INFINITY) > end) break;
+    }
+  }
+
+  /** Runs until `ok()` holds (checked every 100 ms of virtual time) or `maxMs` passes; returns whether it held. */
+  runUntil(ok: () => boolean, maxMs: number): boolean {
+    for (let t = 0; t < maxMs; t += 100) {
+      if (ok()) return true;
+      this.run(100);
+    }
+    return ok();
+  }
+
+  /** How `observer` sees `member`, or undefined when it does not know it. */
+  state(observer: string, member: string): MemberState | undefined {
+    return this.get(observer).member(member)?.state;
+  }
+
+  /** Whether every live node sees exactly `expected` (name → state) for each listed member. */
+  allSee(expected: Record<string, MemberState>, observers: string[] = [...this.nodes.keys()]): boolean {
+    return observers.every((o) => Object.entries(expected).every(([m, s]) => this.state(o, m) === s));
+  }
+
+  /** (observer, member) pairs where a live node holds a live member dead. */
+  falseDeaths(): string[] {
+    const out: string[] = [];
+    for (const o of this.nodes.keys()) {
+      for (const m of this.get(o).members()) {
+        if (m.state === 'dead' && this.nodes.has(m.name) && this.get(m.name).generation === m.generation) {
+          out.push(`${o}→${m.name}`);
+        }
+      }
+    }
+    return out;
+  }
+}
