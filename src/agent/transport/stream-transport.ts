@@ -184,7 +184,11 @@ export class StreamTransport implements Transport {
 
   private connect(to: Addr): Outbound {
     const { host, port } = parseAddr(to);
-    const socket = net.connect({ host, port, noDelay: true });
+    // Connect from the address we are bound to (when it is a specific one of the same family), so
+    // peers and firewalls see the address they know us by, as with our UDP datagrams.
+    const local = (this.server.address() as net.AddressInfo).address;
+    const specific = local !== '0.0.0.0' && local !== '::' && net.isIPv6(local) === net.isIPv6(host);
+    const socket = net.connect({ host, port, noDelay: true, ...(specific ? { localAddress: local } : {}) });
     const conn: Outbound = { socket, connected: false, queued: [], queuedBytes: 0, wroteSinceOpen: false };
     this.outbound.set(to, conn);
     this.stats.connectionsOpened++;
