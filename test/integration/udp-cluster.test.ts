@@ -2,34 +2,18 @@
 // real: kill -9 and SIGSTOP/SIGCONT. Protocol timings are shortened (probe every 300 ms) to keep the
 // suite quick; the protocol logic is the production one.
 import { expect } from 'chai';
+import {
+  allSee,
+  allSeeAlive,
+  deadAnywhere,
+  FAST_ENGINE,
+  sleep,
+  viewDigests,
+} from '../support/cluster-checks.js';
 import { eventually, NodeHost } from '../support/process-cluster.js';
 
-const ENGINE: Record<string, unknown> = {
-  probeIntervalMs: 300,
-  probeTimeoutMs: 150,
-  gossipIntervalMs: 60,
-  reconnectIntervalMs: 1_000,
-  gossipToTheDeadMs: 5_000,
-  antiEntropy: { intervalMs: 2_000 },
-};
+const ENGINE = FAST_ENGINE;
 const key = (b: number) => Buffer.alloc(32, b).toString('base64');
-
-async function viewOf(host: NodeHost, node: string): Promise<Map<string, string>> {
-  return new Map((await host.members(node)).map((m) => [m.name, m.state]));
-}
-
-/** True when every listed observer sees `member` in `state`. */
-async function allSee(hosts: Array<[NodeHost, string]>, member: string, state: string): Promise<boolean> {
-  for (const [h, n] of hosts) if ((await viewOf(h, n)).get(member) !== state) return false;
-  return true;
-}
-
-async function deadAnywhere(hosts: Array<[NodeHost, string]>): Promise<string[]> {
-  const out: string[] = [];
-  for (const [h, n] of hosts)
-    for (const [m, s] of await viewOf(h, n)) if (s === 'dead') out.push(`${n}→${m}`);
-  return out;
-}
 
 describe('gossip on real UDP sockets (separate processes, 127.0.0.1)', function () {
   this.timeout(120_000);
@@ -103,9 +87,9 @@ describe('gossip on real UDP sockets (separate processes, 127.0.0.1)', function 
     const frozen = await host(['frozen'], { ...ENGINE, suspicionMult: 8 });
     expect(await eventually(() => allSee(observers(), 'frozen', 'alive'), 20_000)).to.equal(true);
     frozen.signal('SIGSTOP');
-    await new Promise((r) => setTimeout(r, 2_000));
+    await sleep(2_000);
     frozen.signal('SIGCONT');
-    await new Promise((r) => setTimeout(r, 5_000));
+    await sleep(5_000);
     const stats = await frozen.request<{ suspicionsRefuted: number }>('stats', { node: 'frozen' });
     expect(stats.suspicionsRefuted, 'the frozen node was never suspected').to.be.greaterThan(0);
     expect(await allSee(observers(), 'frozen', 'alive')).to.equal(true);
@@ -116,10 +100,10 @@ describe('gossip on real UDP sockets (separate processes, 127.0.0.1)', function 
     const leaver = await host(['leaver']);
     expect(await eventually(() => allSee(observers(), 'leaver', 'alive'), 20_000)).to.equal(true);
     await leaver.request('leave', { node: 'leaver' });
-    await new Promise((r) => setTimeout(r, 1_000));
+    await sleep(1_000);
     await leaver.stop();
     expect(await eventually(() => allSee(observers(), 'leaver', 'left'), 10_000)).to.equal(true);
-    await new Promise((r) => setTimeout(r, 3_000));
+    await sleep(3_000);
     expect(await allSee(observers(), 'leaver', 'left')).to.equal(true);
   });
 
@@ -137,7 +121,7 @@ describe('gossip on real UDP sockets (separate processes, 127.0.0.1)', function 
 
   it('user events reach every agent exactly once', async () => {
     await group.request('fire', { node: 'g0', name: 'deploy', payload: 'v2' });
-    await new Promise((r) => setTimeout(r, 2_000));
+    await sleep(2_000);
     for (const [h, n] of observers()) expect(await h.request('events', { node: n }), n).to.equal(1);
   });
 
@@ -186,11 +170,11 @@ describe('encrypted cluster on real UDP sockets', function () {
     for (const [h, n] of all) await h.request('set-keys', { node: n, keys: [key(1), key(2)] });
     for (const [h, n] of all) await h.request('set-keys', { node: n, keys: [key(2), key(1)] });
     for (const [h, n] of all) await h.request('set-keys', { node: n, keys: [key(2)] });
-    await new Promise((r) => setTimeout(r, 3_000));
+    await sleep(3_000);
     for (const [h, n] of all) expect(await aliveCount(h, n), n).to.equal(3);
 
     const intruder = await spawn(['intruder'], [key(1)], [a.addrs[0]!]);
-    await new Promise((r) => setTimeout(r, 3_000));
+    await sleep(3_000);
     expect((await a.members('a')).map((m) => m.name)).to.not.include('intruder');
     expect((await intruder.members('intruder')).map((m) => m.name)).to.deep.equal(['intruder']);
     const stats = await a.request<{ dropped: Record<string, number> }>('stats', { node: 'a' });
