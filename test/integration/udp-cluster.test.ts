@@ -2,14 +2,7 @@
 // real: kill -9 and SIGSTOP/SIGCONT. Protocol timings are shortened (probe every 300 ms) to keep the
 // suite quick; the protocol logic is the production one.
 import { expect } from 'chai';
-import {
-  allSee,
-  allSeeAlive,
-  deadAnywhere,
-  FAST_ENGINE,
-  sleep,
-  viewDigests,
-} from '../support/cluster-checks.js';
+import { allSee, deadAnywhere, FAST_ENGINE, sleep } from '../support/cluster-checks.js';
 import { eventually, NodeHost } from '../support/process-cluster.js';
 
 const ENGINE = FAST_ENGINE;

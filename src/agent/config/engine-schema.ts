@@ -31,7 +31,12 @@ export const DirectMailSchema = Type.Object(
       maximum: 10_000,
       description: 'Send to every peer in clusters up to this size, to this many random peers beyond it.',
     }),
-    maxAttempts: Type.Integer({ default: 4, minimum: 1, maximum: 20, description: 'Sends before giving up.' }),
+    maxAttempts: Type.Integer({
+      default: 4,
+      minimum: 1,
+      maximum: 20,
+      description: 'Sends before giving up.',
+    }),
     retryBaseMs: Ms(500, 10, 60_000, 'First retry delay; doubles on each retry'),
     bufferSize: Type.Integer({
       default: 1024,
@@ -53,7 +58,12 @@ export const EngineSchema = Type.Object(
     }),
     probeIntervalMs: Ms(1_000, 10, 60_000, 'Time between failure-detector probes'),
     probeTimeoutMs: Ms(500, 5, 60_000, 'Wait for a direct ack before probing indirectly'),
-    indirectChecks: Type.Integer({ default: 3, minimum: 0, maximum: 16, description: 'Peers asked to probe indirectly.' }),
+    indirectChecks: Type.Integer({
+      default: 3,
+      minimum: 0,
+      maximum: 16,
+      description: 'Peers asked to probe indirectly.',
+    }),
     suspicionMult: Type.Integer({
       default: 4,
       minimum: 1,
@@ -80,17 +90,32 @@ export const EngineSchema = Type.Object(
     }),
     gossipIntervalMs: Ms(200, 5, 60_000, 'Time between rumor pushes'),
     gossipFanout: Type.Integer({ default: 3, minimum: 1, maximum: 64, description: 'Peers per rumor push.' }),
-    gossipToTheDeadMs: Ms(30_000, 0, 86_400_000, 'Keep gossiping to a dead member this long so it can refute'),
+    gossipToTheDeadMs: Ms(
+      30_000,
+      0,
+      86_400_000,
+      'Keep gossiping to a dead member this long so it can refute',
+    ),
     maxPacketBytes: Type.Integer({
       default: 1400,
       minimum: 512,
       maximum: 65_000,
       description: 'Largest UDP datagram sent; rumors are packed up to this size.',
     }),
-    reconnectIntervalMs: Ms(10_000, 100, 3_600_000, 'Try a dead member or a seed this often, to heal partitions'),
+    reconnectIntervalMs: Ms(
+      10_000,
+      100,
+      3_600_000,
+      'Try a dead member or a seed this often, to heal partitions',
+    ),
     deadReapMs: Ms(3_600_000, 1_000, 604_800_000, 'Forget dead and left members after this long'),
     tombstoneTtlMs: Ms(86_400_000, 1_000, 2_592_000_000, 'Keep key/value deletions this long'),
-    maxTagBytes: Type.Integer({ default: 512, minimum: 0, maximum: 4096, description: 'Encoded size limit of tags.' }),
+    maxTagBytes: Type.Integer({
+      default: 512,
+      minimum: 0,
+      maximum: 4096,
+      description: 'Encoded size limit of tags.',
+    }),
     maxPayloadBytes: Type.Integer({
       default: 512,
       minimum: 0,
