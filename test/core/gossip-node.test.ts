@@ -236,3 +236,83 @@ describe('GossipNode (sans-IO core, in-memory network)', function () {
     expect(trace()).to.equal(trace());
   });
 });
+
+describe('GossipNode: reaping, ring anti-entropy, replay, limits', function () {
+  this.timeout(60_000);
+
+  it('forgets dead members after deadReapMs, and a late rumor about them adds no ghost', () => {
+    const c = joinedCluster(6, 21, resolveEngineConfig({ deadReapMs: 20_000 }));
+    c.kill('node-2');
+    const others = names(6).filter((n) => n !== 'node-2');
+    expect(c.runUntil(() => c.allSee({ 'node-2': 'dead' }, others), 60_000)).to.equal(true);
+    expect(c.runUntil(() => others.every((o) => c.get(o).member('node-2') === undefined), 40_000)).to.equal(
+      true,
+    );
+    expect(
+      c.nodes.get('node-0')!.events.some((e) => e.type === 'member-reaped' && e.name === 'node-2'),
+    ).to.equal(true);
+  });
+
+  it('ring peer selection repairs every node in one sweep', () => {
+    const config = resolveEngineConfig({
+      antiEntropy: { intervalMs: 1_000, peerSelection: 'ring', mode: 'push' },
+      directMail: { enabled: false },
+    });
+    const c = joinedCluster(10, 4, config);
+    const entry = {
+      key: 'ring',
+      value: new Uint8Array([1]),
+      clock: 500,
+      writer: 'node-4',
+      at: Math.floor(c.now),
+    };
+    c.get('node-4').injectDivergentKv(entry, c.now);
+    // Push to the successor only: the value walks the ring node-4 → node-5 → … → node-3.
+    expect(c.runUntil(() => names(10).every((n) => c.get(n).kvGet('ring') !== undefined), 30_000)).to.equal(
+      true,
+    );
+    const order = names(10)
+      .map((n) => ({ n, at: c.nodes.get(n)!.events.find((e) => e.type === 'kv' && e.key === 'ring')!.at }))
+      .sort((x, y) => x.at - y.at)
+      .map((x) => x.n);
+    expect(order).to.deep.equal([
+      'node-4',
+      'node-5',
+      'node-6',
+      'node-7',
+      'node-8',
+      'node-9',
+      'node-0',
+      'node-1',
+      'node-2',
+      'node-3',
+    ]);
+  });
+
+  it('drops a replayed encrypted packet and counts it', () => {
+    const ring = Keyring.fromBase64([Buffer.alloc(32, 3).toString('base64')]);
+    const c = new MemoryCluster(31);
+    const a = c.add('a', 'a:1', { keyring: ring });
+    const b = c.add('b', 'b:1', { keyring: ring });
+    const captured: Uint8Array[] = [];
+    b.transport.onReceive((_from, bytes) => captured.push(bytes));
+    b.node.join(['a:1'], c.now);
+    a.node.join(['b:1'], c.now);
+    c.run(3_000);
+    expect(captured.length).to.be.greaterThan(0);
+    const before = b.node.stats.dropped.replay ?? 0;
+    b.node.receive('a:1', captured[captured.length - 1]!, 'datagram', c.now);
+    expect(b.node.stats.dropped.replay).to.equal(before + 1);
+  });
+
+  it('refuses oversized tags and payloads with a message naming the limit', () => {
+    const c = new MemoryCluster(1, resolveEngineConfig({ maxTagBytes: 16, maxPayloadBytes: 4 }));
+    const { node } = c.add('a', 'a:1');
+    expect(() => node.setTags({ role: 'a-very-long-tag-value' }, c.now)).to.throw(RangeError, /maxTagBytes/);
+    expect(() => node.fireEvent('e', new Uint8Array(5), c.now)).to.throw(RangeError, /maxPayloadBytes/);
+    expect(() => node.kvPut('k', new Uint8Array(5), c.now)).to.throw(RangeError, /maxPayloadBytes/);
+    node.setTags({ role: 'db' }, c.now);
+    expect(node.self().tags).to.deep.equal({ role: 'db' });
+    expect(node.self().incarnation).to.equal(1);
+  });
+});

@@ -134,6 +134,7 @@ export class GossipNode {
     this.rng = deps.rng;
     this.out = deps.out;
     this.tags = { ...(init.tags ?? {}) };
+    this.checkTags(this.tags);
     this.table = new MemberTable(deps.shared?.members ?? null);
     this.tree = deps.shared ? deps.shared.tree.fork() : new DigestTree();
     this.viewHash = deps.shared?.viewHash ?? ZERO_HASH;
@@ -239,6 +240,7 @@ export class GossipNode {
   }
 
   setTags(tags: Record<string, string>, now: number): void {
+    this.checkTags(tags);
     this.tags = { ...tags };
     this.bumpSelf(now, this.incarnation + 1);
   }
@@ -672,6 +674,15 @@ export class GossipNode {
     });
     this.announce(m, `k:${entry.key}`, now);
     return entry;
+  }
+
+  private checkTags(tags: Record<string, string>): void {
+    // As encoded: a length byte and the UTF-8 bytes of every key and value.
+    let size = 0;
+    for (const [k, v] of Object.entries(tags)) size += 2 + Buffer.byteLength(k) + Buffer.byteLength(v);
+    if (size > this.cfg.maxTagBytes) {
+      throw new RangeError(`tags take ${size} bytes; the limit (maxTagBytes) is ${this.cfg.maxTagBytes}`);
+    }
   }
 
   private checkPayload(payload: Uint8Array): void {
