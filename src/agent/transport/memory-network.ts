@@ -2,6 +2,7 @@ import type { Rng } from '../core/types.js';
 import type { Addr } from '../wire/messages.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import type { Channel, ReceiveHandler, Transport } from './transport.js';
+import { type SendErrorHandler, TransportHandlers } from './transport-handlers.js';
 
 export interface MemoryNetworkOptions {
   rng: Rng;
@@ -28,8 +29,6 @@ export interface MemoryNetworkStats {
   /** Messages to an address nobody is attached to (or that closed). */
   unreachable: number;
 }
-
-type SendErrorHandler = (to: Addr, channel: Channel, error: Error) => void;
 
 interface InFlight {
   at: number;
@@ -190,8 +189,7 @@ export class MemoryNetwork {
 
 /** One node's endpoint on a MemoryNetwork. */
 export class MemoryTransport implements Transport {
-  private readonly receivers: ReceiveHandler[] = [];
-  private readonly sendErrorHandlers: SendErrorHandler[] = [];
+  private readonly handlers = new TransportHandlers();
   private closed = false;
 
   constructor(
@@ -200,11 +198,11 @@ export class MemoryTransport implements Transport {
   ) {}
 
   onReceive(handler: ReceiveHandler): void {
-    this.receivers.push(handler);
+    this.handlers.onReceive(handler);
   }
 
   onSendError(handler: SendErrorHandler): void {
-    this.sendErrorHandlers.push(handler);
+    this.handlers.onSendError(handler);
   }
 
   send(to: Addr, bytes: Uint8Array, channel: Channel): void {
@@ -218,12 +216,12 @@ export class MemoryTransport implements Transport {
 
   /** Called by the network. */
   deliver(from: Addr, bytes: Uint8Array, channel: Channel): void {
-    for (const receive of this.receivers) receive(from, bytes, channel);
+    this.handlers.received(from, bytes, channel);
   }
 
   /** Called by the network. */
   sendFailed(to: Addr, error: Error): void {
-    for (const handler of this.sendErrorHandlers) handler(to, 'stream', error);
+    this.handlers.sendFailed(to, 'stream', error);
   }
 }
 

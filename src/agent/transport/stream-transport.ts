@@ -3,6 +3,7 @@ import type { Addr } from '../wire/messages.js';
 import { formatAddr, parseAddr } from './address.js';
 import { encodeFrameHeader, FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import type { Channel, ReceiveHandler, Transport } from './transport.js';
+import { type SendErrorHandler, TransportHandlers } from './transport-handlers.js';
 
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
@@ -38,8 +39,6 @@ export interface StreamTransportStats {
   idleClosed: number;
 }
 
-type SendErrorHandler = (to: Addr, channel: Channel, error: Error) => void;
-
 interface Outbound {
   socket: net.Socket;
   connected: boolean;
@@ -63,8 +62,7 @@ export class StreamTransport implements Transport {
     oversizeFrames: 0,
     idleClosed: 0,
   };
-  private readonly receivers: ReceiveHandler[] = [];
-  private readonly sendErrorHandlers: SendErrorHandler[] = [];
+  private readonly handlers: TransportHandlers;
   private readonly outbound = new Map<Addr, Outbound>();
   private readonly inbound = new Set<net.Socket>();
   private readonly maxFrameBytes: number;
@@ -78,6 +76,7 @@ export class StreamTransport implements Transport {
     readonly localAddr: Addr,
     private readonly opts: StreamTransportOptions,
   ) {
+    this.handlers = new TransportHandlers((err) => opts.onError?.(err, 'handler'));
     this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
@@ -116,11 +115,11 @@ export class StreamTransport implements Transport {
   }
 
   onReceive(handler: ReceiveHandler): void {
-    this.receivers.push(handler);
+    this.handlers.onReceive(handler);
   }
 
   onSendError(handler: SendErrorHandler): void {
-    this.sendErrorHandlers.push(handler);
+    this.handlers.onSendError(handler);
   }
 
   send(to: Addr, bytes: Uint8Array, channel: Channel): void {
@@ -289,23 +288,11 @@ export class StreamTransport implements Transport {
 
   private deliver(from: Addr, frame: Uint8Array): void {
     if (this.closed) return;
-    for (const receive of this.receivers) {
-      try {
-        receive(from, frame, 'stream');
-      } catch (err) {
-        this.opts.onError?.(err as Error, 'handler');
-      }
-    }
+    this.handlers.received(from, frame, 'stream');
   }
 
   private failSend(to: Addr, channel: Channel, error: Error): void {
     this.stats.sendErrors++;
-    for (const handler of this.sendErrorHandlers) {
-      try {
-        handler(to, channel, error);
-      } catch (err) {
-        this.opts.onError?.(err as Error, 'handler');
-      }
-    }
+    this.handlers.sendFailed(to, channel, error);
   }
 }

@@ -2,6 +2,7 @@ import dgram from 'node:dgram';
 import type { Addr } from '../wire/messages.js';
 import { formatAddr, isIpv6Host, parseAddr } from './address.js';
 import type { Channel, ReceiveHandler, Transport } from './transport.js';
+import { type SendErrorHandler, TransportHandlers } from './transport-handlers.js';
 
 /** 'handler': a receive or send-error handler threw; it is caught so one bad packet cannot crash the agent. */
 export type UdpErrorContext = 'receive' | 'send' | 'handler';
@@ -28,8 +29,6 @@ export interface UdpTransportStats {
   oversizeReceived: number;
 }
 
-type SendErrorHandler = (to: Addr, channel: Channel, error: Error) => void;
-
 /** The datagram channel over one node:dgram socket. Sends on 'stream' are refused via onSendError. */
 export class UdpTransport implements Transport {
   readonly stats: UdpTransportStats = {
@@ -42,8 +41,7 @@ export class UdpTransport implements Transport {
     oversizeDropped: 0,
     oversizeReceived: 0,
   };
-  private readonly receivers: ReceiveHandler[] = [];
-  private readonly sendErrorHandlers: SendErrorHandler[] = [];
+  private readonly handlers: TransportHandlers;
   private closed = false;
 
   private constructor(
@@ -51,6 +49,7 @@ export class UdpTransport implements Transport {
     readonly localAddr: Addr,
     private readonly opts: UdpTransportOptions,
   ) {
+    this.handlers = new TransportHandlers((err) => opts.onError?.(err, 'handler'));
     socket.on('message', (msg, rinfo) => this.handleMessage(msg, rinfo));
     // Without an 'error' listener a socket error would be thrown as an uncaught exception.
     socket.on('error', (err) => {
@@ -85,11 +84,11 @@ export class UdpTransport implements Transport {
   }
 
   onReceive(handler: ReceiveHandler): void {
-    this.receivers.push(handler);
+    this.handlers.onReceive(handler);
   }
 
   onSendError(handler: SendErrorHandler): void {
-    this.sendErrorHandlers.push(handler);
+    this.handlers.onSendError(handler);
   }
 
   send(to: Addr, bytes: Uint8Array, channel: Channel): void {
@@ -140,24 +139,12 @@ export class UdpTransport implements Transport {
     if (msg.length > this.opts.maxDatagramBytes) this.stats.oversizeReceived++;
     const from = formatAddr(rinfo.address, rinfo.port);
     const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
-    for (const receive of this.receivers) {
-      try {
-        receive(from, bytes, 'datagram');
-      } catch (err) {
-        this.opts.onError?.(err as Error, 'handler');
-      }
-    }
+    this.handlers.received(from, bytes, 'datagram');
   }
 
   private failSend(to: Addr, channel: Channel, error: Error): void {
     this.stats.sendErrors++;
     this.opts.onError?.(error, 'send');
-    for (const handler of this.sendErrorHandlers) {
-      try {
-        handler(to, channel, error);
-      } catch (err) {
-        this.opts.onError?.(err as Error, 'handler');
-      }
-    }
+    this.handlers.sendFailed(to, channel, error);
   }
 }

@@ -1,0 +1,40 @@
+// The receive and send-error handlers of a transport, and their dispatch. Socket transports pass
+// `onHandlerError` so a throwing handler cannot take the socket down; the in-memory network passes
+// nothing, so a bug in a handler surfaces in the test or simulation that caused it.
+import type { Addr } from '../wire/messages.js';
+import type { Channel, ReceiveHandler } from './transport.js';
+
+export type SendErrorHandler = (to: Addr, channel: Channel, error: Error) => void;
+
+export class TransportHandlers {
+  private readonly receivers: ReceiveHandler[] = [];
+  private readonly sendErrorHandlers: SendErrorHandler[] = [];
+
+  constructor(private readonly onHandlerError?: (error: Error) => void) {}
+
+  /** Adds a receive handler (handlers accumulate; none replaces another). */
+  onReceive(handler: ReceiveHandler): void {
+    this.receivers.push(handler);
+  }
+
+  onSendError(handler: SendErrorHandler): void {
+    this.sendErrorHandlers.push(handler);
+  }
+
+  received(from: Addr, bytes: Uint8Array, channel: Channel): void {
+    for (const receive of this.receivers) this.guard(() => receive(from, bytes, channel));
+  }
+
+  sendFailed(to: Addr, channel: Channel, error: Error): void {
+    for (const handler of this.sendErrorHandlers) this.guard(() => handler(to, channel, error));
+  }
+
+  private guard(call: () => void): void {
+    if (!this.onHandlerError) return call();
+    try {
+      call();
+    } catch (err) {
+      this.onHandlerError(err as Error);
+    }
+  }
+}
