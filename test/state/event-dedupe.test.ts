@@ -23,6 +23,15 @@ describe('EventDedupe', () => {
     );
   });
 
+  it('delivers earlier events of an origin that arrive after a later one', () => {
+    const d = new EventDedupe({ forgetAfterMs: 1_000, maxOrigins: 10 });
+    expect(d.firstTime('o', 1, 5, 0)).to.equal(true);
+    expect(d.firstTime('o', 1, 4, 0)).to.equal(true);
+    expect(d.firstTime('o', 1, 4, 0)).to.equal(false);
+    for (const seq of [1, 2, 3]) expect(d.firstTime('o', 1, seq, 0), `seq ${seq}`).to.equal(true);
+    expect(d.firstTime('o', 1, 5, 0)).to.equal(false);
+  });
+
   it('a new generation resets the window; an older generation is stale', () => {
     const d = new EventDedupe({ forgetAfterMs: 1e9, maxOrigins: 10 });
     expect(d.firstTime('a', 1, 5, 0)).to.equal(true);

@@ -9,8 +9,8 @@
 //   delivered again. Rumors stop circulating well within forgetAfterMs, so choose it larger than
 //   the rumor lifetime;
 // - an event of an older generation than the one tracked is dropped (the origin has restarted).
-// The first event seen of an origin sets the floor just below it, so earlier seqs that arrive late
-// from a node that just started listening are dropped — they predate our knowledge of the origin.
+// A newly tracked origin starts with floor 0 (seqs begin at 1), so its earlier events that gossip
+// delivers late are still delivered once; a late joiner holds them in the bounded set above.
 
 export interface EventDedupeOptions {
   forgetAfterMs: number;
@@ -50,13 +50,15 @@ export class EventDedupe {
     let w = this.origins.get(origin);
     if (w !== undefined) this.origins.delete(origin);
     if (w === undefined || generation > w.generation) {
-      w = { generation, floor: seq, above: new Set(), lastSeen: now };
+      // Start below every seq (they begin at 1): gossip may deliver this origin's earlier events
+      // after this one, and they are just as new to us.
+      w = { generation, floor: 0, above: new Set(), lastSeen: now };
       this.origins.set(origin, w);
       this.evictOverCap();
-      return true;
+    } else {
+      w.lastSeen = now;
+      this.origins.set(origin, w);
     }
-    w.lastSeen = now;
-    this.origins.set(origin, w);
     if (generation < w.generation || seq <= w.floor || w.above.has(seq)) return false;
     if (seq === w.floor + 1) {
       w.floor = seq;
