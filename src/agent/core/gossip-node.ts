@@ -488,8 +488,9 @@ export class GossipNode {
     if (e && e.record.state === 'alive') {
       this.stats.suspicionsRaised++;
       this.applyMember({ ...e.record, state: 'suspect' }, this.name, 'local', this.localRumor(now), now);
-    } else if (e && e.record.state === 'suspect') {
-      this.suspicions.get(p.target)?.confirm(this.name);
+    } else if (e?.record.state === 'suspect' && this.suspicions.get(p.target)?.confirm(this.name)) {
+      // Our own failed probe is an independent confirmation: others' timeouts shrink with it too.
+      this.enqueueRumor(this.memberMessage(e.record, this.name, now));
     }
   }
 
@@ -881,6 +882,7 @@ export class GossipNode {
       if (e && now - e.changedAt >= this.cfg.deadReapMs) this.removeMember(name);
     }
     for (const key of this.kv.expire(now)) this.tree.delete(kvKey(key));
+    this.events.prune(now);
     this.ae.expire(now);
   }
 
