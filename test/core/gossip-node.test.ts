@@ -316,3 +316,33 @@ describe('GossipNode: reaping, ring anti-entropy, replay, limits', function () {
     expect(node.self().incarnation).to.equal(1);
   });
 });
+
+describe('GossipNode: live reconfiguration', () => {
+  it('applies new tunables at once and refuses a cluster change', () => {
+    const c = joinedCluster(4, 8);
+    const node = c.get('node-0');
+    const probesBefore = node.stats.probesSent;
+    c.run(5_000);
+    const perSecondSlow = (node.stats.probesSent - probesBefore) / 5;
+    node.reconfigure(resolveEngineConfig({ probeIntervalMs: 200, probeTimeoutMs: 100 }), c.now);
+    const mid = node.stats.probesSent;
+    c.run(5_000);
+    const perSecondFast = (node.stats.probesSent - mid) / 5;
+    expect(perSecondSlow).to.be.within(0.8, 1.2);
+    expect(perSecondFast).to.be.within(4, 5.5);
+    expect(() => node.reconfigure(resolveEngineConfig({ cluster: 'other' }), c.now)).to.throw(/restart/);
+  });
+
+  it('join contacts at most three seeds but remembers all of them', () => {
+    const c = new MemoryCluster(12);
+    const seeds = Array.from({ length: 10 }, (_, i) => `10.1.0.${i + 1}:7946`);
+    for (const [i, s] of seeds.entries()) c.add(`s${i}`, s);
+    for (let i = 1; i < seeds.length; i++) c.get(`s${i}`).join([seeds[0]!], c.now);
+    c.run(5_000);
+    const joiner = c.add('j', '10.2.0.1:7946');
+    joiner.node.join(seeds, c.now);
+    expect(joiner.node.stats.antiEntropyRounds).to.equal(3);
+    c.run(3_000);
+    expect(joiner.node.counts().alive).to.equal(11);
+  });
+});

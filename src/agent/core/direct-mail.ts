@@ -25,7 +25,12 @@ export class DirectMail {
   private readonly pending = new Map<string, PendingMail>();
   readonly counters: MailCounters = { retries: 0, dropped: 0, acked: 0 };
 
-  constructor(private readonly cfg: DirectMailConfig) {}
+  constructor(private cfg: DirectMailConfig) {}
+
+  /** New limits apply to the next send, retry and eviction (hot reload). */
+  configure(cfg: DirectMailConfig): void {
+    this.cfg = cfg;
+  }
 
   get size(): number {
     return this.pending.size;

@@ -38,6 +38,8 @@ export { createSharedView, type SharedView };
 /** Stream packets (anti-entropy) may be far larger than a datagram. */
 const MAX_STREAM_PACKET_BYTES = 16 * 1024 * 1024;
 const MAINTENANCE_MS = 1_000;
+/** Seeds contacted by one join() call. */
+const JOIN_CONTACTS = 3;
 /** A relay answers nack when the target stays silent this fraction of the probe timeout. */
 const NACK_FRACTION = 0.8;
 
@@ -82,7 +84,7 @@ export class GossipNode {
   readonly name: string;
   readonly addr: Addr;
   readonly generation: number;
-  private readonly cfg: EngineConfig;
+  private cfg: EngineConfig;
   private keyring: Keyring | null;
   private readonly rng: Rng;
   private readonly out: CoreOutput;
@@ -223,9 +225,18 @@ export class GossipNode {
     return [...this.kv.entries()].filter((e) => e.value !== null);
   }
 
+  /**
+   * Joins through seeds: a push-pull exchange with up to JOIN_CONTACTS of them at random (a DNS
+   * answer may list hundreds); all are remembered for partition healing (see reconnect).
+   */
   join(seeds: Addr[], now: number): void {
-    for (const s of seeds) if (!this.seeds.includes(s)) this.seeds.push(s);
-    for (const s of seeds) if (s !== this.addr) this.startExchange(s, 'push-pull', now);
+    const others = [...new Set(seeds)].filter((s) => s !== this.addr);
+    for (const s of others) if (!this.seeds.includes(s)) this.seeds.push(s);
+    for (let i = others.length - 1; i > 0; i--) {
+      const j = this.rng.int(i + 1);
+      [others[i], others[j]] = [others[j]!, others[i]!];
+    }
+    for (const s of others.slice(0, JOIN_CONTACTS)) this.startExchange(s, 'push-pull', now);
   }
 
   /** Graceful leave: announce `left` (final, unlike `dead`), stop probing, keep gossiping it out. */
@@ -282,6 +293,30 @@ export class GossipNode {
    */
   injectDivergentKv(entry: KvEntry, now: number): boolean {
     return this.applyKv(entry, null, 'local', now, false);
+  }
+
+  /**
+   * Applies new tunables without a restart (hot reload). The cluster name cannot change live: it
+   * is part of every packet, and a node switching alone would cut itself off.
+   */
+  reconfigure(config: EngineConfig, now: number): void {
+    if (config.cluster !== this.cfg.cluster) {
+      throw new RangeError(
+        `cluster cannot change without a restart (${this.cfg.cluster} → ${config.cluster})`,
+      );
+    }
+    this.cfg = config;
+    this.mail.configure(config.directMail);
+    this.health.setMax(config.awarenessMaxMultiplier);
+    this.kv.setTombstoneTtl(config.tombstoneTtlMs);
+    this.events.forgetAfterMs = config.deadReapMs;
+    // Shorter periods take effect now rather than after the old, longer wait.
+    if (!this.leaving) {
+      this.nextProbeAt = Math.min(this.nextProbeAt, now + this.health.scale(config.probeIntervalMs));
+    }
+    this.nextGossipAt = Math.min(this.nextGossipAt, now + config.gossipIntervalMs);
+    this.nextAntiEntropyAt = Math.min(this.nextAntiEntropyAt, now + config.antiEntropy.intervalMs);
+    this.nextReconnectAt = Math.min(this.nextReconnectAt, now + config.reconnectIntervalMs);
   }
 
   /**

@@ -3,7 +3,12 @@
 export class LocalHealth {
   private value = 0;
 
-  constructor(private readonly max: number) {}
+  constructor(private max: number) {}
+
+  setMax(max: number): void {
+    this.max = max;
+    this.apply(0);
+  }
 
   get score(): number {
     return this.value;

@@ -30,7 +30,8 @@ export class EventDedupe {
   // Map iteration order is insertion order; touching an origin re-inserts it, so the first entries
   // are the least recently seen and pruning only looks at the front.
   private readonly origins = new Map<string, OriginWindow>();
-  private readonly forgetAfterMs: number;
+  /** Mutable for hot reload of the retention that sets it. */
+  forgetAfterMs: number;
   private readonly maxOrigins: number;
   private readonly maxPending: number;
 

@@ -43,7 +43,7 @@ export class KvStore {
   private readonly own = new Map<string, KvEntry | null>();
   /** Tombstones by key, for expire() without scanning every entry; a fork copies the parent's. */
   private readonly tombstones: Map<string, number>;
-  private readonly ttl: number;
+  private ttl: number;
   private readonly onChange: KvChangeListener | undefined;
   private clock = 0;
   private count = 0;
@@ -67,6 +67,11 @@ export class KvStore {
       { tombstoneTtlMs: options.tombstoneTtlMs ?? this.ttl, onChange: options.onChange },
       this,
     );
+  }
+
+  /** Changes the tombstone lifetime (hot reload); applies to existing tombstones too. */
+  setTombstoneTtl(ms: number): void {
+    this.ttl = ms;
   }
 
   get size(): number {
