@@ -346,3 +346,35 @@ describe('GossipNode: live reconfiguration', () => {
     expect(joiner.node.counts().alive).to.equal(11);
   });
 });
+
+describe('GossipNode: joining', () => {
+  it('nodes joining one seed at the same moment all learn of each other quickly (no anti-entropy)', () => {
+    const config = resolveEngineConfig({ antiEntropy: { enabled: false } });
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const c = new MemoryCluster(seed, config);
+      for (const [i, name] of names(16).entries()) c.add(name, addrOf(i));
+      for (const [i, name] of names(16).entries()) if (i > 0) c.get(name).join([addrOf(0)], c.now);
+      const ok = c.runUntil(() => names(16).every((o) => c.get(o).counts().alive === 16), 3_000);
+      const missing = names(16)
+        .map((o) => `${o}:${c.get(o).counts().alive}`)
+        .filter((s) => !s.endsWith(':16'));
+      expect(ok, `seed ${seed}: ${missing.join(' ')}`).to.equal(true);
+    }
+  });
+  it('nodes joining one after another are known to every node within seconds (no anti-entropy)', () => {
+    // Before joiners announced themselves, only the seed rumored each arrival, and in 5 of these 20
+    // runs some node still lacked a member 5 s later (the residue of a counter-limited rumor).
+    const config = resolveEngineConfig({ antiEntropy: { enabled: false }, reconnectIntervalMs: 3_600_000 });
+    const failed: number[] = [];
+    for (let seed = 1; seed <= 20; seed++) {
+      const c = new MemoryCluster(seed, config);
+      c.add('node-0', addrOf(0));
+      for (let i = 1; i < 16; i++) {
+        c.run(300);
+        c.add(`node-${i}`, addrOf(i)).node.join([addrOf(0)], c.now);
+      }
+      if (!c.runUntil(() => names(16).every((o) => c.get(o).counts().alive === 16), 5_000)) failed.push(seed);
+    }
+    expect(failed).to.deep.equal([]);
+  });
+});

@@ -112,6 +112,8 @@ export class GossipNode {
 
   private incarnation = 0;
   private leaving = false;
+  /** Set by join(): announce ourselves once the first exchange has taught us who the peers are. */
+  private announceOnJoin = false;
   private tags: Record<string, string>;
   private seeds: Addr[] = [];
   private packetSeq = 0;
@@ -237,6 +239,7 @@ export class GossipNode {
       [others[i], others[j]] = [others[j]!, others[i]!];
     }
     for (const s of others.slice(0, JOIN_CONTACTS)) this.startExchange(s, 'push-pull', now);
+    if (others.length > 0) this.announceOnJoin = true;
   }
 
   /** Graceful leave: announce `left` (final, unlike `dead`), stop probing, keep gossiping it out. */
@@ -854,6 +857,12 @@ export class GossipNode {
       this.stats.antiEntropyRepaired += o.applied;
       if (o.messages.length > 0) this.sendAntiEntropy(o.peer, o.session, o.messages);
       if (o.done) {
+        // Our arrival is a local update: mail it to the peers the join taught us, and rumor it,
+        // rather than leaving it to the seed's rumor alone (which may miss some nodes).
+        if (this.announceOnJoin && this.table.counts.alive + this.table.counts.suspect > 1 && !this.leaving) {
+          this.announceOnJoin = false;
+          this.announce(this.memberMessage(this.self(), this.name, now), `m:${this.name}`, now);
+        }
         const bytes = Math.round(this.aeBytes.get(key) ?? 0);
         this.aeBytes.delete(key);
         this.out.event({
