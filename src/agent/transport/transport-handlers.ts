@@ -30,7 +30,10 @@ export class TransportHandlers {
   }
 
   private guard(call: () => void): void {
-    if (!this.onHandlerError) return call();
+    if (!this.onHandlerError) {
+      call();
+      return;
+    }
     try {
       call();
     } catch (err) {
