@@ -125,7 +125,7 @@ export const EngineSchema = Type.Object(
     antiEntropy: AntiEntropySchema,
     directMail: DirectMailSchema,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, default: {} },
 );
 
 export type EngineConfig = Static<typeof EngineSchema>;

@@ -1,0 +1,73 @@
+// The agent's configuration file, in exactly the YAML shape the operator writes into a ConfigMap.
+// Defined once: it validates the agent's config, and the operator generates the CRD's OpenAPI schema
+// and the chart's values schema from it (the protocol tunables nest the engine schema as `gossip`).
+import { type Static, Type } from '@sinclair/typebox';
+import { EngineSchema } from './engine-schema.js';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+const HostPort = (def: string | undefined, description: string) =>
+  Type.String({
+    minLength: 3,
+    maxLength: 300,
+    pattern: '^(\\[[0-9A-Fa-f:.%a-zA-Z]+\\]|[^:\\[\\]\\s]+):[0-9]{1,5}$',
+    description,
+    ...(def ? { default: def } : {}),
+  });
+
+export const AgentConfigSchema = Type.Object(
+  {
+    name: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description: 'Node name (default: $NODE_NAME, else the host name).',
+      }),
+    ),
+    bind: HostPort('0.0.0.0:7946', 'Gossip address to bind, UDP and TCP (HOST:PORT).'),
+    advertise: Type.Optional(
+      HostPort(
+        undefined,
+        'Address peers reach this node on (default: $POD_IP with the bind port, else the bind address).',
+      ),
+    ),
+    http: HostPort('127.0.0.1:7947', 'HTTP API and metrics address (HOST:PORT).'),
+    join: Type.Array(HostPort(undefined, 'A seed HOST:PORT.'), {
+      default: [],
+      maxItems: 64,
+      description: 'Seeds to join.',
+    }),
+    joinDns: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 253,
+        description:
+          'DNS name (e.g. a headless Service) whose A/SRV records are seeds; retried until joined.',
+      }),
+    ),
+    keyringFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'File with base64 AES-256 keys, one per line; the first encrypts.',
+      }),
+    ),
+    apiTokenFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'File holding a bearer token that the HTTP API then requires.',
+      }),
+    ),
+    logLevel: Type.Union(
+      LOG_LEVELS.map((l) => Type.Literal(l)),
+      { default: 'info', description: 'Log level.' },
+    ),
+    tags: Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 512 }), {
+      default: {},
+      description: 'Metadata gossiped with this node (size-bounded by gossip.maxTagBytes).',
+    }),
+    gossip: EngineSchema,
+  },
+  { additionalProperties: false },
+);
+
+export type AgentConfig = Static<typeof AgentConfigSchema>;
