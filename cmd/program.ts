@@ -1,7 +1,13 @@
 // Builds the `grapevine` command tree. Each subcommand lives in its own file and registers itself
 // with `program.command(...)`, which inherits the usage-error handling configured here.
 import { Command, CommanderError } from 'commander';
+import { registerAgent } from './agent-command.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-io.js';
+import { registerDemo } from './demo-command.js';
+import { registerEvent } from './event-command.js';
+import { registerKv } from './kv-command.js';
+import { registerLeave } from './leave-command.js';
+import { registerMembers } from './members-command.js';
 import { registerSimulate } from './simulate-command.js';
 
 export function buildProgram(io: CliIo): Command {
@@ -11,6 +17,12 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .allowExcessArguments(false);
+  registerAgent(program, io);
+  registerDemo(program, io);
+  registerMembers(program, io);
+  registerEvent(program, io);
+  registerKv(program, io);
+  registerLeave(program, io);
   registerSimulate(program, io);
   return program;
 }
@@ -27,6 +39,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
+      // Our own failures carry their exit code; commander's usage errors all mean "usage".
+      if (err.code.startsWith('grapevine.')) return err.exitCode;
       // Help and version are "errors" to commander's control flow only.
       if (
         err.code === 'commander.helpDisplayed' ||

@@ -1,0 +1,49 @@
+// Turns the core's events into what the API streams: member views with local timestamps, and user
+// events with their payload as text and exactly (base64).
+import type { AgentEvent, MemberView } from './agent-api.js';
+import type { CoreEvent } from './core/types.js';
+import type { MemberRecord } from './wire/messages.js';
+
+const utf8 = new TextDecoder('utf-8');
+
+export function memberView(r: MemberRecord, lastChange: number): MemberView {
+  return {
+    name: r.name,
+    addr: r.addr,
+    state: r.state,
+    incarnation: r.incarnation,
+    generation: r.generation,
+    tags: r.tags,
+    lastChange,
+  };
+}
+
+/** The API event for a core event, or null for events the API does not stream (kv, probes, …). */
+export function toAgentEvent(e: CoreEvent, at: number): AgentEvent | null {
+  if (e.type === 'member') {
+    return {
+      kind: 'member',
+      at,
+      member: memberView(e.member, at),
+      previous: e.previous,
+      via: e.via,
+      origin: e.rumor?.origin ?? null,
+      originTime: e.rumor?.originTime ?? null,
+      hops: e.rumor?.hops ?? null,
+    };
+  }
+  if (e.type === 'user-event') {
+    return {
+      kind: 'user-event',
+      at,
+      name: e.name,
+      payload: utf8.decode(e.payload),
+      payloadBase64: Buffer.from(e.payload).toString('base64'),
+      via: e.via,
+      origin: e.origin,
+      originTime: e.rumor.originTime,
+      hops: e.rumor.hops,
+    };
+  }
+  return null;
+}

@@ -1,0 +1,304 @@
+// The agent process's heart: one gossip node on real sockets, its HTTP API and metrics, seeding
+// (static and DNS), hot reload of the config file and graceful shutdown. Everything protocol-related
+// lives in the sans-IO core; this file only wires parts together.
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { AgentApi, AgentEvent, MemberView, SelfView } from './agent-api.js';
+import { memberView, toAgentEvent } from './agent-events.js';
+import type { AgentConfig } from './config/agent-schema.js';
+import { diffConfig } from './config/config-diff.js';
+import { watchConfigFile } from './config/config-watcher.js';
+import { readKeyringFile } from './config/keyring-file.js';
+import type { CoreEvent } from './core/types.js';
+import { DnsJoiner } from './discovery/dns-joiner.js';
+import { seedResolver } from './discovery/dns-seeds.js';
+import { createApi } from './http/api.js';
+import { serveApi } from './http/serve-api.js';
+import { AgentMetrics } from './metrics/agent-metrics.js';
+import { type LocalNode, startLocalNode } from './runtime/local-node.js';
+import { parseAddr } from './transport/address.js';
+
+export interface AgentOptions {
+  config: AgentConfig;
+  logger: Logger;
+  /** The config file to watch for hot reload, and how to re-read it with the same flags and env. */
+  configFile?: string;
+  reloadConfig?: () => AgentConfig;
+  /** DNS servers for joinDns (default: the system resolver). */
+  dnsServers?: string[];
+  /** Upper bound on waiting for a leave to spread before closing. Default 5 s. */
+  leaveTimeoutMs?: number;
+}
+
+export class Agent implements AgentApi {
+  private readonly listeners = new Set<(e: AgentEvent) => void>();
+  private readonly lastChange = new Map<string, number>();
+  private readonly closers: Array<() => Promise<void> | void> = [];
+  private restartRequired: string[] = [];
+  private joined = false;
+  private alone = false;
+  private stopping: Promise<void> | null = null;
+  private resolveStopped!: () => void;
+  /** Resolves when the agent has shut down (after leave() or shutdown()). */
+  readonly stopped = new Promise<void>((r) => {
+    this.resolveStopped = r;
+  });
+  private node!: LocalNode;
+  private metricsRegistry!: AgentMetrics;
+  httpUrl = '';
+
+  private constructor(
+    private config: AgentConfig,
+    private readonly o: AgentOptions,
+  ) {}
+
+  static async start(o: AgentOptions): Promise<Agent> {
+    const agent = new Agent(o.config, o);
+    await agent.boot();
+    return agent;
+  }
+
+  get name(): string {
+    return this.node.node.name;
+  }
+
+  get gossipAddr(): string {
+    return this.node.addr;
+  }
+
+  private async boot(): Promise<void> {
+    const c = this.config;
+    const log = this.o.logger;
+    const keyring = c.keyringFile ? readKeyringFile(c.keyringFile) : null;
+    const token = c.apiTokenFile ? readToken(c.apiTokenFile) : undefined;
+    this.node = await startLocalNode({
+      name: c.name ?? 'grapevine',
+      bind: c.bind,
+      advertise: c.advertise,
+      config: c.gossip,
+      keyring,
+      tags: c.tags,
+      onEvent: (e) => this.onCoreEvent(e),
+      onError: (err, context) => log.warn({ err, context }, 'gossip transport or core error'),
+    });
+    this.closers.push(() => this.node.close());
+    const n = this.node.node;
+    this.metricsRegistry = new AgentMetrics(
+      {
+        stats: () => n.stats,
+        counts: () => n.counts(),
+        healthScore: () => n.healthScore(),
+        viewDigest: () => n.viewDigest(),
+        pendingRumors: () => n.pendingRumors(),
+        pendingMail: () => n.pendingMail(),
+      },
+      { node: n.name, cluster: c.gossip.cluster },
+    );
+    const server = await serveApi(createApi(this, { token }), c.http);
+    this.httpUrl = server.url;
+    this.closers.unshift(() => server.close());
+    this.startJoining();
+    this.watchConfig();
+    log.info(
+      { name: n.name, gossipAddr: this.node.addr, httpAddr: server.url, cluster: c.gossip.cluster },
+      'agent started',
+    );
+  }
+
+  private startJoining(): void {
+    const c = this.config;
+    const log = this.o.logger;
+    if (c.join.length > 0) this.node.run((node, now) => node.join(c.join, now));
+    if (c.joinDns) {
+      const joiner = new DnsJoiner({
+        name: c.joinDns,
+        defaultPort: parseAddr(c.bind).port,
+        ownAddr: this.node.addr,
+        resolver: seedResolver(this.o.dnsServers),
+        join: (seeds) => this.node.run((node, now) => node.join(seeds, now)),
+        joined: () => this.isJoined(),
+        onAttempt: (seeds, err) =>
+          err
+            ? log.warn({ err, name: c.joinDns }, 'DNS seed lookup failed; retrying')
+            : log.debug({ seeds }, 'DNS seeds'),
+        onAlone: () => {
+          if (!this.alone)
+            log.info({ name: c.joinDns }, 'DNS lists no other member yet: starting as the first');
+          this.alone = true;
+        },
+      });
+      joiner.start();
+      this.closers.push(() => joiner.stop());
+    }
+  }
+
+  private isJoined(): boolean {
+    const counts = this.node.node.counts();
+    if (counts.alive + counts.suspect > 1) this.joined = true;
+    return this.joined;
+  }
+
+  private watchConfig(): void {
+    const { configFile, reloadConfig } = this.o;
+    if (configFile && reloadConfig) {
+      const w = watchConfigFile(configFile, () => this.reload(reloadConfig));
+      this.closers.push(() => w.close());
+    }
+    if (this.config.keyringFile && reloadConfig) {
+      const w = watchConfigFile(this.config.keyringFile, () => this.reload(reloadConfig, true));
+      this.closers.push(() => w.close());
+    }
+  }
+
+  /** Applies what can change live; records what needs a restart. Never stops the agent. */
+  reload(reloadConfig: () => AgentConfig, keyringChanged = false): void {
+    const log = this.o.logger;
+    let next: AgentConfig;
+    try {
+      next = reloadConfig();
+    } catch (err) {
+      log.error(
+        { err: String(err instanceof Error ? err.message : err) },
+        'config reload failed; keeping the running config',
+      );
+      return;
+    }
+    const { live, restartRequired } = diffConfig(this.config, next);
+    // What runs from now on: the new config, except fields that only a restart can change.
+    const applied: AgentConfig = {
+      ...next,
+      name: this.config.name,
+      bind: this.config.bind,
+      advertise: this.config.advertise,
+      http: this.config.http,
+      joinDns: this.config.joinDns,
+      apiTokenFile: this.config.apiTokenFile,
+      gossip: { ...next.gossip, cluster: this.config.gossip.cluster },
+    };
+    try {
+      this.node.run((node, now) => {
+        if (live.some((p) => p.startsWith('gossip.'))) node.reconfigure(applied.gossip, now);
+        if (live.includes('tags')) node.setTags(applied.tags, now);
+        if (live.includes('keyringFile') || keyringChanged) {
+          node.setKeyring(applied.keyringFile ? readKeyringFile(applied.keyringFile) : null);
+        }
+        if (live.includes('join')) node.join(applied.join, now);
+      });
+    } catch (err) {
+      log.error(
+        { err: String(err instanceof Error ? err.message : err) },
+        'config reload rejected; keeping the running config',
+      );
+      return;
+    }
+    if (live.includes('logLevel')) log.level = applied.logLevel;
+    this.config = applied;
+    // The running config keeps the old restart-only values, so this is what still differs from the file.
+    this.restartRequired = restartRequired;
+    if (live.length > 0 || keyringChanged)
+      log.info({ applied: live, keyringReloaded: keyringChanged }, 'config reloaded');
+    if (restartRequired.length > 0)
+      log.warn({ restartRequired }, 'config changes need a restart to take effect');
+  }
+
+  // ───────────────────────────── AgentApi ─────────────────────────────
+
+  self(): SelfView {
+    const n = this.node.node;
+    const view = memberView(n.self(), this.lastChange.get(n.name) ?? 0);
+    const needsJoin = this.config.join.length > 0 || this.config.joinDns !== undefined;
+    return {
+      ...view,
+      cluster: this.config.gossip.cluster,
+      ready: !this.stopping && (!needsJoin || this.isJoined() || this.alone),
+      healthScore: n.healthScore(),
+      viewDigest: n.viewDigest(),
+      restartRequired: this.restartRequired,
+      leaving: n.isLeaving(),
+    };
+  }
+
+  members(): MemberView[] {
+    return this.node.node.members().map((m) => memberView(m, this.lastChange.get(m.name) ?? 0));
+  }
+
+  subscribe(listener: (e: AgentEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  fireEvent(name: string, payload: Uint8Array): void {
+    this.node.run((node, now) => node.fireEvent(name, payload, now));
+  }
+
+  kvGet(key: string): Uint8Array | undefined {
+    return this.node.node.kvGet(key);
+  }
+
+  kvPut(key: string, value: Uint8Array): void {
+    this.node.run((node, now) => node.kvPut(key, value, now));
+  }
+
+  kvDelete(key: string): boolean {
+    if (this.node.node.kvGet(key) === undefined) return false;
+    this.node.run((node, now) => node.kvDelete(key, now));
+    return true;
+  }
+
+  leave(): Promise<void> {
+    return this.shutdown('leave requested');
+  }
+
+  async metrics(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.metricsRegistry.contentType, body: await this.metricsRegistry.text() };
+  }
+
+  /**
+   * Graceful stop: announce leave, wait (bounded) until the rumor has been sent its quota of times
+   * and every direct-mail copy was acknowledged or given up, then close the API and the sockets.
+   */
+  shutdown(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      const log = this.o.logger;
+      log.info({ reason }, 'leaving the cluster');
+      this.node.run((node, now) => node.leave(now));
+      const deadline = Date.now() + (this.o.leaveTimeoutMs ?? 5_000);
+      const n = this.node.node;
+      // Done when the rumor has had its sends and every mail was acknowledged or given up — or when
+      // no live peer is left to tell (everyone leaving at once), instead of waiting out the bound.
+      const spreading = () => {
+        const c = n.counts();
+        return (n.pendingRumors() > 0 || n.pendingMail() > 0) && c.alive + c.suspect > 0;
+      };
+      while (Date.now() < deadline && spreading()) await sleep(50);
+      for (const close of this.closers) await close();
+      log.info({ spread: n.pendingRumors() === 0 && n.pendingMail() === 0 }, 'agent stopped');
+      this.resolveStopped();
+    })();
+    return this.stopping;
+  }
+
+  private onCoreEvent(e: CoreEvent): void {
+    const at = Date.now();
+    this.metricsRegistry?.observe(e, at);
+    if (e.type === 'member') this.lastChange.set(e.member.name, at);
+    if (e.type === 'member-reaped') this.lastChange.delete(e.name);
+    const out = toAgentEvent(e, at);
+    if (!out) return;
+    for (const l of this.listeners) {
+      try {
+        l(out);
+      } catch (err) {
+        this.o.logger.warn({ err }, 'event subscriber failed');
+      }
+    }
+  }
+}
+
+function readToken(path: string): string {
+  const token = readFileSync(path, 'utf8').trim();
+  if (!token) throw new Error(`API token file ${path} is empty`);
+  return token;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
