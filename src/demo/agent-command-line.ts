@@ -1,0 +1,64 @@
+// How the demo starts one `grapevine agent` process. From the built output (dist/) it runs the
+// compiled entry with plain node; from the sources it runs cmd/grapevine.ts through tsx, imported by
+// absolute URL so it resolves whatever the current directory is.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** A program plus the arguments that come before `agent …`. */
+export interface GrapevineCommand {
+  file: string;
+  args: string[];
+}
+
+/** Protocol timings fast enough that a failure is visible on the page within a few seconds. */
+export const DEMO_TIMINGS: readonly string[] = [
+  '--probe-interval-ms',
+  '500',
+  '--probe-timeout-ms',
+  '200',
+  '--gossip-interval-ms',
+  '100',
+  '--suspicion-mult',
+  '3',
+];
+
+export function defaultGrapevineCommand(moduleUrl: string = import.meta.url): GrapevineCommand {
+  // This file sits at <root>/src/demo/ in the sources and at <root>/dist/src/demo/ when built.
+  const builtEntry = new URL('../../cmd/grapevine.js', moduleUrl);
+  if (moduleUrl.endsWith('.js') && existsSync(fileURLToPath(builtEntry))) {
+    return { file: process.execPath, args: [fileURLToPath(builtEntry)] };
+  }
+  const sourceEntry = new URL('../../cmd/grapevine.ts', moduleUrl);
+  // createRequire, not import.meta.resolve: this module may itself be loaded as CommonJS by tsx.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return { file: process.execPath, args: ['--import', tsx, fileURLToPath(sourceEntry)] };
+}
+
+export interface AgentSpec {
+  name: string;
+  host: string;
+  gossipPort: number;
+  httpPort: number;
+  /** Gossip address of a running agent to join; none for the first agent. */
+  join: string | null;
+  /** More `grapevine agent` flags, e.g. ['--direct-mail-enabled', 'false']. */
+  extra?: readonly string[];
+}
+
+export function agentArgs(spec: AgentSpec): string[] {
+  return [
+    'agent',
+    '--name',
+    spec.name,
+    '--bind',
+    `${spec.host}:${spec.gossipPort}`,
+    '--http',
+    `${spec.host}:${spec.httpPort}`,
+    ...(spec.join ? ['--join', spec.join] : []),
+    '--log-level',
+    'warn',
+    ...DEMO_TIMINGS,
+    ...(spec.extra ?? []),
+  ];
+}
