@@ -9,15 +9,19 @@ mkdir -p "$CACHE"
 step() { echo "==> [$(date +%H:%M:%S)] $*"; }
 failed_steps=()
 
+# nftables + iproute2: network-namespace fault tests; chromium: the demo's browser test;
+# prometheus: promtool validates the metrics exposition.
 need_pkgs=()
 command -v nft >/dev/null 2>&1 || need_pkgs+=(nftables)
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
+[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
+command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     step "installing Debian packages: ${need_pkgs[*]}"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
   else
-    echo "warning: ${need_pkgs[*]} missing and not root: fault-injection tests will report why they cannot run"
+    echo "warning: ${need_pkgs[*]} missing and not root: the tests that need them will say why they cannot run"
   fi
 fi
 

@@ -1,0 +1,24 @@
+# One image for both `grapevine agent` (DaemonSet) and `grapevine operator`.
+# Cannot be built on the project machine (no container engine); test/container covers what can be
+# checked there: the entry point runs from the built output with production dependencies only.
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY cmd ./cmd
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+# Runs as the image's unprivileged "node" user and writes nothing to its filesystem (logs go to
+# stdout), so readOnlyRootFilesystem: true works.
+USER node
+EXPOSE 7946/udp 7946/tcp 7947/tcp
+ENTRYPOINT ["node", "dist/cmd/grapevine.js"]
+CMD ["agent"]
