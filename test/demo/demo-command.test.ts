@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { ClusterState } from '../../src/demo/view-poller.js';
 import { isAlive, waitFor } from './wait-for.js';
 
-const CLI = new URL('./demo-cli.ts', import.meta.url).pathname;
+const CLI = new URL('../../cmd/grapevine.ts', import.meta.url).pathname;
 
 interface Run {
   proc: ChildProcess;

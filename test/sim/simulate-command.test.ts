@@ -1,25 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import type { CliIo } from '../../cmd/cli-io.js';
-import { runCli } from '../../cmd/program.js';
+import { runGrapevine } from '../support/run-cli.js';
 
 const exec = promisify(execFile);
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-  };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+const cli = runGrapevine;
 
 describe('cmd: grapevine simulate', () => {
   it('prints one JSON report with the requested parameters', async () => {
