@@ -1,0 +1,138 @@
+// The GossipCluster CustomResourceDefinition, generated from the TypeBox spec/status schemas (so the
+// CRD, the agent config and the operator's own validation cannot disagree). crds/ holds its YAML,
+// written by scripts/gen-crd.ts.
+import { EngineSchema } from '../../agent/config/engine-schema.js';
+import { CROSS_FIELD_RULES } from './cross-field-rules.js';
+import {
+  GossipClusterSpecSchema,
+  GossipClusterStatusSchema,
+  GROUP,
+  KIND,
+  PLURAL,
+  VERSION,
+} from './gossipcluster-schema.js';
+import { type JsonSchema, toStructuralSchema } from './structural-schema.js';
+
+export const CRD_NAME = `${PLURAL}.${GROUP}`;
+export const SHORT_NAMES = ['gc', 'gossip'];
+// Not in `all`: `kubectl delete all --all` would otherwise take the membership layer of a namespace
+// down with the workloads, and `kubectl get all` is for workloads.
+export const CATEGORIES = ['grapevine'];
+
+/** `default` (the engine's own default) means "derive from the GossipCluster": see agent-config.ts. */
+export const DEFAULT_CLUSTER = String(EngineSchema.properties.cluster.default);
+
+export function gossipClusterCrd(): JsonSchema {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: CRD_NAME, labels: { 'app.kubernetes.io/name': 'grapevine' } },
+    spec: {
+      group: GROUP,
+      scope: 'Namespaced',
+      names: {
+        kind: KIND,
+        listKind: `${KIND}List`,
+        plural: PLURAL,
+        singular: KIND.toLowerCase(),
+        shortNames: SHORT_NAMES,
+        categories: CATEGORIES,
+      },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: PRINTER_COLUMNS,
+          schema: { openAPIV3Schema: openApiSchema() },
+        },
+      ],
+    },
+  };
+}
+
+const PRINTER_COLUMNS = [
+  {
+    name: 'Ready',
+    type: 'string',
+    jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+    description: 'The Ready condition.',
+  },
+  { name: 'Desired', type: 'integer', jsonPath: '.status.desiredAgents', description: 'Agents scheduled.' },
+  {
+    name: 'Agents-Ready',
+    type: 'integer',
+    jsonPath: '.status.readyAgents',
+    description: 'Agents that passed their readiness probe.',
+  },
+  { name: 'Alive', type: 'integer', jsonPath: '.status.members.alive', description: 'Members seen alive.' },
+  {
+    name: 'Suspect',
+    type: 'integer',
+    jsonPath: '.status.members.suspect',
+    description: 'Members under suspicion.',
+  },
+  {
+    name: 'Converged',
+    type: 'boolean',
+    jsonPath: '.status.converged',
+    description: 'All reached agents report the same membership view.',
+  },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+];
+
+function openApiSchema(): JsonSchema {
+  const spec = described(
+    toStructuralSchema(GossipClusterSpecSchema),
+    'Desired state of the agents: one per node, as a DaemonSet.',
+  );
+  const cluster = nodeAt(spec, ['gossip', 'cluster']);
+  cluster.description = `${String(cluster.description)} The value "${DEFAULT_CLUSTER}" means <namespace>/<name> of this GossipCluster (shortened with a hash beyond 64 characters), so two GossipClusters never accept each other's packets.`;
+
+  const status = described(
+    toStructuralSchema(GossipClusterStatusSchema),
+    'Observed state, written by the operator.',
+  );
+  // One condition per type: lets the operator server-side-apply its conditions.
+  Object.assign(nodeAt(status, ['conditions']), {
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['type'],
+  });
+
+  const root: JsonSchema = {
+    type: 'object',
+    description: `${KIND} runs Grapevine membership agents on every node and reports their view.`,
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
+      spec,
+      status,
+    },
+    required: ['spec'],
+  };
+  for (const r of CROSS_FIELD_RULES) {
+    const node = nodeAt(root, r.at);
+    const rules = (node['x-kubernetes-validations'] as JsonSchema[] | undefined) ?? [];
+    rules.push({ rule: r.rule, message: r.message, ...(r.fieldPath ? { fieldPath: r.fieldPath } : {}) });
+    node['x-kubernetes-validations'] = rules;
+  }
+  return root;
+}
+
+function described(schema: JsonSchema, description: string): JsonSchema {
+  const { type, ...rest } = schema;
+  return { type, description, ...rest };
+}
+
+/** The schema of the property at `path` below `schema`; throws if a rename left a patch behind. */
+function nodeAt(schema: JsonSchema, path: readonly string[]): JsonSchema {
+  let node = schema;
+  for (const key of path) {
+    const next = (node.properties as Record<string, JsonSchema> | undefined)?.[key];
+    if (next === undefined) throw new Error(`CRD schema has no property ${path.join('.')}`);
+    node = next;
+  }
+  return node;
+}

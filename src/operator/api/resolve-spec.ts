@@ -1,0 +1,53 @@
+// The operator's own reading of a GossipCluster spec: fill the schema defaults, validate with the
+// same TypeBox schema the CRD is generated from, then apply the cross-field rules that the CRD
+// expresses in CEL — so an apiserver without CEL, or a file checked offline, gets the same answers.
+import { Value } from '@sinclair/typebox/value';
+import { engineConfigProblems } from '../../agent/config/engine-schema.js';
+import { schemaProblems } from '../../agent/config/schema-problems.js';
+import { type GossipClusterSpec, GossipClusterSpecSchema } from './gossipcluster-schema.js';
+import { registerKubernetesKinds } from './k8s-schema-kinds.js';
+
+export type ResolvedSpec = { ok: true; spec: GossipClusterSpec } | { ok: false; problems: string[] };
+
+/** Never throws for a bad spec: each problem is one line naming the field (`spec.gossip.x: …`). */
+export function resolveSpec(spec: unknown): ResolvedSpec {
+  registerKubernetesKinds();
+  if (spec !== undefined && spec !== null && (typeof spec !== 'object' || Array.isArray(spec)))
+    return {
+      ok: false,
+      problems: [`spec: must be a mapping, got ${Array.isArray(spec) ? 'a list' : typeof spec}`],
+    };
+  const withDefaults: unknown = Value.Default(GossipClusterSpecSchema, structuredClone(spec ?? {}));
+  const problems = schemaProblems(GossipClusterSpecSchema, withDefaults).map(
+    (p) => `${p.path === '(root)' ? 'spec' : `spec.${p.path}`}: ${kubernetesReason(p.path, p.reason)}`,
+  );
+  if (problems.length > 0) return { ok: false, problems };
+  const resolved = withDefaults as GossipClusterSpec;
+  const cross = [...gossipProblems(resolved), ...updateStrategyProblems(resolved)];
+  return cross.length > 0 ? { ok: false, problems: cross } : { ok: true, spec: resolved };
+}
+
+// schemaProblems knows no words for the Kubernetes-only kinds (k8s-schema-kinds.ts): say what fits.
+function kubernetesReason(path: string, reason: string): string {
+  const got = reason.match(/^must be valid(, got .*)$/)?.[1];
+  if (got === undefined) return reason;
+  return path === 'affinity'
+    ? `must be a mapping (a core/v1 Affinity)${got}`
+    : `must be a number or text (e.g. 100m, 128Mi, 25%)${got}`;
+}
+
+function gossipProblems(spec: GossipClusterSpec): string[] {
+  const g = spec.gossip;
+  return engineConfigProblems(g).map((p) =>
+    p.startsWith('probeTimeoutMs:')
+      ? `spec.gossip.${p} (probeTimeoutMs=${g.probeTimeoutMs}, probeIntervalMs=${g.probeIntervalMs})`
+      : `spec.gossip.${p}`,
+  );
+}
+
+function updateStrategyProblems(spec: GossipClusterSpec): string[] {
+  const s = spec.updateStrategy;
+  return s.maxUnavailable !== undefined && s.type !== 'RollingUpdate'
+    ? [`spec.updateStrategy.maxUnavailable: applies only to type RollingUpdate, got type ${s.type}`]
+    : [];
+}
