@@ -1,0 +1,72 @@
+// The operator's probe and metrics endpoints: /healthz (liveness: the process answers and no informer
+// is stuck failing), /readyz (readiness: every informer has finished its initial list — a follower that
+// is not the leader is ready too, so rolling updates and PodDisruptionBudgets treat replicas alike) and
+// /metrics (Prometheus text format).
+import { Hono } from 'hono';
+import { type ServedApi, serveApi } from '../../agent/http/serve-api.js';
+import type { InformerHealth } from './resilient-informer.js';
+
+/** What the probes need from an informer (ResilientInformer satisfies it). */
+export interface ProbedInformer {
+  readonly name: string;
+  hasSynced(): boolean;
+  health(): InformerHealth;
+}
+
+export interface MetricsSource {
+  metrics(): Promise<string>;
+  readonly contentType: string;
+}
+
+export interface HealthServerOptions {
+  /** Read at each probe, so informers created later are included. */
+  informers: () => ReadonlyArray<ProbedInformer>;
+  metrics?: MetricsSource;
+}
+
+export function healthApp(options: HealthServerOptions): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => {
+    const problems = options
+      .informers()
+      .map((i) => i.health())
+      .filter((h) => !h.healthy)
+      .map((h) => h.reason ?? 'unhealthy');
+    return problems.length === 0 ? c.text('ok\n') : c.text(`${problems.join('\n')}\n`, 503);
+  });
+  app.get('/readyz', (c) => {
+    const waiting = options
+      .informers()
+      .filter((i) => !i.hasSynced())
+      .map((i) => `${i.name}: not synced`);
+    return waiting.length === 0 ? c.text('ok\n') : c.text(`${waiting.join('\n')}\n`, 503);
+  });
+  app.get('/metrics', async (c) => {
+    if (options.metrics === undefined) return c.text('no metrics\n', 404);
+    return c.body(await options.metrics.metrics(), 200, { 'content-type': options.metrics.contentType });
+  });
+  return app;
+}
+
+export class HealthServer {
+  private served: ServedApi | undefined;
+
+  constructor(private readonly options: HealthServerOptions) {}
+
+  /** Listens on HOST:PORT (port 0 picks a free one); resolves to the base URL. */
+  async start(hostPort: string): Promise<string> {
+    if (this.served !== undefined) throw new Error('health server already started');
+    this.served = await serveApi(healthApp(this.options), hostPort);
+    return this.served.url;
+  }
+
+  get url(): string | undefined {
+    return this.served?.url;
+  }
+
+  async close(): Promise<void> {
+    const served = this.served;
+    this.served = undefined;
+    await served?.close();
+  }
+}
