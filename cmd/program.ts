@@ -8,6 +8,7 @@ import { registerEvent } from './event-command.js';
 import { registerKv } from './kv-command.js';
 import { registerLeave } from './leave-command.js';
 import { registerMembers } from './members-command.js';
+import { registerOperator } from './operator-command.js';
 import { registerSimulate } from './simulate-command.js';
 
 export function buildProgram(io: CliIo): Command {
@@ -20,6 +21,7 @@ export function buildProgram(io: CliIo): Command {
   registerAgent(program, io);
   registerDemo(program, io);
   registerMembers(program, io);
+  registerOperator(program, io);
   registerEvent(program, io);
   registerKv(program, io);
   registerLeave(program, io);

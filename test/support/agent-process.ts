@@ -39,9 +39,14 @@ export class AgentProcess {
     });
   }
 
-  /** Runs `grapevine agent ARGS` (or any subcommand when `args[0]` is not an option). */
+  /** Runs `grapevine agent ARGS`. */
   static spawn(args: string[], env: Record<string, string> = {}): AgentProcess {
-    const proc = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', ...args], {
+    return AgentProcess.spawnCommand('agent', args, env);
+  }
+
+  /** Runs `grapevine SUBCOMMAND ARGS` (e.g. the operator), logs parsed like an agent's. */
+  static spawnCommand(subcommand: string, args: string[], env: Record<string, string> = {}): AgentProcess {
+    const proc = spawn(process.execPath, ['--import', 'tsx', CLI, subcommand, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     });

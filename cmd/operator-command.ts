@@ -1,0 +1,96 @@
+// `grapevine operator`: reconciles GossipCluster resources into agents. One replica leads (Lease);
+// the others wait ready to take over.
+import { hostname } from 'node:os';
+import { type Command, CommanderError } from 'commander';
+import { type CliIo, EXIT_USAGE } from './cli-io.js';
+
+export interface OperatorFlags {
+  kubeconfig?: string;
+  namespace?: string;
+  http: string;
+  leaderElect: boolean;
+  leaderElectionNamespace?: string;
+  leaderElectionId: string;
+  identity?: string;
+  statusIntervalMs: string;
+  leaseDurationMs: string;
+  renewDeadlineMs: string;
+  retryPeriodMs: string;
+  workers: string;
+  logLevel: string;
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${flag}: expected a positive integer, got '${value}'`);
+  return n;
+}
+
+export function registerOperator(program: Command, io: CliIo): void {
+  program
+    .command('operator')
+    .description(
+      'Run the operator: reconcile GossipCluster resources into agent DaemonSets and report their status.',
+    )
+    .option(
+      '--kubeconfig <path>',
+      'kubeconfig file (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)',
+    )
+    .option('--namespace <ns>', 'watch only this namespace (default: all)')
+    .option('--http <host:port>', 'health, readiness and metrics endpoint', '0.0.0.0:8081')
+    .option('--no-leader-elect', 'run without leader election (one replica only!)')
+    .option(
+      '--leader-election-namespace <ns>',
+      'namespace of the Lease (default: $POD_NAMESPACE, else default)',
+    )
+    .option('--leader-election-id <name>', 'name of the Lease', 'grapevine-operator')
+    .option('--identity <id>', 'this replica in the Lease (default: $POD_NAME, else host name and pid)')
+    .option('--lease-duration-ms <ms>', 'how long a lease is valid without renewal (failover time)', '15000')
+    .option('--renew-deadline-ms <ms>', 'a leader that cannot renew for this long steps down', '10000')
+    .option('--retry-period-ms <ms>', 'time between lease attempts', '2000')
+    .option('--status-interval-ms <ms>', 'how often each cluster’s agents are polled for the status', '30000')
+    .option('--workers <n>', 'reconciles running at once', '2')
+    .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
+    .action(async (flags: OperatorFlags) => {
+      let settings: Parameters<typeof import('../src/operator/operator.js').startOperator>[0];
+      try {
+        settings = {
+          kubeconfig: flags.kubeconfig,
+          namespace: flags.namespace,
+          http: flags.http,
+          leaderElection: flags.leaderElect
+            ? {
+                namespace: flags.leaderElectionNamespace ?? process.env.POD_NAMESPACE ?? 'default',
+                name: flags.leaderElectionId,
+                identity: flags.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
+                leaseDurationMs: positiveInt('lease-duration-ms', flags.leaseDurationMs),
+                renewDeadlineMs: positiveInt('renew-deadline-ms', flags.renewDeadlineMs),
+                retryPeriodMs: positiveInt('retry-period-ms', flags.retryPeriodMs),
+              }
+            : null,
+          statusIntervalMs: positiveInt('status-interval-ms', flags.statusIntervalMs),
+          workers: positiveInt('workers', flags.workers),
+          logLevel: flags.logLevel,
+        };
+        const le = settings.leaderElection;
+        if (le) {
+          const { validateElectionTimings } = await import('../src/operator/controller/leader-election.js');
+          validateElectionTimings(
+            le.leaseDurationMs ?? 15_000,
+            le.renewDeadlineMs ?? 10_000,
+            le.retryPeriodMs ?? 2_000,
+            0.2,
+          );
+        }
+      } catch (err) {
+        io.err(`grapevine: ${(err as Error).message}\n`);
+        throw new CommanderError(EXIT_USAGE, 'grapevine.usage', (err as Error).message);
+      }
+      const { startOperator } = await import('../src/operator/operator.js');
+      const operator = await startOperator(settings);
+      process.once('SIGTERM', () => void operator.stop('SIGTERM'));
+      process.once('SIGINT', () => void operator.stop('SIGINT'));
+      await operator.stopped;
+    });
+}

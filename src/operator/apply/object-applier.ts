@@ -1,0 +1,67 @@
+// Writes owned objects with server-side apply (one field manager, forced: the operator owns these
+// objects), deletes what is no longer wanted, and patches GossipCluster status — counting every
+// write, so "no write when nothing changed" can be measured and tested.
+import {
+  type CustomObjectsApi,
+  type KubernetesObject,
+  type KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import {
+  type GossipCluster,
+  type GossipClusterStatus,
+  GROUP,
+  PLURAL,
+  VERSION,
+} from '../api/gossipcluster-schema.js';
+
+export const FIELD_MANAGER = 'grapevine-operator';
+
+export type WriteVerb = 'apply' | 'delete' | 'status';
+
+export class ObjectApplier {
+  constructor(
+    private readonly objects: KubernetesObjectApi,
+    private readonly custom: CustomObjectsApi,
+    private readonly onWrite: (verb: WriteVerb, kind: string) => void = () => {},
+  ) {}
+
+  async apply(obj: KubernetesObject): Promise<void> {
+    this.onWrite('apply', obj.kind ?? 'unknown');
+    await this.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  }
+
+  /** Deletes; an object already gone is fine. */
+  async delete(obj: KubernetesObject): Promise<void> {
+    this.onWrite('delete', obj.kind ?? 'unknown');
+    try {
+      await this.objects.delete(obj);
+    } catch (err) {
+      if (statusCode(err) !== 404) throw err;
+    }
+  }
+
+  async patchStatus(cr: GossipCluster, status: GossipClusterStatus): Promise<void> {
+    this.onWrite('status', 'GossipCluster');
+    await this.custom.patchNamespacedCustomObjectStatus(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: cr.metadata.namespace,
+        plural: PLURAL,
+        name: cr.metadata.name,
+        body: { status },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+}
+
+/** The HTTP status of a client-node error (ApiException has `code`), or undefined. */
+export function statusCode(err: unknown): number | undefined {
+  const e = err as { code?: unknown; statusCode?: unknown } | null;
+  if (typeof e?.code === 'number') return e.code;
+  if (typeof e?.statusCode === 'number') return e.statusCode;
+  return undefined;
+}

@@ -1,0 +1,198 @@
+// One reconcile pass for one GossipCluster: validate the spec, compute the desired objects (a pure
+// function), apply only what differs from the live objects, prune what is no longer wanted, and
+// write the status only when it changed. Idle passes therefore make no API writes at all.
+import type { KubernetesObject, V1DaemonSet, V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { GossipCluster, GossipClusterStatus } from './api/gossipcluster-schema.js';
+import { resolveSpec } from './api/resolve-spec.js';
+import { holdsDesired } from './apply/desired-subset.js';
+import type { ObjectApplier } from './apply/object-applier.js';
+import type { EventRecorder } from './controller/event-recorder.js';
+import { desiredObjects } from './desired/desired-objects.js';
+import { type AgentPollResult, pollAgents } from './status/agent-poller.js';
+import { agentTargets } from './status/agent-targets.js';
+import { computeStatus, statusEqual } from './status/conditions.js';
+
+/** What the reconciler reads: the informers' caches. */
+export interface OperatorCache {
+  cluster(namespace: string, name: string): GossipCluster | undefined;
+  /** Objects of any owned kind labelled as belonging to this GossipCluster. */
+  owned(namespace: string, instance: string): KubernetesObject[];
+  pods(namespace: string, instance: string): V1Pod[];
+  serviceMonitorCrdPresent(): boolean;
+}
+
+export interface ReconcilerOptions {
+  cache: OperatorCache;
+  applier: ObjectApplier;
+  events: EventRecorder;
+  logger: Logger;
+  /** How often agents are polled for the status of one cluster. */
+  statusIntervalMs: number;
+  pollAgents?: typeof pollAgents;
+  now?: () => Date;
+}
+
+export interface ReconcileResult {
+  /** Ask to be called again after this long (status refresh), if set. */
+  requeueAfterMs?: number;
+  applied: number;
+  deleted: number;
+  statusWritten: boolean;
+}
+
+export class Reconciler {
+  /** Last agent poll per cluster, so status rounds stay at most one per statusIntervalMs. */
+  private readonly polls = new Map<string, { at: number; result: AgentPollResult }>();
+
+  constructor(private readonly o: ReconcilerOptions) {}
+
+  forget(key: string): void {
+    this.polls.delete(key);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace = '', name = ''] = key.split('/');
+    const { cache, applier, events } = this.o;
+    const result: ReconcileResult = { applied: 0, deleted: 0, statusWritten: false };
+    const cr = cache.cluster(namespace, name);
+    if (!cr || cr.metadata.deletionTimestamp) {
+      // Owned objects carry owner references: the garbage collector removes them with the cluster.
+      this.polls.delete(key);
+      return result;
+    }
+    const now = (this.o.now ?? (() => new Date()))();
+    const resolved = resolveSpec(cr.spec);
+    if (!resolved.ok) {
+      // Nothing is applied for an invalid spec: the running objects stay as they were.
+      const status = computeStatus({
+        generation: cr.metadata.generation ?? 0,
+        specProblems: resolved.problems,
+        applied: false,
+        previous: cr.status,
+        now,
+      });
+      if (!statusEqual(cr.status, status)) {
+        events.record(identity(cr), 'Warning', 'InvalidSpec', resolved.problems.join('; '));
+        await applier.patchStatus(cr, status);
+        result.statusWritten = true;
+      }
+      return result;
+    }
+
+    const desired = desiredObjects(cr, resolved.spec, {
+      serviceMonitorCrdPresent: cache.serviceMonitorCrdPresent(),
+    });
+    const live = cache.owned(namespace, name);
+    const wanted = new Set<string>();
+    try {
+      for (const obj of desired) {
+        const id = objectId(obj);
+        wanted.add(id);
+        const current = live.find((l) => objectId(l) === id);
+        if (current && holdsDesired(obj, current)) continue;
+        await applier.apply(obj);
+        result.applied++;
+        const verb = current ? 'updated' : 'created';
+        events.record(
+          identity(cr),
+          'Normal',
+          current ? 'Updated' : 'Created',
+          `${verb} ${obj.kind} ${obj.metadata?.name}`,
+        );
+      }
+      for (const obj of live) {
+        if (wanted.has(objectId(obj)) || !ownedBy(obj, cr)) continue;
+        await applier.delete(obj);
+        result.deleted++;
+        events.record(
+          identity(cr),
+          'Normal',
+          'Deleted',
+          `deleted ${obj.kind} ${obj.metadata?.name}, no longer wanted`,
+        );
+      }
+    } catch (err) {
+      const message = apiErrorMessage(err);
+      const status = computeStatus({
+        generation: cr.metadata.generation ?? 0,
+        specProblems: null,
+        applied: false,
+        applyError: message,
+        previous: cr.status,
+        now,
+      });
+      events.record(identity(cr), 'Warning', 'ApplyFailed', message);
+      if (!statusEqual(cr.status, status)) await applier.patchStatus(cr, status);
+      throw err;
+    }
+
+    const poll = await this.poll(key, cr, resolved.spec.ports.http, now);
+    const ds = live.find((l) => l.kind === 'DaemonSet') as V1DaemonSet | undefined;
+    const status = computeStatus({
+      generation: cr.metadata.generation ?? 0,
+      specProblems: null,
+      applied: true,
+      daemonSet: ds
+        ? {
+            generation: ds.metadata?.generation ?? 0,
+            observedGeneration: ds.status?.observedGeneration ?? 0,
+            desiredNumberScheduled: ds.status?.desiredNumberScheduled ?? 0,
+            numberReady: ds.status?.numberReady ?? 0,
+            updatedNumberScheduled: ds.status?.updatedNumberScheduled ?? 0,
+          }
+        : undefined,
+      poll,
+      previous: cr.status,
+      now,
+    });
+    if (!statusEqual(cr.status, status)) {
+      await applier.patchStatus(cr, status as GossipClusterStatus);
+      result.statusWritten = true;
+    }
+    result.requeueAfterMs = this.o.statusIntervalMs;
+    return result;
+  }
+
+  private async poll(
+    key: string,
+    cr: GossipCluster,
+    httpPort: number,
+    now: Date,
+  ): Promise<AgentPollResult | undefined> {
+    const last = this.polls.get(key);
+    if (last && now.getTime() - last.at < this.o.statusIntervalMs) return last.result;
+    const targets = agentTargets(this.o.cache.pods(cr.metadata.namespace, cr.metadata.name), httpPort);
+    if (targets.length === 0) return undefined;
+    const result = await (this.o.pollAgents ?? pollAgents)(targets, {});
+    this.polls.set(key, { at: now.getTime(), result });
+    return result;
+  }
+}
+
+/** What an Event needs to point at the cluster (the cached object is plain JSON, not a client model). */
+function identity(cr: GossipCluster): KubernetesObject {
+  const { name, namespace, uid, resourceVersion } = cr.metadata;
+  return { apiVersion: cr.apiVersion, kind: cr.kind, metadata: { name, namespace, uid, resourceVersion } };
+}
+
+/** The apiserver's own message for a failed request (client-node puts the Status in `body`). */
+function apiErrorMessage(err: unknown): string {
+  const body = (err as { body?: unknown }).body;
+  try {
+    const parsed =
+      typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string });
+    if (parsed?.message) return parsed.message;
+  } catch {
+    // not JSON
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function objectId(o: KubernetesObject): string {
+  return `${o.apiVersion}/${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`;
+}
+
+function ownedBy(o: KubernetesObject, cr: GossipCluster): boolean {
+  return (o.metadata?.ownerReferences ?? []).some((r) => r.uid === cr.metadata.uid && r.controller);
+}
