@@ -28,6 +28,9 @@ fi
 step "npm ci (cache: $CACHE/npm)"
 npm ci --no-audit --no-fund --prefer-offline --cache "$CACHE/npm" --loglevel=error || { echo "npm ci failed"; exit 1; }
 
+step "Kubernetes test binaries: kube-apiserver, kube-controller-manager, etcd (built once from Go modules, cached)"
+bash scripts/build-testbin.sh || { echo "building the Kubernetes test binaries failed"; exit 1; }
+
 step "typecheck (tsc --noEmit)"
 npx tsc --noEmit -p . || failed_steps+=(typecheck)
 
