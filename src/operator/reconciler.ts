@@ -5,7 +5,7 @@ import type { KubernetesObject, V1DaemonSet, V1Pod } from '@kubernetes/client-no
 import type { Logger } from 'pino';
 import type { GossipCluster, GossipClusterStatus } from './api/gossipcluster-schema.js';
 import { resolveSpec } from './api/resolve-spec.js';
-import { holdsDesired } from './apply/desired-subset.js';
+import { firstDifference } from './apply/desired-subset.js';
 import type { ObjectApplier } from './apply/object-applier.js';
 import type { EventRecorder } from './controller/event-recorder.js';
 import { desiredObjects } from './desired/desired-objects.js';
@@ -90,7 +90,9 @@ export class Reconciler {
         const id = objectId(obj);
         wanted.add(id);
         const current = live.find((l) => objectId(l) === id);
-        if (current && holdsDesired(obj, current)) continue;
+        const differs = current ? firstDifference(obj, current) : '(missing)';
+        if (differs === undefined) continue;
+        this.o.logger.debug({ object: id, field: differs }, 'applying: the live object differs');
         await applier.apply(obj);
         result.applied++;
         const verb = current ? 'updated' : 'created';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { holdsDesired, quantity } from '../../src/operator/apply/desired-subset.js';
+import { firstDifference, holdsDesired, quantity } from '../../src/operator/apply/desired-subset.js';
 
 describe('operator: does the live object hold what we want?', () => {
   it('ignores fields the apiserver added, notices fields that changed or went missing', () => {
@@ -18,6 +18,12 @@ describe('operator: does the live object hold what we want?', () => {
     expect(holdsDesired(desired, { ...live, spec: { ...live.spec, replicas: 2 } })).to.equal(false);
     expect(holdsDesired(desired, { ...live, spec: { ...live.spec, template: {} } })).to.equal(false);
     expect(holdsDesired(desired, { ...live, spec: { ...live.spec, ports: [] } })).to.equal(false);
+  });
+
+  it('treats a zero value we set as matching a field the apiserver omitted (omitempty)', () => {
+    expect(holdsDesired({ spec: { hostNetwork: false, tolerations: [] } }, { spec: {} })).to.equal(true);
+    expect(holdsDesired({ spec: { hostNetwork: true } }, { spec: {} })).to.equal(false);
+    expect(firstDifference({ spec: { a: { b: 1 } } }, { spec: { a: { b: 2 } } })).to.equal('spec.a.b');
   });
 
   it('treats canonicalised quantities and int-or-string numbers as equal', () => {

@@ -273,6 +273,28 @@ describe('operator on a real kube-apiserver (v1.31, etcd, garbage collector)', f
     expect(status.lastConvergenceTime).to.be.a('string');
   });
 
+  it('idle: reconcile passes (every second here) make no API writes', async () => {
+    const writes = async () => {
+      const text = await (await fetch(`${procs[0]!.url}/metrics`)).text();
+      return [...text.matchAll(/^grapevine_operator_api_writes_total\{[^}]*\} (\d+)$/gm)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
+    };
+    const reconciles = async () => {
+      const text = await (await fetch(`${procs[0]!.url}/metrics`)).text();
+      return [...text.matchAll(/^grapevine_operator_reconciles_total\{[^}]*\} (\d+)$/gm)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
+    };
+    await new Promise((r) => setTimeout(r, 2_000));
+    const [w0, r0] = [await writes(), await reconciles()];
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect((await reconciles()) - r0, 'no reconcile pass ran').to.be.at.least(5);
+    expect((await writes()) - w0).to.equal(0);
+  });
+
   it('drift of an owned object is reverted', async () => {
     await apps.patchNamespacedDaemonSet(
       {

@@ -3,18 +3,38 @@
 // answer means drift (or a change of ours) and leads to one server-side apply.
 
 export function holdsDesired(desired: unknown, live: unknown): boolean {
-  if (desired === null || typeof desired !== 'object') return desired === live || sameScalar(desired, live);
-  if (Array.isArray(desired)) {
-    if (!Array.isArray(live) || live.length !== desired.length) return false;
-    return desired.every((d, i) => holdsDesired(d, live[i]));
+  return firstDifference(desired, live) === undefined;
+}
+
+/** The path of the first field whose live value is not ours (for logs), or undefined when none. */
+export function firstDifference(desired: unknown, live: unknown, path = ''): string | undefined {
+  // The apiserver omits zero values (omitempty): hostNetwork: false is stored as no field at all.
+  if (live === undefined && isZero(desired)) return undefined;
+  if (desired === null || typeof desired !== 'object') {
+    return desired === live || sameScalar(desired, live) ? undefined : path || '(root)';
   }
-  if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
+  if (Array.isArray(desired)) {
+    if (!Array.isArray(live) || live.length !== desired.length) return path || '(root)';
+    for (let i = 0; i < desired.length; i++) {
+      const d = firstDifference(desired[i], live[i], `${path}[${i}]`);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  if (live === null || typeof live !== 'object' || Array.isArray(live)) return path || '(root)';
   const l = live as Record<string, unknown>;
   for (const [k, v] of Object.entries(desired as Record<string, unknown>)) {
     if (v === undefined) continue;
-    if (!holdsDesired(v, l[k])) return false;
+    const d = firstDifference(v, l[k], path ? `${path}.${k}` : k);
+    if (d !== undefined) return d;
   }
-  return true;
+  return undefined;
+}
+
+function isZero(v: unknown): boolean {
+  if (v === false || v === 0 || v === '' || v === null) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && v !== null && Object.values(v).every((x) => x === undefined || isZero(x));
 }
 
 /**
