@@ -27,7 +27,7 @@ export function kubeRaw(
         res.setEncoding('utf8').on('data', (d: string) => {
           text += d;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: parseBody(text) }));
       },
     );
     req.on('error', reject);
@@ -55,4 +55,14 @@ export async function putCrd(env: KubeEnv, crd: { metadata: { name: string } }):
     throw new Error(
       `CRD ${crd.metadata.name}: HTTP ${res.status}: ${(res.body as { message?: string })?.message}`,
     );
+}
+
+/** JSON when it is JSON; some answers (a 404 for an unknown API path) are plain text. */
+function parseBody(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
