@@ -121,6 +121,30 @@ describe('operator on a real kube-apiserver (v1.31, etcd, garbage collector)', f
       operatorClusterRoleBinding({ kind: 'User', name: OPERATOR_USER }) as KubernetesObject,
     );
     await core.createNamespace({ body: { metadata: { name: NS } } });
+    // As if the Prometheus Operator were installed: its ServiceMonitor CRD (schema kept open).
+    await putCrd(env, {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'servicemonitors.monitoring.coreos.com' },
+      spec: {
+        group: 'monitoring.coreos.com',
+        names: {
+          kind: 'ServiceMonitor',
+          plural: 'servicemonitors',
+          singular: 'servicemonitor',
+          listKind: 'ServiceMonitorList',
+        },
+        scope: 'Namespaced',
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    } as { metadata: { name: string } });
     kubeconfig = env.kubeconfigFile(env.userToken(OPERATOR_USER));
     await startOperator('op-1');
   });
@@ -293,6 +317,26 @@ describe('operator on a real kube-apiserver (v1.31, etcd, garbage collector)', f
     await new Promise((r) => setTimeout(r, 5_000));
     expect((await reconciles()) - r0, 'no reconcile pass ran').to.be.at.least(5);
     expect((await writes()) - w0).to.equal(0);
+  });
+
+  it('a ServiceMonitor is created when enabled and its CRD exists, and removed when disabled', async () => {
+    const read = () =>
+      custom.getNamespacedCustomObject({
+        group: 'monitoring.coreos.com',
+        version: 'v1',
+        namespace: NS,
+        plural: 'servicemonitors',
+        name: 'alpha-agent',
+      });
+    await patchSpec('alpha', { metrics: { serviceMonitor: { enabled: true, labels: { release: 'prom' } } } });
+    expect(await eventually(() => exists(read), 20_000)).to.equal(true);
+    const sm = (await read()) as {
+      metadata: { labels: Record<string, string>; ownerReferences: Array<{ kind: string }> };
+    };
+    expect(sm.metadata.labels.release).to.equal('prom');
+    expect(sm.metadata.ownerReferences[0]?.kind).to.equal('GossipCluster');
+    await patchSpec('alpha', { metrics: { serviceMonitor: { enabled: false } } });
+    expect(await eventually(async () => !(await exists(read)), 20_000)).to.equal(true);
   });
 
   it('drift of an owned object is reverted', async () => {
