@@ -92,7 +92,7 @@ try {
     );
     for (;;) {
       const s = seen.get(`c${i}-agent`);
-      if (s && s.data.includes(`probeIntervalMs: ${value}`)) {
+      if (s?.data.includes(`probeIntervalMs: ${value}`)) {
         latencies.push(s.at - start);
         break;
       }
