@@ -3,7 +3,6 @@
 // what to create is decided by desiredObjects(), what to report by computeStatus().
 import {
   ApiextensionsV1Api,
-  AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -14,7 +13,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
-import { type GossipCluster, GROUP, PLURAL, VERSION } from './api/gossipcluster-schema.js';
+import { API_VERSION, type GossipCluster, KIND, PLURAL } from './api/gossipcluster-schema.js';
 import { ObjectApplier, statusCode } from './apply/object-applier.js';
 import { EventRecorder } from './controller/event-recorder.js';
 import { HealthServer } from './controller/health-server.js';
@@ -65,7 +64,6 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
   const log = s.logger ?? pino({ level: s.logLevel, base: { component: 'grapevine-operator' } });
   const kc = s.kubeConfig ?? loadKubeConfig(s.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
-  const apps = kc.makeApiClient(AppsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const crds = kc.makeApiClient(ApiextensionsV1Api);
   const objects = KubernetesObjectApi.makeApiClient(kc);
@@ -101,68 +99,31 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
     informers.push(inf);
     return inf;
   };
-  const nsPath = (group: string, resource: string) =>
-    ns ? `${group}/namespaces/${ns}/${resource}` : `${group}/${resource}`;
-  const clusters = informer(
-    'gossipclusters',
-    nsPath(`/apis/${GROUP}/${VERSION}`, PLURAL),
-    async () =>
-      (ns
-        ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
-        : custom.listClusterCustomObject({
-            group: GROUP,
-            version: VERSION,
-            plural: PLURAL,
-          })) as Promise<AnyList>,
-  );
+  // Every watched kind is listed the same way; only apiVersion, kind and plural differ.
+  const watch = (w: {
+    name: string;
+    apiVersion: string;
+    kind: string;
+    plural: string;
+    selector?: string;
+  }) => {
+    const base = w.apiVersion.includes('/') ? `/apis/${w.apiVersion}` : `/api/${w.apiVersion}`;
+    return informer(
+      w.name,
+      ns ? `${base}/namespaces/${ns}/${w.plural}` : `${base}/${w.plural}`,
+      () => objects.list(w.apiVersion, w.kind, ns, undefined, undefined, undefined, undefined, w.selector),
+      w.selector,
+    );
+  };
   const sel = MANAGED_SELECTOR;
+  const clusters = watch({ name: 'gossipclusters', apiVersion: API_VERSION, kind: KIND, plural: PLURAL });
   const owned = [
-    informer(
-      'configmaps',
-      nsPath('/api/v1', 'configmaps'),
-      () =>
-        (ns
-          ? core.listNamespacedConfigMap({ namespace: ns, labelSelector: sel })
-          : core.listConfigMapForAllNamespaces({ labelSelector: sel })) as Promise<AnyList>,
-      sel,
-    ),
-    informer(
-      'services',
-      nsPath('/api/v1', 'services'),
-      () =>
-        (ns
-          ? core.listNamespacedService({ namespace: ns, labelSelector: sel })
-          : core.listServiceForAllNamespaces({ labelSelector: sel })) as Promise<AnyList>,
-      sel,
-    ),
-    informer(
-      'serviceaccounts',
-      nsPath('/api/v1', 'serviceaccounts'),
-      () =>
-        (ns
-          ? core.listNamespacedServiceAccount({ namespace: ns, labelSelector: sel })
-          : core.listServiceAccountForAllNamespaces({ labelSelector: sel })) as Promise<AnyList>,
-      sel,
-    ),
-    informer(
-      'daemonsets',
-      nsPath('/apis/apps/v1', 'daemonsets'),
-      () =>
-        (ns
-          ? apps.listNamespacedDaemonSet({ namespace: ns, labelSelector: sel })
-          : apps.listDaemonSetForAllNamespaces({ labelSelector: sel })) as Promise<AnyList>,
-      sel,
-    ),
-  ];
-  const pods = informer(
-    'pods',
-    nsPath('/api/v1', 'pods'),
-    () =>
-      (ns
-        ? core.listNamespacedPod({ namespace: ns, labelSelector: sel })
-        : core.listPodForAllNamespaces({ labelSelector: sel })) as Promise<AnyList>,
-    sel,
-  );
+    { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' },
+    { apiVersion: 'v1', kind: 'Service', plural: 'services' },
+    { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts' },
+    { apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets' },
+  ].map((w) => watch({ ...w, name: w.plural, selector: sel }));
+  const pods = watch({ name: 'pods', apiVersion: 'v1', kind: 'Pod', plural: 'pods', selector: sel });
 
   // ServiceMonitors only exist with the Prometheus Operator: watch them once their CRD shows up.
   let serviceMonitors: ResilientInformer<KubernetesObject> | null = null;
@@ -174,27 +135,13 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
       if (statusCode(err) !== 404) log.warn({ err: String(err) }, 'cannot check for the ServiceMonitor CRD');
       return;
     }
-    const smPath = nsPath('/apis/monitoring.coreos.com/v1', 'servicemonitors');
-    serviceMonitors = informer(
-      'servicemonitors',
-      smPath,
-      () =>
-        (ns
-          ? custom.listNamespacedCustomObject({
-              group: 'monitoring.coreos.com',
-              version: 'v1',
-              namespace: ns,
-              plural: 'servicemonitors',
-              labelSelector: sel,
-            })
-          : custom.listClusterCustomObject({
-              group: 'monitoring.coreos.com',
-              version: 'v1',
-              plural: 'servicemonitors',
-              labelSelector: sel,
-            })) as Promise<AnyList>,
-      sel,
-    );
+    serviceMonitors = watch({
+      name: 'servicemonitors',
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      plural: 'servicemonitors',
+      selector: sel,
+    });
     for (const ev of ['add', 'update', 'delete'] as const) serviceMonitors.on(ev, enqueueOwner);
     serviceMonitors.start();
     log.info('ServiceMonitor CRD found: ServiceMonitors will be managed');
