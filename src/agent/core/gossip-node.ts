@@ -26,7 +26,7 @@ import { ReplayWindow } from '../wire/replay-window.js';
 import { DirectMail } from './direct-mail.js';
 import { LocalHealth } from './local-health.js';
 import { type MemberEntry, MemberTable, type SharedMembers } from './member-table.js';
-import { ProbeOrder } from './probe-order.js';
+import { Prober, type ProberHost } from './prober.js';
 import { RumorQueue } from './rumor-queue.js';
 import { createSharedView, type SharedView } from './shared-view.js';
 import { Suspicion, suspicionTimeouts } from './suspicion.js';
@@ -40,8 +40,6 @@ const MAX_STREAM_PACKET_BYTES = 16 * 1024 * 1024;
 const MAINTENANCE_MS = 1_000;
 /** Seeds contacted by one join() call. */
 const JOIN_CONTACTS = 3;
-/** A relay answers nack when the target stays silent this fraction of the probe timeout. */
-const NACK_FRACTION = 0.8;
 
 export interface GossipNodeInit {
   name: string;
@@ -58,25 +56,6 @@ export interface GossipNodeDeps {
   out: CoreOutput;
   /** A snapshot shared by many simulated nodes; real agents start empty. */
   shared?: SharedView;
-}
-
-interface OpenProbe {
-  target: string;
-  seq: number;
-  sentAt: number;
-  indirectAt: number;
-  endAt: number;
-  indirectSent: boolean;
-  expectedNacks: number;
-  nacks: number;
-}
-
-interface Relay {
-  requesterSeq: number;
-  replyTo: Addr;
-  nackAt: number;
-  expiresAt: number;
-  nacked: boolean;
 }
 
 export class GossipNode {
@@ -96,11 +75,10 @@ export class GossipNode {
   private readonly rumors = new RumorQueue();
   private readonly mail: DirectMail;
   private readonly health: LocalHealth;
-  private readonly order: ProbeOrder;
+  private readonly prober: Prober;
   private readonly suspicions = new Map<string, Suspicion>();
   /** Dead and left members, so reaping and gossip-to-the-dead never scan the whole view. */
   private readonly mortals = new Set<string>();
-  private readonly relays = new Map<number, Relay>();
   private replay: ReplayWindow | null;
   private readonly ae: AntiEntropy;
   /** Bytes sent and received per open anti-entropy session, for its completion event. */
@@ -117,11 +95,8 @@ export class GossipNode {
   private tags: Record<string, string>;
   private seeds: Addr[] = [];
   private packetSeq = 0;
-  private probeSeq = 0;
   private mailSeq = 0;
   private eventSeq = 0;
-  private probe: OpenProbe | null = null;
-  private nextProbeAt: number;
   private nextGossipAt: number;
   private nextAntiEntropyAt: number;
   private nextReconnectAt: number;
@@ -148,7 +123,6 @@ export class GossipNode {
     this.events = new EventDedupe({ forgetAfterMs: this.cfg.deadReapMs, maxOrigins: 100_000 });
     this.mail = new DirectMail(this.cfg.directMail);
     this.health = new LocalHealth(this.cfg.awarenessMaxMultiplier);
-    this.order = new ProbeOrder(this.rng);
     this.replay = this.keyring ? new ReplayWindow() : null;
     this.ae = new AntiEntropy(this.replicatedState(), { timeoutMs: 10 * this.cfg.probeIntervalMs + 5_000 });
     this.overhead = packetOverhead(
@@ -168,7 +142,7 @@ export class GossipNode {
       now,
     );
     // Random phases so that nodes started together do not probe and gossip in lockstep.
-    this.nextProbeAt = now + this.rng.next() * this.cfg.probeIntervalMs;
+    this.prober = new Prober(this.proberHost(), now);
     this.nextGossipAt = now + this.rng.next() * this.cfg.gossipIntervalMs;
     this.nextAntiEntropyAt = now + (0.5 + this.rng.next()) * this.cfg.antiEntropy.intervalMs;
     this.nextReconnectAt = now + this.cfg.reconnectIntervalMs;
@@ -246,8 +220,7 @@ export class GossipNode {
   leave(now: number): void {
     if (this.leaving) return;
     this.leaving = true;
-    this.probe = null;
-    this.nextProbeAt = Number.POSITIVE_INFINITY;
+    this.prober.stop();
     const rec: MemberRecord = { ...this.self(), state: 'left' };
     this.putMember(rec, now);
     this.announce(this.memberMessage(rec, this.name, now), `m:${this.name}`, now);
@@ -314,9 +287,7 @@ export class GossipNode {
     this.kv.setTombstoneTtl(config.tombstoneTtlMs);
     this.events.forgetAfterMs = config.deadReapMs;
     // Shorter periods take effect now rather than after the old, longer wait.
-    if (!this.leaving) {
-      this.nextProbeAt = Math.min(this.nextProbeAt, now + this.health.scale(config.probeIntervalMs));
-    }
+    this.prober.reschedule(now);
     this.nextGossipAt = Math.min(this.nextGossipAt, now + config.gossipIntervalMs);
     this.nextAntiEntropyAt = Math.min(this.nextAntiEntropyAt, now + config.antiEntropy.intervalMs);
     this.nextReconnectAt = Math.min(this.nextReconnectAt, now + config.reconnectIntervalMs);
@@ -337,38 +308,21 @@ export class GossipNode {
 
   nextDeadline(): number {
     let next = Math.min(
-      this.nextProbeAt,
+      this.prober.nextDeadline(),
       this.nextGossipAt,
       this.nextReconnectAt,
       this.nextMaintenanceAt,
       this.cfg.antiEntropy.enabled ? this.nextAntiEntropyAt : Number.POSITIVE_INFINITY,
     );
-    const p = this.probe;
-    if (p) next = Math.min(next, p.indirectSent ? p.endAt : p.indirectAt);
     for (const s of this.suspicions.values()) if (s.deadline < next) next = s.deadline;
-    for (const r of this.relays.values()) {
-      const at = r.nacked ? r.expiresAt : r.nackAt;
-      if (at < next) next = at;
-    }
     if (this.mail.size > 0) next = Math.min(next, this.mail.nextDeadline());
     return next;
   }
 
   tick(now: number): void {
-    const p = this.probe;
-    if (p && !p.indirectSent && now >= p.indirectAt) this.sendIndirectProbes(p);
-    if (p && now >= p.endAt) this.finishProbe(p, now);
-    if (now >= this.nextProbeAt) this.startProbe(now);
+    this.prober.tick(now);
     if (now >= this.nextGossipAt) this.gossip(now);
     for (const [name, s] of this.suspicions) if (now >= s.deadline) this.suspicionExpired(name, s, now);
-    for (const [seq, r] of this.relays) {
-      if (!r.nacked && now >= r.nackAt) {
-        r.nacked = true;
-        this.stats.nacksSent++;
-        this.sendPacket(r.replyTo, [this.encode({ t: 'nack', seq: r.requesterSeq })], 'datagram', true);
-      }
-      if (now >= r.expiresAt) this.relays.delete(seq);
-    }
     if (this.mail.size > 0) this.retryMail(now);
     if (this.cfg.antiEntropy.enabled && now >= this.nextAntiEntropyAt) {
       this.nextAntiEntropyAt = now + this.cfg.antiEntropy.intervalMs * (0.75 + 0.5 * this.rng.next());
@@ -428,16 +382,13 @@ export class GossipNode {
         }
         return;
       case 'ping-req':
-        this.relayProbe(m.seq, m.target, m.targetAddr, sender.addr, now);
+        this.prober.relay(m.seq, m.target, m.targetAddr, sender.addr, now);
         return;
       case 'ack':
-        this.onAck(m.seq, now);
+        this.prober.onAck(m.seq, now);
         return;
       case 'nack':
-        if (this.probe && this.probe.seq === m.seq) {
-          this.probe.nacks++;
-          this.stats.nacksReceived++;
-        }
+        this.prober.onNack(m.seq);
         return;
       case 'member':
         this.applyMember(m.member, m.from, via, { ...m.rumor, hops: m.rumor.hops + 1 }, now);
@@ -462,108 +413,39 @@ export class GossipNode {
 
   // ───────────────────────────── failure detection ─────────────────────────────
 
-  private startProbe(now: number): void {
-    if (this.probe) this.finishProbe(this.probe, now);
-    const interval = this.health.scale(this.cfg.probeIntervalMs);
-    this.nextProbeAt = now + interval;
-    const target = this.nextProbeTarget();
-    if (!target) return;
-    const seq = ++this.probeSeq;
-    this.probe = {
-      target: target.record.name,
-      seq,
-      sentAt: now,
-      indirectAt: now + this.health.scale(this.cfg.probeTimeoutMs),
-      endAt: now + interval,
-      indirectSent: false,
-      expectedNacks: 0,
-      nacks: 0,
+  private proberHost(): ProberHost {
+    return {
+      name: this.name,
+      table: this.table,
+      health: this.health,
+      stats: this.stats,
+      rng: this.rng,
+      config: () => this.cfg,
+      send: (to, messages) =>
+        this.sendPacket(
+          to,
+          messages.map((m) => this.encode(m)),
+          'datagram',
+          true,
+        ),
+      // Buddy system (Lifeguard): tell a suspect it is suspected so it can refute at once.
+      pingExtras: (target, now) =>
+        target.state === 'suspect' ? [this.memberMessage(target, this.name, now)] : [],
+      acked: (target, ms) => this.out.event({ type: 'probe-rtt', target, ms }),
+      probeFailed: (target, now) => this.probeFailed(target, now),
     };
-    this.stats.probesSent++;
-    const msgs = [this.encode({ t: 'ping', seq, target: target.record.name })];
-    // Buddy system (Lifeguard): tell a suspect it is suspected so it can refute at once.
-    if (target.record.state === 'suspect') {
-      msgs.push(this.encode(this.memberMessage(target.record, this.name, now)));
-    }
-    this.sendPacket(target.record.addr, msgs, 'datagram', true);
   }
 
-  private nextProbeTarget(): MemberEntry | undefined {
-    const slots = this.table.slotCount;
-    for (let i = 0; i < slots; i++) {
-      const name = this.table.nameAt(this.order.next(slots));
-      if (name === undefined || name === this.name) continue;
-      const e = this.table.get(name);
-      if (e && (e.record.state === 'alive' || e.record.state === 'suspect')) return e;
-    }
-    return undefined;
-  }
-
-  private sendIndirectProbes(p: OpenProbe): void {
-    p.indirectSent = true;
-    const target = this.table.get(p.target);
-    if (!target) return;
-    const relays = this.table.sample(
-      this.cfg.indirectChecks,
-      this.rng,
-      (e) => e.record.state === 'alive' && e.record.name !== this.name && e.record.name !== p.target,
-    );
-    p.expectedNacks = relays.length;
-    const req = this.encode({ t: 'ping-req', seq: p.seq, target: p.target, targetAddr: target.record.addr });
-    for (const r of relays) {
-      this.stats.indirectProbesSent++;
-      this.sendPacket(r.record.addr, [req], 'datagram', true);
-    }
-  }
-
-  private finishProbe(p: OpenProbe, now: number): void {
-    this.probe = null;
-    this.stats.probesFailed++;
-    // Lifeguard: missing nacks mean *we* may be the slow one; no relays → plain penalty.
-    if (p.expectedNacks > 0) this.health.apply(Math.max(0, p.expectedNacks - p.nacks));
-    else this.health.apply(1);
-    const e = this.table.get(p.target);
+  /** Our probe of `target` failed: suspect it, or count as a confirmation if it already is. */
+  private probeFailed(target: string, now: number): void {
+    const e = this.table.get(target);
     if (e && e.record.state === 'alive') {
       this.stats.suspicionsRaised++;
       this.applyMember({ ...e.record, state: 'suspect' }, this.name, 'local', this.localRumor(now), now);
-    } else if (e?.record.state === 'suspect' && this.suspicions.get(p.target)?.confirm(this.name)) {
+    } else if (e?.record.state === 'suspect' && this.suspicions.get(target)?.confirm(this.name)) {
       // Our own failed probe is an independent confirmation: others' timeouts shrink with it too.
       this.enqueueRumor(this.memberMessage(e.record, this.name, now));
     }
-  }
-
-  private onAck(seq: number, now: number): void {
-    const p = this.probe;
-    if (p && p.seq === seq) {
-      this.probe = null;
-      this.health.apply(-1);
-      this.out.event({ type: 'probe-rtt', target: p.target, ms: now - p.sentAt });
-      return;
-    }
-    const relay = this.relays.get(seq);
-    if (relay) {
-      this.relays.delete(seq);
-      this.sendPacket(relay.replyTo, [this.encode({ t: 'ack', seq: relay.requesterSeq })], 'datagram', true);
-    }
-  }
-
-  private relayProbe(
-    requesterSeq: number,
-    target: string,
-    targetAddr: Addr,
-    replyTo: Addr,
-    now: number,
-  ): void {
-    const seq = ++this.probeSeq;
-    const timeout = this.health.scale(this.cfg.probeTimeoutMs);
-    this.relays.set(seq, {
-      requesterSeq,
-      replyTo,
-      nackAt: now + timeout * NACK_FRACTION,
-      expiresAt: now + this.health.scale(this.cfg.probeIntervalMs),
-      nacked: false,
-    });
-    this.sendPacket(targetAddr, [this.encode({ t: 'ping', seq, target })], 'datagram', true);
   }
 
   private suspicionExpired(name: string, s: Suspicion, now: number): void {

@@ -1,0 +1,206 @@
+// SWIM probing (with Lifeguard's nacks): each protocol period, ping one member in randomised
+// round-robin order; if no ack comes within the probe timeout, ask k members to ping it for us;
+// if nothing comes by the end of the period, the probe failed and the host suspects the target.
+// This node also relays others' probes, answering nack when the target stays silent so the
+// requester can tell its own slowness from the target's. Timing stretches with local health.
+import type { EngineConfig } from '../config/engine-schema.js';
+import type { Addr, MemberRecord, Message } from '../wire/messages.js';
+import type { LocalHealth } from './local-health.js';
+import type { MemberEntry, MemberTable } from './member-table.js';
+import { ProbeOrder } from './probe-order.js';
+import type { CoreStats, Rng } from './types.js';
+
+/** A relay answers nack when the target stays silent this fraction of the probe timeout. */
+const NACK_FRACTION = 0.8;
+
+export interface ProberHost {
+  readonly name: string;
+  readonly table: MemberTable;
+  readonly health: LocalHealth;
+  readonly stats: CoreStats;
+  readonly rng: Rng;
+  config(): EngineConfig;
+  /** Sends messages in one datagram, topped up with rumors. */
+  send(to: Addr, messages: Message[]): void;
+  /** Messages to send along with a ping of `target` (the buddy system's suspicion notice). */
+  pingExtras(target: MemberRecord, now: number): Message[];
+  acked(target: string, rttMs: number): void;
+  /** Nothing answered within the protocol period, directly or through relays. */
+  probeFailed(target: string, now: number): void;
+}
+
+interface OpenProbe {
+  target: string;
+  seq: number;
+  sentAt: number;
+  indirectAt: number;
+  endAt: number;
+  indirectSent: boolean;
+  expectedNacks: number;
+  nacks: number;
+}
+
+interface Relay {
+  requesterSeq: number;
+  replyTo: Addr;
+  nackAt: number;
+  expiresAt: number;
+  nacked: boolean;
+}
+
+export class Prober {
+  private nextProbeAt: number;
+  private probe: OpenProbe | null = null;
+  private readonly relays = new Map<number, Relay>();
+  private readonly order: ProbeOrder;
+  private seq = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly host: ProberHost,
+    now: number,
+  ) {
+    this.order = new ProbeOrder(host.rng);
+    // A random phase, so that nodes started together do not probe in lockstep.
+    this.nextProbeAt = now + host.rng.next() * host.config().probeIntervalMs;
+  }
+
+  nextDeadline(): number {
+    let next = this.nextProbeAt;
+    const p = this.probe;
+    if (p) next = Math.min(next, p.indirectSent ? p.endAt : p.indirectAt);
+    for (const r of this.relays.values()) next = Math.min(next, r.nacked ? r.expiresAt : r.nackAt);
+    return next;
+  }
+
+  tick(now: number): void {
+    const p = this.probe;
+    if (p && !p.indirectSent && now >= p.indirectAt) this.sendIndirect(p);
+    if (p && now >= p.endAt) this.fail(p, now);
+    if (now >= this.nextProbeAt) this.start(now);
+    for (const [seq, r] of this.relays) {
+      if (!r.nacked && now >= r.nackAt) {
+        r.nacked = true;
+        this.host.stats.nacksSent++;
+        this.host.send(r.replyTo, [{ t: 'nack', seq: r.requesterSeq }]);
+      }
+      if (now >= r.expiresAt) this.relays.delete(seq);
+    }
+  }
+
+  /** Leaving: no more probes of our own (we still relay for others until we are gone). */
+  stop(): void {
+    this.stopped = true;
+    this.probe = null;
+    this.nextProbeAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** A shorter probe interval (hot reload) takes effect now rather than after the old wait. */
+  reschedule(now: number): void {
+    if (this.stopped) return;
+    this.nextProbeAt = Math.min(
+      this.nextProbeAt,
+      now + this.host.health.scale(this.host.config().probeIntervalMs),
+    );
+  }
+
+  onAck(seq: number, now: number): void {
+    const p = this.probe;
+    if (p && p.seq === seq) {
+      this.probe = null;
+      this.host.health.apply(-1);
+      this.host.acked(p.target, now - p.sentAt);
+      return;
+    }
+    const relay = this.relays.get(seq);
+    if (relay) {
+      this.relays.delete(seq);
+      this.host.send(relay.replyTo, [{ t: 'ack', seq: relay.requesterSeq }]);
+    }
+  }
+
+  onNack(seq: number): void {
+    if (this.probe && this.probe.seq === seq) {
+      this.probe.nacks++;
+      this.host.stats.nacksReceived++;
+    }
+  }
+
+  /** Someone asks us to probe `target` for them (ping-req). */
+  relay(requesterSeq: number, target: string, targetAddr: Addr, replyTo: Addr, now: number): void {
+    const seq = ++this.seq;
+    const { health } = this.host;
+    const cfg = this.host.config();
+    this.relays.set(seq, {
+      requesterSeq,
+      replyTo,
+      nackAt: now + health.scale(cfg.probeTimeoutMs) * NACK_FRACTION,
+      expiresAt: now + health.scale(cfg.probeIntervalMs),
+      nacked: false,
+    });
+    this.host.send(targetAddr, [{ t: 'ping', seq, target }]);
+  }
+
+  private start(now: number): void {
+    if (this.probe) this.fail(this.probe, now);
+    const { health, stats } = this.host;
+    const cfg = this.host.config();
+    const interval = health.scale(cfg.probeIntervalMs);
+    this.nextProbeAt = now + interval;
+    const target = this.nextTarget();
+    if (!target) return;
+    const seq = ++this.seq;
+    this.probe = {
+      target: target.record.name,
+      seq,
+      sentAt: now,
+      indirectAt: now + health.scale(cfg.probeTimeoutMs),
+      endAt: now + interval,
+      indirectSent: false,
+      expectedNacks: 0,
+      nacks: 0,
+    };
+    stats.probesSent++;
+    const ping: Message = { t: 'ping', seq, target: target.record.name };
+    this.host.send(target.record.addr, [ping, ...this.host.pingExtras(target.record, now)]);
+  }
+
+  private nextTarget(): MemberEntry | undefined {
+    const { table, name: self } = this.host;
+    const slots = table.slotCount;
+    for (let i = 0; i < slots; i++) {
+      const name = table.nameAt(this.order.next(slots));
+      if (name === undefined || name === self) continue;
+      const e = table.get(name);
+      if (e && (e.record.state === 'alive' || e.record.state === 'suspect')) return e;
+    }
+    return undefined;
+  }
+
+  private sendIndirect(p: OpenProbe): void {
+    p.indirectSent = true;
+    const { table, rng, name: self } = this.host;
+    const target = table.get(p.target);
+    if (!target) return;
+    const relays = table.sample(
+      this.host.config().indirectChecks,
+      rng,
+      (e) => e.record.state === 'alive' && e.record.name !== self && e.record.name !== p.target,
+    );
+    p.expectedNacks = relays.length;
+    for (const r of relays) {
+      this.host.stats.indirectProbesSent++;
+      this.host.send(r.record.addr, [
+        { t: 'ping-req', seq: p.seq, target: p.target, targetAddr: target.record.addr },
+      ]);
+    }
+  }
+
+  private fail(p: OpenProbe, now: number): void {
+    this.probe = null;
+    this.host.stats.probesFailed++;
+    // Lifeguard: missing nacks mean *we* may be the slow one; no relays → plain penalty.
+    this.host.health.apply(p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1);
+    this.host.probeFailed(p.target, now);
+  }
+}
