@@ -17,7 +17,7 @@ import { API_VERSION, type GossipCluster, KIND, PLURAL } from './api/gossipclust
 import { ObjectApplier, statusCode } from './apply/object-applier.js';
 import { EventRecorder } from './controller/event-recorder.js';
 import { HealthServer } from './controller/health-server.js';
-import { LeaderElector } from './controller/leader-election.js';
+import { LeaderElector, type LeaderElectorOptions } from './controller/leader-election.js';
 import { OperatorMetrics } from './controller/operator-metrics.js';
 import { ResilientInformer } from './controller/resilient-informer.js';
 import { WorkQueue } from './controller/work-queue.js';
@@ -34,14 +34,11 @@ export interface OperatorSettings {
   kubeConfig?: KubeConfig;
   namespace?: string;
   http: string;
-  leaderElection: {
-    namespace: string;
-    name: string;
-    identity: string;
-    leaseDurationMs?: number;
-    renewDeadlineMs?: number;
-    retryPeriodMs?: number;
-  } | null;
+  /** The Lease and its timings (see LeaderElector); null: no election, a single replica only. */
+  leaderElection: Pick<
+    LeaderElectorOptions,
+    'namespace' | 'name' | 'identity' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'
+  > | null;
   statusIntervalMs: number;
   workers: number;
   logLevel: string;
