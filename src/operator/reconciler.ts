@@ -12,6 +12,7 @@ import { desiredObjects } from './desired/desired-objects.js';
 import { type AgentPollResult, pollAgents } from './status/agent-poller.js';
 import { agentTargets } from './status/agent-targets.js';
 import { computeStatus, statusEqual } from './status/conditions.js';
+import { StatusThrottle } from './status/status-throttle.js';
 
 /** What the reconciler reads: the informers' caches. */
 export interface OperatorCache {
@@ -42,13 +43,21 @@ export interface ReconcileResult {
 }
 
 export class Reconciler {
-  /** Last agent poll per cluster, so status rounds stay at most one per statusIntervalMs. */
-  private readonly polls = new Map<string, { at: number; result: AgentPollResult }>();
+  /** At most one agent poll per cluster per statusIntervalMs; between rounds the last one stands. */
+  private readonly throttle: StatusThrottle;
+  private readonly lastPoll = new Map<string, AgentPollResult>();
 
-  constructor(private readonly o: ReconcilerOptions) {}
+  constructor(private readonly o: ReconcilerOptions) {
+    this.throttle = new StatusThrottle(o.statusIntervalMs, () => this.now().getTime());
+  }
 
   forget(key: string): void {
-    this.polls.delete(key);
+    this.throttle.forget(key);
+    this.lastPoll.delete(key);
+  }
+
+  private now(): Date {
+    return this.o.now ? this.o.now() : new Date();
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -58,10 +67,10 @@ export class Reconciler {
     const cr = cache.cluster(namespace, name);
     if (!cr || cr.metadata.deletionTimestamp) {
       // Owned objects carry owner references: the garbage collector removes them with the cluster.
-      this.polls.delete(key);
+      this.forget(key);
       return result;
     }
-    const now = (this.o.now ?? (() => new Date()))();
+    const now = this.now();
     const resolved = resolveSpec(cr.spec);
     if (!resolved.ok) {
       // Nothing is applied for an invalid spec: the running objects stay as they were.
@@ -129,7 +138,7 @@ export class Reconciler {
       throw err;
     }
 
-    const poll = await this.poll(key, cr, resolved.spec.ports.http, now);
+    const poll = await this.poll(key, cr, resolved.spec.ports.http);
     const ds = live.find((l) => l.kind === 'DaemonSet') as V1DaemonSet | undefined;
     const status = computeStatus({
       generation: cr.metadata.generation ?? 0,
@@ -156,19 +165,19 @@ export class Reconciler {
     return result;
   }
 
-  private async poll(
-    key: string,
-    cr: GossipCluster,
-    httpPort: number,
-    now: Date,
-  ): Promise<AgentPollResult | undefined> {
-    const last = this.polls.get(key);
-    if (last && now.getTime() - last.at < this.o.statusIntervalMs) return last.result;
+  private async poll(key: string, cr: GossipCluster, httpPort: number): Promise<AgentPollResult | undefined> {
+    if (this.throttle.dueIn(key) > 0) return this.lastPoll.get(key);
     const targets = agentTargets(this.o.cache.pods(cr.metadata.namespace, cr.metadata.name), httpPort);
+    // No agent to ask yet: claim no round, so the first pods are polled as soon as they appear.
     if (targets.length === 0) return undefined;
-    const result = await (this.o.pollAgents ?? pollAgents)(targets, {});
-    this.polls.set(key, { at: now.getTime(), result });
-    return result;
+    if (!this.throttle.tryBegin(key)) return this.lastPoll.get(key);
+    try {
+      const result = await (this.o.pollAgents ?? pollAgents)(targets, {});
+      this.lastPoll.set(key, result);
+      return result;
+    } finally {
+      this.throttle.end(key);
+    }
   }
 }
 
