@@ -25,7 +25,7 @@ import { decodePacket, encodePacket, framedSize, packetOverhead } from '../wire/
 import { ReplayWindow } from '../wire/replay-window.js';
 import { DirectMail } from './direct-mail.js';
 import { LocalHealth } from './local-health.js';
-import { type MemberEntry, MemberTable, type SharedMembers } from './member-table.js';
+import { type MemberEntry, MemberTable } from './member-table.js';
 import { Prober, type ProberHost } from './prober.js';
 import { RumorQueue } from './rumor-queue.js';
 import { createSharedView, type SharedView } from './shared-view.js';
@@ -163,10 +163,6 @@ export class GossipNode {
     return [...this.table.entries()].map((e) => e.record);
   }
 
-  memberEntries(): IterableIterator<MemberEntry> {
-    return this.table.entries();
-  }
-
   counts(): Readonly<Record<MemberRecord['state'], number>> {
     return this.table.counts;
   }
@@ -195,10 +191,6 @@ export class GossipNode {
 
   kvGet(key: string): Uint8Array | undefined {
     return this.kv.get(key)?.value ?? undefined;
-  }
-
-  kvEntries(): KvEntry[] {
-    return [...this.kv.entries()].filter((e) => e.value !== null);
   }
 
   /**
@@ -854,5 +846,3 @@ export class GossipNode {
 function sameVersion(a: MemberRecord, b: MemberRecord): boolean {
   return a.generation === b.generation && a.incarnation === b.incarnation;
 }
-
-export type { SharedMembers };
