@@ -15,8 +15,12 @@ import { seedResolver } from './discovery/dns-seeds.js';
 import { createApi } from './http/api.js';
 import { serveApi } from './http/serve-api.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
+import { RateLimitedLog } from './metrics/rate-limited-log.js';
+import { Refusals } from './metrics/refusals.js';
 import { type LocalNode, startLocalNode } from './runtime/local-node.js';
 import { parseAddr } from './transport/address.js';
+import { STREAM_REFUSALS } from './transport/stream-transport.js';
+import { escapeControl } from './wire/limits-check.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -71,6 +75,12 @@ export class Agent implements AgentApi {
     const log = this.o.logger;
     const keyring = c.keyringFile ? readKeyringFile(c.keyringFile) : null;
     const token = c.apiTokenFile ? readToken(c.apiTokenFile) : undefined;
+    if (c.requireApiToken && token === undefined)
+      throw new Error('requireApiToken is set but no apiTokenFile is given: the write routes would be open');
+    // Peers and the network choose much of what these errors say: escaped, no stack, rate-limited.
+    const transportLog = new RateLimitedLog((fields, msg) => log.warn(fields, msg));
+    // Created before the node: inbound connections may be refused as soon as the port is bound.
+    let refusals: Refusals | undefined;
     this.node = await startLocalNode({
       name: c.name ?? 'grapevine',
       bind: c.bind,
@@ -79,7 +89,21 @@ export class Agent implements AgentApi {
       keyring,
       tags: c.tags,
       onEvent: (e) => this.onCoreEvent(e),
-      onError: (err, context) => log.warn({ err, context }, 'gossip transport or core error'),
+      onError: (err, context) => {
+        if (context.startsWith('core-')) log.warn({ err, context }, 'gossip core error');
+        else
+          transportLog.log(
+            context,
+            { context, error: escapeControl(err instanceof Error ? err.message : String(err)) },
+            'gossip transport error',
+          );
+      },
+      stream: {
+        maxInbound: c.maxInboundConnections,
+        maxInboundPerSource: c.maxInboundConnectionsPerSource,
+        onIncident: (i) =>
+          refusals?.report({ resource: 'gossip-tcp', reason: i.kind, peer: i.from, detail: i.detail }),
+      },
     });
     this.closers.push(() => this.node.close());
     const n = this.node.node;
@@ -94,7 +118,16 @@ export class Agent implements AgentApi {
       },
       { node: n.name, cluster: c.gossip.cluster },
     );
-    const server = await serveApi(createApi(this, { token }), c.http);
+    refusals = new Refusals(this.metricsRegistry.registry, (fields, msg) => log.warn(fields, msg));
+    refusals.declare('gossip-tcp', STREAM_REFUSALS);
+    refusals.declare('event-stream', ['subscribers', 'slow-subscriber']);
+    const api = createApi(this, {
+      token,
+      sseMaxSubscribers: c.maxEventSubscribers,
+      sseMaxQueueBytes: c.maxEventQueueBytes,
+      onRefused: (reason, detail) => refusals?.report({ resource: 'event-stream', reason, detail }),
+    });
+    const server = await serveApi(api, c.http);
     this.httpUrl = server.url;
     this.closers.unshift(() => server.close());
     this.startJoining();
@@ -180,7 +213,7 @@ export class Agent implements AgentApi {
         if (live.some((p) => p.startsWith('gossip.'))) node.reconfigure(applied.gossip, now);
         if (live.includes('tags')) node.setTags(applied.tags, now);
         if (live.includes('keyringFile') || keyringChanged) {
-          node.setKeyring(applied.keyringFile ? readKeyringFile(applied.keyringFile) : null);
+          this.node.setKeyring(applied.keyringFile ? readKeyringFile(applied.keyringFile) : null);
         }
         if (live.includes('join')) node.join(applied.join, now);
       });

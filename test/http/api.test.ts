@@ -480,8 +480,9 @@ describe('http: event stream (SSE)', () => {
     expect(r.agent.listeners.size).to.equal(0);
   });
 
-  it('drops a client that stops reading once its backlog is full', async () => {
-    const slow = await start({ sseMaxBacklog: 8 });
+  it('drops a client that stops reading once its queued bytes pass the limit', async () => {
+    const refused: string[] = [];
+    const slow = await start({ sseMaxQueueBytes: 256 * 1024, onRefused: (reason) => refused.push(reason) });
     try {
       const c = await SseClient.open(`${slow.url}/v1/events`);
       clients.push(c);
@@ -493,6 +494,7 @@ describe('http: event stream (SSE)', () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
       expect(slow.agent.listeners.size).to.equal(0);
+      expect(refused).to.deep.equal(['slow-subscriber']);
     } finally {
       await slow.served.close();
     }

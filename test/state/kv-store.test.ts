@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { KvStore, newerKv } from '../../src/agent/state/kv-store.js';
+import { LIMITS } from '../../src/agent/wire/limits.js';
 import type { KvEntry } from '../../src/agent/wire/messages.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -122,5 +123,80 @@ describe('KvStore', () => {
     expect(base.get('gone')?.value).to.equal(null);
     expect(dump(f2)).to.have.length(100);
     expect(() => base.put('x', enc('x'), 'w', 0)).to.throw(/read-only/);
+  });
+
+  describe('limits (issue 8: validate before mutating)', () => {
+    const big = (n: number) => 'k'.repeat(n);
+
+    it('refuses a put or delete of a key over LIMITS.kvKey bytes and changes nothing', () => {
+      const s = new KvStore({ tombstoneTtlMs: TTL });
+      s.put('a', enc('1'), 'me', 1);
+      expect(() => s.put(big(LIMITS.kvKey + 1), enc('v'), 'me', 2)).to.throw(RangeError, /257 bytes/);
+      expect(() => s.delete(big(LIMITS.kvKey + 1), 'me', 2)).to.throw(RangeError);
+      expect(s.get(big(LIMITS.kvKey + 1))).to.equal(undefined);
+      expect(s.lamport).to.equal(1);
+      expect(s.size).to.equal(1);
+      // Multi-byte characters count in UTF-8 bytes, as the codec counts them.
+      expect(() => s.put('é'.repeat(129), enc('v'), 'me', 2)).to.throw(RangeError, /258 bytes/);
+      expect(s.put(big(LIMITS.kvKey), enc('v'), 'me', 3).clock).to.equal(2);
+    });
+
+    it('refuses a peer entry with a clock past LIMITS.kvClock without moving the Lamport clock', () => {
+      const s = new KvStore({ tombstoneTtlMs: TTL });
+      s.put('a', enc('1'), 'me', 1);
+      const poisoned = { key: 'p', value: enc('x'), clock: Number.MAX_SAFE_INTEGER, writer: 'evil', at: 1 };
+      expect(s.apply(poisoned, 2)).to.equal('invalid');
+      expect(s.refused.invalid).to.equal(1);
+      expect(s.lamport).to.equal(1);
+      expect(s.get('p')).to.equal(undefined);
+      expect(s.put('b', enc('2'), 'me', 3).clock).to.equal(2);
+      for (const bad of [
+        { ...poisoned, clock: 0 },
+        { ...poisoned, clock: 1.5 },
+        { ...poisoned, clock: 5, key: big(LIMITS.kvKey + 1) },
+        { ...poisoned, clock: 5, writer: '' },
+        { ...poisoned, clock: 5, value: new Uint8Array(LIMITS.payload + 1) },
+      ])
+        expect(s.apply(bad, 3), JSON.stringify({ ...bad, value: null })).to.equal('invalid');
+      expect(s.lamport).to.equal(2);
+    });
+
+    it('a clock at the limit stops local writes with a RangeError before anything changes', () => {
+      const s = new KvStore({ tombstoneTtlMs: TTL });
+      s.put('a', enc('1'), 'me', 1);
+      expect(s.apply({ key: 'x', value: enc('y'), clock: LIMITS.kvClock, writer: 'p', at: 1 }, 1)).to.equal(
+        'applied',
+      );
+      expect(() => s.put('a', enc('2'), 'me', 2)).to.throw(RangeError, /clock is at its limit/);
+      expect(() => s.delete('a', 'me', 2)).to.throw(RangeError);
+      expect(s.get('a')?.value).to.deep.equal(enc('1'));
+      expect(s.lamport).to.equal(LIMITS.kvClock);
+    });
+
+    it('bounds the number of entries and their bytes, for local and peer writes', () => {
+      const s = new KvStore({ tombstoneTtlMs: TTL, maxEntries: 2, maxBytes: 20 });
+      s.put('a', enc('1'), 'me', 1);
+      s.put('b', enc('2'), 'me', 1);
+      expect(() => s.put('c', enc('3'), 'me', 1)).to.throw(RangeError, /full \(2 entries/);
+      expect(s.apply({ key: 'd', value: enc('4'), clock: 9, writer: 'p', at: 1 }, 1)).to.equal('full');
+      expect(s.refused.full).to.equal(2);
+      expect(s.size).to.equal(2);
+      expect(s.lamport).to.equal(9); // a valid but refused entry still advances the clock (Lamport)
+      // Overwriting an existing key is allowed while it fits in maxBytes.
+      s.put('a', enc('123456789'), 'me', 2);
+      expect(s.byteSize).to.equal(1 + 9 + 1 + 1);
+      expect(() => s.put('a', enc('1234567890123456789'), 'me', 2)).to.throw(
+        RangeError,
+        /bytes; the limit is 20/,
+      );
+      expect(s.get('a')?.value).to.deep.equal(enc('123456789'));
+      // Deleting frees bytes; expiry frees the entry.
+      s.delete('a', 'me', 3);
+      expect(s.byteSize).to.equal(1 + 1 + 1);
+      s.expire(3 + TTL + 1);
+      expect(s.size).to.equal(1);
+      s.put('c', enc('3'), 'me', 5000);
+      expect(s.size).to.equal(2);
+    });
   });
 });

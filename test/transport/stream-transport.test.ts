@@ -110,7 +110,12 @@ describe('StreamTransport (real TCP)', () => {
 
   it('disconnects a peer that announces a frame over the limit, and counts it', async () => {
     const onError: string[] = [];
-    const b = await bind('127.0.0.1:0', { maxFrameBytes: 1024, onError: (_e, c) => onError.push(c) });
+    const incidents: string[] = [];
+    const b = await bind('127.0.0.1:0', {
+      maxFrameBytes: 1024,
+      onError: (_e, c) => onError.push(c),
+      onIncident: (i) => incidents.push(i.kind),
+    });
     const got = collect(b);
     const { port } = parseHostPort(b.localAddr);
     const raw = net.connect({ host: '127.0.0.1', port });
@@ -122,7 +127,9 @@ describe('StreamTransport (real TCP)', () => {
     await closed;
     expect(got).to.have.length(1);
     expect(b.stats.oversizeFrames).to.equal(1);
-    expect(onError).to.include('inbound');
+    // A peer's mistake is an incident (one log line, no stack trace), not a transport error.
+    expect(incidents).to.deep.equal(['oversize-frame']);
+    expect(onError).to.deep.equal([]);
     await until(() => b.inboundCount === 0);
   });
 

@@ -2,6 +2,9 @@
 // Defined once: it validates the agent's config, and the operator generates the CRD's OpenAPI schema
 // and the chart's values schema from it (the protocol tunables nest the engine schema as `gossip`).
 import { type Static, Type } from '@sinclair/typebox';
+import { DEFAULT_MAX_EVENT_QUEUE_BYTES, DEFAULT_MAX_EVENT_SUBSCRIBERS } from '../http/event-stream.js';
+import { DEFAULT_MAX_INBOUND, DEFAULT_MAX_INBOUND_PER_SOURCE } from '../transport/stream-transport.js';
+import { LIMITS } from '../wire/limits.js';
 import { EngineSchema } from './engine-schema.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -57,14 +60,56 @@ export const AgentConfigSchema = Type.Object(
         description: 'File holding a bearer token that the HTTP API then requires.',
       }),
     ),
+    // Optional without a schema default (the default lives with the code that enforces it and is
+    // named in the description), so configs written by the operator stay as they are.
+    requireApiToken: Type.Optional(
+      Type.Boolean({
+        description:
+          'Refuse to start without apiTokenFile, so the write routes can never be left open (the operator sets it). Default false.',
+      }),
+    ),
+    maxEventSubscribers: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000,
+        description: `Concurrent GET /v1/events streams; more are refused with 503. Default ${DEFAULT_MAX_EVENT_SUBSCRIBERS}.`,
+      }),
+    ),
+    maxEventQueueBytes: Type.Optional(
+      Type.Integer({
+        minimum: 4_096,
+        maximum: 268_435_456,
+        description: `Bytes queued for one event stream that is not reading; past this it is disconnected. Default ${DEFAULT_MAX_EVENT_QUEUE_BYTES}.`,
+      }),
+    ),
+    maxInboundConnections: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100_000,
+        description: `Open inbound gossip TCP connections; more are closed at once. Default ${DEFAULT_MAX_INBOUND}.`,
+      }),
+    ),
+    maxInboundConnectionsPerSource: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100_000,
+        description: `Open inbound gossip TCP connections from one IP address; more are closed at once. Default ${DEFAULT_MAX_INBOUND_PER_SOURCE}.`,
+      }),
+    ),
     logLevel: Type.Union(
       LOG_LEVELS.map((l) => Type.Literal(l)),
       { default: 'info', description: 'Log level.' },
     ),
-    tags: Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 512 }), {
-      default: {},
-      description: 'Metadata gossiped with this node (size-bounded by gossip.maxTagBytes).',
-    }),
+    // Counts and lengths from LIMITS (what the codec accepts); UTF-8 byte sizes are checked on load.
+    tags: Type.Record(
+      Type.String({ minLength: 1, maxLength: LIMITS.tagKey }),
+      Type.String({ maxLength: LIMITS.tagValue }),
+      {
+        default: {},
+        maxProperties: LIMITS.tagEntries,
+        description: `Metadata gossiped with this node (at most ${LIMITS.tagEntries} entries; size-bounded by gossip.maxTagBytes).`,
+      },
+    ),
     gossip: EngineSchema,
   },
   { additionalProperties: false },

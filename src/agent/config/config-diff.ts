@@ -12,6 +12,11 @@ export const RESTART_REQUIRED_FIELDS: readonly string[] = [
   'gossip.cluster',
   'joinDns',
   'apiTokenFile',
+  'requireApiToken',
+  'maxEventSubscribers',
+  'maxEventQueueBytes',
+  'maxInboundConnections',
+  'maxInboundConnectionsPerSource',
 ];
 
 /** Fields applied while running (keyringFile: the file is re-read, which is how keys rotate). */

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
 import { parseDocument } from 'yaml';
+import { tagProblems } from '../wire/limits-check.js';
 import {
   AGENT_FLAGS,
   CONFIG_FLAG,
@@ -179,14 +180,19 @@ function portProblems(c: Record<string, unknown>, sources: Record<string, Config
 
 function crossFieldProblems(c: AgentConfig, sources: Record<string, ConfigSource>): string[] {
   const fields = Object.keys(EngineSchema.properties);
-  return engineConfigProblems(c.gossip).map((problem) => {
-    const at = (f: string) => problem.search(new RegExp(`\\b${f}\\b`));
-    const mentioned = fields.filter((f) => at(f) >= 0).sort((a, b) => at(a) - at(b));
-    const origins = mentioned.map(
-      (f) => `${f}=${quote(valueAt(c.gossip, f))} from ${describeSource(sources[`gossip.${f}`])}`,
-    );
-    return `gossip.${problem}${origins.length > 0 ? ` (${origins.join(', ')})` : ''}`;
-  });
+  const tags = tagProblems(c.tags).map((p) => `tags: ${p} (from ${describeSource(sources.tags)})`);
+  if (c.requireApiToken && c.apiTokenFile === undefined)
+    tags.push('requireApiToken is set but apiTokenFile is not: give the file holding the API token');
+  return tags.concat(
+    engineConfigProblems(c.gossip).map((problem) => {
+      const at = (f: string) => problem.search(new RegExp(`\\b${f}\\b`));
+      const mentioned = fields.filter((f) => at(f) >= 0).sort((a, b) => at(a) - at(b));
+      const origins = mentioned.map(
+        (f) => `${f}=${quote(valueAt(c.gossip, f))} from ${describeSource(sources[`gossip.${f}`])}`,
+      );
+      return `gossip.${problem}${origins.length > 0 ? ` (${origins.join(', ')})` : ''}`;
+    }),
+  );
 }
 
 function sourceOf(sources: Readonly<Record<string, ConfigSource>>, path: string): ConfigSource | undefined {

@@ -6,7 +6,12 @@ import { MEMBER_STATES, type MemberState } from '../wire/messages.js';
 import { ApiError, errorHandler, jsonError, limitChecked } from './api-error.js';
 import { bearerAuth } from './bearer-auth.js';
 import { isJsonContentType, parseEventRequest } from './event-body.js';
-import { eventStream } from './event-stream.js';
+import {
+  DEFAULT_MAX_EVENT_QUEUE_BYTES,
+  DEFAULT_MAX_EVENT_SUBSCRIBERS,
+  type EventStreamRefusal,
+  eventStream,
+} from './event-stream.js';
 
 export interface ApiOptions {
   /** When set, every /v1 route requires `Authorization: Bearer <token>`. */
@@ -15,8 +20,12 @@ export interface ApiOptions {
   maxBodyBytes?: number;
   /** Interval of SSE heartbeat comments (default 15 s). */
   sseHeartbeatMs?: number;
-  /** Unsent SSE frames after which a slow client is dropped (default 10 000). */
-  sseMaxBacklog?: number;
+  /** Concurrent event streams (default DEFAULT_MAX_EVENT_SUBSCRIBERS); more get 503. */
+  sseMaxSubscribers?: number;
+  /** Bytes queued for one event stream after which that slow client is dropped (default 1 MiB). */
+  sseMaxQueueBytes?: number;
+  /** Told about every refused stream or dropped slow client (for a metric and a log line). */
+  onRefused?: (reason: EventStreamRefusal, detail: string) => void;
   /** Told about every unexpected error (the client only gets a generic 500). */
   onInternalError?: (err: unknown) => void;
 }
@@ -73,7 +82,9 @@ export function createApi(agent: AgentApi, opts: ApiOptions = {}): Hono {
   route(app, '/v1/events', {
     GET: eventStream(agent, {
       heartbeatMs: opts.sseHeartbeatMs ?? 15_000,
-      maxBacklog: opts.sseMaxBacklog ?? 10_000,
+      maxSubscribers: opts.sseMaxSubscribers ?? DEFAULT_MAX_EVENT_SUBSCRIBERS,
+      maxQueueBytes: opts.sseMaxQueueBytes ?? DEFAULT_MAX_EVENT_QUEUE_BYTES,
+      onRefused: opts.onRefused,
     }),
     POST: async (c) => {
       if (!isJsonContentType(c.req.header('content-type')))

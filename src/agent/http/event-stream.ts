@@ -1,12 +1,22 @@
 // `GET /v1/events`: every AgentEvent as a Server-Sent Event for as long as the client stays.
+// Bounded twice: at most maxSubscribers streams at once (more get 503), and at most maxQueueBytes
+// waiting for one client (a client that stops reading is disconnected; it can reconnect).
 import type { Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import type { AgentApi, AgentEvent } from '../agent-api.js';
+import { ApiError } from './api-error.js';
+import { SseQueue } from './sse-queue.js';
+
+export const DEFAULT_MAX_EVENT_SUBSCRIBERS = 64;
+export const DEFAULT_MAX_EVENT_QUEUE_BYTES = 1024 * 1024;
+
+/** subscribers: a stream refused at maxSubscribers; slow-subscriber: one dropped at maxQueueBytes. */
+export type EventStreamRefusal = 'subscribers' | 'slow-subscriber';
 
 export interface EventStreamOptions {
   heartbeatMs: number;
-  /** Frames written but not yet taken by the client; past this the client is dropped (it can reconnect). */
-  maxBacklog: number;
+  maxSubscribers: number;
+  maxQueueBytes: number;
+  onRefused?: (reason: EventStreamRefusal, detail: string) => void;
 }
 
 export function sseFrame(e: AgentEvent): string {
@@ -14,41 +24,71 @@ export function sseFrame(e: AgentEvent): string {
   return `event: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`;
 }
 
+const encoder = new TextEncoder();
+
 export function eventStream(agent: AgentApi, opts: EventStreamOptions) {
+  let open = 0;
   return (c: Context): Response => {
     // hono answers HEAD by running the GET route and dropping the body; subscribing then would
     // leave a listener that nothing ever cancels.
     if (c.req.raw.method === 'HEAD') return c.body(null, 200, { 'Content-Type': 'text/event-stream' });
-    return streamSSE(c, async (stream) => {
-      let backlog = 0;
-      let drop = (): void => {};
-      const gone = new Promise<void>((resolve) => {
-        drop = resolve;
-      });
-      // Frames go out in call order: write() hands each to the stream writer synchronously.
-      const send = (frame: string): void => {
-        if (stream.aborted || stream.closed) return;
-        if (backlog >= opts.maxBacklog) {
-          drop();
-          return;
-        }
-        backlog++;
-        void stream.write(frame).then(() => {
-          backlog--;
-        });
-      };
-      const unsubscribe = agent.subscribe((e) => send(sseFrame(e)));
-      const heartbeat = setInterval(() => send(': heartbeat\n\n'), opts.heartbeatMs);
-      stream.onAbort(drop);
-      c.req.raw.signal.addEventListener('abort', drop, { once: true });
-      try {
-        // A first comment so the client knows the subscription is live before any event.
-        send(': subscribed\n\n');
-        await gone;
-      } finally {
-        clearInterval(heartbeat);
-        unsubscribe();
+    if (open >= opts.maxSubscribers) {
+      opts.onRefused?.('subscribers', `${open} event streams open (limit ${opts.maxSubscribers})`);
+      throw new ApiError(503, `too many event streams open (limit ${opts.maxSubscribers}); retry later`);
+    }
+    open++;
+    const queue = new SseQueue(opts.maxQueueBytes);
+    let finished = false;
+    let unsubscribe = (): void => {};
+    let heartbeat: NodeJS.Timeout | undefined;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      open--;
+      clearInterval(heartbeat);
+      unsubscribe();
+      queue.close();
+    };
+    const send = (frame: string): void => {
+      if (finished) return;
+      if (!queue.push(encoder.encode(frame))) {
+        opts.onRefused?.(
+          'slow-subscriber',
+          `event stream client not reading: ${queue.bytes} bytes queued (limit ${opts.maxQueueBytes}); disconnected`,
+        );
+        finish();
       }
+    };
+    // A first comment so the client knows the subscription is live before any event.
+    send(': subscribed\n\n');
+    unsubscribe = agent.subscribe((e) => send(sseFrame(e)));
+    heartbeat = setInterval(() => send(': heartbeat\n\n'), opts.heartbeatMs);
+    c.req.raw.signal.addEventListener('abort', finish, { once: true });
+    const body = new ReadableStream<Uint8Array>(
+      {
+        // Pulled only when the socket has room: unread frames stay in the bounded queue.
+        async pull(controller) {
+          const frame = await queue.next();
+          if (frame === null) {
+            finish();
+            try {
+              controller.close();
+            } catch {
+              // already closed
+            }
+          } else controller.enqueue(frame);
+        },
+        cancel: finish,
+      },
+      { highWaterMark: 0 },
+    );
+    return new Response(body, {
+      status: 200,
+      headers: {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-cache',
+        Connection: 'keep-alive',
+      },
     });
   };
 }

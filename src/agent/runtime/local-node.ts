@@ -4,8 +4,10 @@ import type { EngineConfig } from '../config/engine-schema.js';
 import { GossipNode } from '../core/gossip-node.js';
 import type { CoreEvent } from '../core/types.js';
 import { NetTransport } from '../transport/net-transport.js';
+import type { StreamTransportOptions } from '../transport/stream-transport.js';
 import type { Keyring } from '../wire/keyring.js';
 import type { Addr } from '../wire/messages.js';
+import { decodePacket } from '../wire/packet-codec.js';
 import { monotonicNow } from './clock.js';
 import { NodeRunner } from './node-runner.js';
 import { createRng, cryptoSeed } from './rng.js';
@@ -23,6 +25,8 @@ export interface LocalNodeOptions {
   seed?: number;
   onEvent?: (e: CoreEvent) => void;
   onError?: (error: unknown, context: string) => void;
+  /** Inbound TCP limits and where their refusals go (the authenticator is supplied here). */
+  stream?: Pick<StreamTransportOptions, 'maxInbound' | 'maxInboundPerSource' | 'onIncident'>;
 }
 
 export interface LocalNode {
@@ -31,14 +35,27 @@ export interface LocalNode {
   readonly addr: Addr;
   /** Runs an API call on the core at the current time (and re-arms its timer). */
   run<T>(fn: (node: GossipNode, now: number) => T): T;
+  /** Replaces the keyring of the core and of the transport's check of new connections. */
+  setKeyring(keyring: Keyring | null): void;
   close(): Promise<void>;
 }
 
 export async function startLocalNode(o: LocalNodeOptions): Promise<LocalNode> {
+  let keyring = o.keyring ?? null;
   const transport = await NetTransport.bind(o.bind, {
     advertise: o.advertise,
     maxDatagramBytes: o.config.maxPacketBytes,
     onError: (err, ctx) => o.onError?.(err, ctx),
+    ...o.stream,
+    // A connection is trusted once a frame decodes as a packet of our cluster (sealed with our key,
+    // when there is a keyring); until then it may only send small frames. The core decodes it again.
+    authenticate: (frame) => {
+      try {
+        return decodePacket(frame, { cluster: o.config.cluster, keyring, maxBytes: frame.length }).ok;
+      } catch {
+        return false;
+      }
+    },
   });
   const runner = new NodeRunner<GossipNode>({
     transport,
@@ -65,6 +82,10 @@ export async function startLocalNode(o: LocalNodeOptions): Promise<LocalNode> {
     node,
     addr: transport.localAddr,
     run: (fn) => runner.run((now, core) => fn(core, now)),
+    setKeyring: (next) => {
+      keyring = next;
+      runner.run((_now, core) => core.setKeyring(next));
+    },
     close: () => runner.close(),
   };
 }

@@ -4,17 +4,58 @@
 //
 // A store can fork(): the fork shares the parent's entries and keeps only its own differences, so
 // the simulator's thousands of nodes can start from one big shared map. Forking freezes the parent.
+//
+// Every write is validated before anything changes (a refused write changes nothing, not even the
+// Lamport clock): keys, values and writers within the codec's LIMITS, clocks within 1..LIMITS.kvClock,
+// and the store within maxEntries entries and maxBytes bytes (tombstones included). Local writes that
+// break a limit throw RangeError; peer entries that do are refused and counted in `refused`.
+import { LIMITS } from '../wire/limits.js';
+import { kvClockProblem, kvKeyProblem, stringProblem } from '../wire/limits-check.js';
 import type { KvEntry } from '../wire/messages.js';
 
 export type KvChangeListener = (key: string, entry: KvEntry | null) => void;
 
 export interface KvStoreOptions {
   tombstoneTtlMs: number;
+  /** Most entries (values and tombstones) held. Default DEFAULT_KV_MAX_ENTRIES. */
+  maxEntries?: number;
+  /** Most bytes of keys and values held. Default DEFAULT_KV_MAX_BYTES. */
+  maxBytes?: number;
   /** Called after every change of the stored entry of a key (null: the key was removed). */
   onChange?: KvChangeListener;
 }
 
-export type KvApplyResult = 'applied' | 'stale' | 'expired';
+export const DEFAULT_KV_MAX_ENTRIES = 250_000;
+export const DEFAULT_KV_MAX_BYTES = 64 * 1024 * 1024;
+
+/** invalid: outside the codec's limits (refused, counted); full: the store is at its bound. */
+export type KvApplyResult = 'applied' | 'stale' | 'expired' | 'invalid' | 'full';
+
+export interface KvRefusals {
+  /** Peer entries with a key, value, writer or clock outside the limits. */
+  invalid: number;
+  /** Writes (local or peer) of a new key or a larger value refused because the store is full. */
+  full: number;
+}
+
+/** Bytes an entry is charged for: its key and its value. */
+function entryBytes(e: KvEntry): number {
+  return Buffer.byteLength(e.key, 'utf8') + (e.value?.length ?? 0);
+}
+
+/** Why a peer's entry cannot be stored, or null. */
+export function kvEntryProblem(e: KvEntry): string | null {
+  const problem =
+    kvKeyProblem(e.key) ??
+    stringProblem('writer', e.writer, LIMITS.name) ??
+    kvClockProblem(e.clock) ??
+    (e.value !== null && e.value.length > LIMITS.payload
+      ? `value is ${e.value.length} bytes; the limit is ${LIMITS.payload} bytes`
+      : null);
+  if (problem) return problem;
+  if (!Number.isSafeInteger(e.at) || e.at < 0) return `write time ${e.at} is not a valid timestamp`;
+  return null;
+}
 
 function compareBytes(a: Uint8Array | null, b: Uint8Array | null): number {
   if (a === b) return 0;
@@ -47,16 +88,23 @@ export class KvStore {
   private readonly onChange: KvChangeListener | undefined;
   private clock = 0;
   private count = 0;
+  private bytes = 0;
   private frozen = false;
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  readonly refused: KvRefusals = { invalid: 0, full: 0 };
 
   constructor(options: KvStoreOptions, base: KvStore | null = null) {
     this.ttl = options.tombstoneTtlMs;
     this.onChange = options.onChange;
+    this.maxEntries = options.maxEntries ?? base?.maxEntries ?? DEFAULT_KV_MAX_ENTRIES;
+    this.maxBytes = options.maxBytes ?? base?.maxBytes ?? DEFAULT_KV_MAX_BYTES;
     this.base = base;
     this.tombstones = new Map(base?.tombstones);
     if (base) {
       this.clock = base.clock;
       this.count = base.count;
+      this.bytes = base.bytes;
     }
   }
 
@@ -64,7 +112,12 @@ export class KvStore {
   fork(options: Partial<KvStoreOptions> = {}): KvStore {
     this.frozen = true;
     return new KvStore(
-      { tombstoneTtlMs: options.tombstoneTtlMs ?? this.ttl, onChange: options.onChange },
+      {
+        tombstoneTtlMs: options.tombstoneTtlMs ?? this.ttl,
+        onChange: options.onChange,
+        maxEntries: options.maxEntries,
+        maxBytes: options.maxBytes,
+      },
       this,
     );
   }
@@ -76,6 +129,11 @@ export class KvStore {
 
   get size(): number {
     return this.count;
+  }
+
+  /** Bytes of keys and values held (what maxBytes bounds). */
+  get byteSize(): number {
+    return this.bytes;
   }
 
   /** The local Lamport clock: the highest clock written or seen. */
@@ -103,19 +161,30 @@ export class KvStore {
     }
   }
 
+  /** A local write; throws RangeError (and changes nothing) when it breaks a limit. */
   put(key: string, value: Uint8Array, writer: string, now: number): KvEntry {
-    return this.write({ key, value, clock: this.clock + 1, writer, at: now });
+    return this.writeLocal({ key, value, clock: this.clock + 1, writer, at: now });
   }
 
+  /** A local deletion (tombstone); throws RangeError (and changes nothing) when it breaks a limit. */
   delete(key: string, writer: string, now: number): KvEntry {
-    return this.write({ key, value: null, clock: this.clock + 1, writer, at: now });
+    return this.writeLocal({ key, value: null, clock: this.clock + 1, writer, at: now });
   }
 
   apply(entry: KvEntry, now: number): KvApplyResult {
+    // Validated before the clock moves: a refused entry must not poison later local writes.
+    if (kvEntryProblem(entry) !== null) {
+      this.refused.invalid++;
+      return 'invalid';
+    }
     if (entry.clock > this.clock) this.clock = entry.clock;
     if (entry.value === null && now - entry.at > this.ttl) return 'expired';
     const current = this.get(entry.key);
     if (current !== undefined && (current === entry || newerKv(current, entry) === current)) return 'stale';
+    if (this.capacityProblem(entry, current) !== null) {
+      this.refused.full++;
+      return 'full';
+    }
     this.write(entry);
     return 'applied';
   }
@@ -128,10 +197,39 @@ export class KvStore {
     return removed;
   }
 
+  private writeLocal(entry: KvEntry): KvEntry {
+    const problem = kvEntryProblem(entry);
+    if (problem !== null) {
+      throw new RangeError(
+        entry.clock > LIMITS.kvClock
+          ? `the key/value clock is at its limit (${LIMITS.kvClock}); no further writes are possible`
+          : problem,
+      );
+    }
+    const capacity = this.capacityProblem(entry, this.get(entry.key));
+    if (capacity !== null) {
+      this.refused.full++;
+      throw new RangeError(capacity);
+    }
+    return this.write(entry);
+  }
+
+  /** Why storing `entry` over `current` would exceed maxEntries or maxBytes, or null. */
+  private capacityProblem(entry: KvEntry, current: KvEntry | undefined): string | null {
+    if (current === undefined && this.count + 1 > this.maxEntries)
+      return `the key/value store is full (${this.count} entries; the limit is ${this.maxEntries}): delete keys first`;
+    const bytes = this.bytes - (current ? entryBytes(current) : 0) + entryBytes(entry);
+    if (bytes > this.maxBytes && bytes > this.bytes)
+      return `the key/value store is full (${this.bytes} bytes; the limit is ${this.maxBytes}): delete keys first`;
+    return null;
+  }
+
   private write(entry: KvEntry): KvEntry {
     this.assertWritable();
     if (entry.clock > this.clock) this.clock = entry.clock;
-    if (this.get(entry.key) === undefined) this.count++;
+    const current = this.get(entry.key);
+    if (current === undefined) this.count++;
+    this.bytes += entryBytes(entry) - (current ? entryBytes(current) : 0);
     this.own.set(entry.key, entry);
     if (entry.value === null) this.tombstones.set(entry.key, entry.at);
     else this.tombstones.delete(entry.key);
@@ -141,8 +239,10 @@ export class KvStore {
 
   private remove(key: string): void {
     this.assertWritable();
-    if (this.get(key) === undefined) return;
+    const current = this.get(key);
+    if (current === undefined) return;
     this.count--;
+    this.bytes -= entryBytes(current);
     if (this.base?.get(key) !== undefined) this.own.set(key, null);
     else this.own.delete(key);
     this.tombstones.delete(key);

@@ -27,7 +27,13 @@ export class FrameDecoder {
   /** Length of the frame being read, or -1 while its header is incomplete. */
   private expected = -1;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** Largest frame accepted; a transport may raise it (e.g. once a connection has authenticated). */
+  constructor(public maxFrameBytes: number) {}
+
+  /** True while part of a frame (or of its header) has arrived and the rest has not. */
+  get inFrame(): boolean {
+    return this.buffered > 0 || this.expected >= 0;
+  }
 
   /**
    * Hands each frame this chunk completes to onFrame, in order; throws FrameTooLargeError on an

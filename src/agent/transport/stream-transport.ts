@@ -6,9 +6,45 @@ import type { Channel, ReceiveHandler, Transport } from './transport.js';
 import { type SendErrorHandler, TransportHandlers } from './transport-handlers.js';
 
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Inbound connections held at once, in total and per source IP (peers pool one connection each). */
+export const DEFAULT_MAX_INBOUND = 256;
+export const DEFAULT_MAX_INBOUND_PER_SOURCE = 32;
+/** Largest frame an inbound connection may send before one of its frames has authenticated. */
+export const DEFAULT_PRE_AUTH_FRAME_BYTES = 64 * 1024;
+/** Time a frame may take from its first byte to its last (and a new connection to its first frame). */
+export const DEFAULT_FRAME_DEADLINE_MS = 10_000;
 
 /** 'handler': a receive or send-error handler threw; caught so it cannot crash the agent. */
 export type StreamErrorContext = 'accept' | 'inbound' | 'outbound' | 'handler';
+
+/**
+ * Why a connection was refused or closed because of what its peer did (never a stack trace: these
+ * are the peer's doing). connection-limit / source-limit: over maxInbound / maxInboundPerSource;
+ * oversize-frame: a frame header over the limit (the pre-auth one until a frame authenticated);
+ * unauthenticated: a first frame that did not authenticate; frame-deadline: a frame (or a new
+ * connection's first frame) not complete within frameDeadlineMs, e.g. a byte-a-second sender.
+ */
+export type StreamRefusal =
+  | 'connection-limit'
+  | 'source-limit'
+  | 'oversize-frame'
+  | 'unauthenticated'
+  | 'frame-deadline';
+
+export const STREAM_REFUSALS: readonly StreamRefusal[] = [
+  'connection-limit',
+  'source-limit',
+  'oversize-frame',
+  'unauthenticated',
+  'frame-deadline',
+];
+
+export interface StreamIncident {
+  kind: StreamRefusal;
+  /** The peer's IP:port. */
+  from: Addr;
+  detail: string;
+}
 
 export interface StreamTransportOptions {
   /** Address to publish instead of the bound one. */
@@ -23,6 +59,22 @@ export interface StreamTransportOptions {
   maxPendingBytes?: number;
   /** Connection-level failures, for logs; delivery failures also go to onSendError. */
   onError?: (error: Error, context: StreamErrorContext) => void;
+  /** Default DEFAULT_MAX_INBOUND; connections past it are closed at once. */
+  maxInbound?: number;
+  /** Default DEFAULT_MAX_INBOUND_PER_SOURCE (per remote IP address). */
+  maxInboundPerSource?: number;
+  /**
+   * Whether a received frame proves its sender belongs to the cluster (decodes for our cluster and
+   * keyring). Given it, an inbound connection may send frames of at most preAuthFrameBytes until one
+   * authenticates, and one that does not closes the connection. Without it, every frame is trusted.
+   */
+  authenticate?: (frame: Uint8Array) => boolean;
+  /** Default DEFAULT_PRE_AUTH_FRAME_BYTES. */
+  preAuthFrameBytes?: number;
+  /** Default DEFAULT_FRAME_DEADLINE_MS. */
+  frameDeadlineMs?: number;
+  /** Connections refused or closed because of their peer (see StreamRefusal); also counted in stats. */
+  onIncident?: (incident: StreamIncident) => void;
 }
 
 export interface StreamTransportStats {
@@ -37,6 +89,8 @@ export interface StreamTransportStats {
   /** Inbound connections dropped because the peer announced a frame over maxFrameBytes. */
   oversizeFrames: number;
   idleClosed: number;
+  /** Connections refused or closed, by reason (oversize-frame also counts pre-auth oversize frames). */
+  refused: Record<StreamRefusal, number>;
 }
 
 interface Outbound {
@@ -61,11 +115,24 @@ export class StreamTransport implements Transport {
     sendErrors: 0,
     oversizeFrames: 0,
     idleClosed: 0,
+    refused: {
+      'connection-limit': 0,
+      'source-limit': 0,
+      'oversize-frame': 0,
+      unauthenticated: 0,
+      'frame-deadline': 0,
+    },
   };
   private readonly handlers: TransportHandlers;
   private readonly outbound = new Map<Addr, Outbound>();
   private readonly inbound = new Set<net.Socket>();
+  /** Open inbound connections per remote IP address. */
+  private readonly perSource = new Map<string, number>();
   private readonly maxFrameBytes: number;
+  private readonly maxInbound: number;
+  private readonly maxInboundPerSource: number;
+  private readonly preAuthFrameBytes: number;
+  private readonly frameDeadlineMs: number;
   private readonly idleTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly maxPendingBytes: number;
@@ -81,6 +148,13 @@ export class StreamTransport implements Transport {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
     this.maxPendingBytes = opts.maxPendingBytes ?? 64 * 1024 * 1024;
+    this.maxInbound = opts.maxInbound ?? DEFAULT_MAX_INBOUND;
+    this.maxInboundPerSource = opts.maxInboundPerSource ?? DEFAULT_MAX_INBOUND_PER_SOURCE;
+    this.preAuthFrameBytes = Math.min(
+      opts.preAuthFrameBytes ?? DEFAULT_PRE_AUTH_FRAME_BYTES,
+      this.maxFrameBytes,
+    );
+    this.frameDeadlineMs = opts.frameDeadlineMs ?? DEFAULT_FRAME_DEADLINE_MS;
     server.on('connection', (socket) => this.accept(socket));
     server.on('error', (err) => this.opts.onError?.(err, 'accept'));
   }
@@ -250,8 +324,31 @@ export class StreamTransport implements Transport {
       socket.destroy();
       return;
     }
+    const ip = socket.remoteAddress ?? 'unknown';
+    const from = socket.remotePort !== undefined ? formatAddr(ip, socket.remotePort) : `${ip}:0`;
+    // Refused before anything is read or allocated: the descriptor is released at once.
+    const fromSource = this.perSource.get(ip) ?? 0;
+    if (this.inbound.size >= this.maxInbound) {
+      socket.destroy();
+      this.incident(
+        'connection-limit',
+        from,
+        `${this.inbound.size} inbound connections open (limit ${this.maxInbound})`,
+      );
+      return;
+    }
+    if (fromSource >= this.maxInboundPerSource) {
+      socket.destroy();
+      this.incident(
+        'source-limit',
+        from,
+        `${fromSource} inbound connections from ${ip} (limit ${this.maxInboundPerSource})`,
+      );
+      return;
+    }
     this.stats.connectionsAccepted++;
     this.inbound.add(socket);
+    this.perSource.set(ip, fromSource + 1);
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
     // The sending side closes idle connections first; this only reaps peers that vanished.
@@ -260,30 +357,93 @@ export class StreamTransport implements Transport {
       socket.destroy();
     });
     socket.on('error', (err) => this.opts.onError?.(err, 'inbound'));
-    socket.on('close', () => this.inbound.delete(socket));
-    const from =
-      socket.remoteAddress !== undefined && socket.remotePort !== undefined
-        ? formatAddr(socket.remoteAddress, socket.remotePort)
-        : 'unknown:0';
+    socket.once('close', () => {
+      this.inbound.delete(socket);
+      const n = (this.perSource.get(ip) ?? 1) - 1;
+      if (n > 0) this.perSource.set(ip, n);
+      else this.perSource.delete(ip);
+    });
     this.readFrames(socket, from, 'inbound');
   }
 
   private readFrames(socket: net.Socket, from: Addr, context: 'inbound' | 'outbound'): void {
-    const decoder = new FrameDecoder(this.maxFrameBytes);
+    // Inbound connections start untrusted when an authenticator is given: small frames only, and
+    // the first frame must arrive (and authenticate) within the frame deadline.
+    let trusted = context === 'outbound' || this.opts.authenticate === undefined;
+    const decoder = new FrameDecoder(trusted ? this.maxFrameBytes : this.preAuthFrameBytes);
+    let deadline: NodeJS.Timeout | null = null;
+    let completed = 0;
+    let completedAtArm = 0;
+    const arm = (): void => {
+      if (deadline !== null) clearTimeout(deadline);
+      completedAtArm = completed;
+      deadline = setTimeout(() => {
+        deadline = null;
+        if (socket.destroyed) return;
+        socket.destroy();
+        this.incident(
+          'frame-deadline',
+          from,
+          trusted
+            ? `frame not complete within ${this.frameDeadlineMs} ms (${decoder.pendingBytes} bytes received)`
+            : `no authenticated frame within ${this.frameDeadlineMs} ms of connecting`,
+        );
+      }, this.frameDeadlineMs);
+      deadline.unref();
+    };
+    const disarm = (): void => {
+      if (deadline !== null) clearTimeout(deadline);
+      deadline = null;
+    };
+    socket.once('close', disarm);
+    if (!trusted) arm();
     const onFrame = (frame: Uint8Array) => {
+      completed++;
       this.stats.framesReceived++;
       this.stats.bytesReceived += frame.length;
+      if (!trusted) {
+        if (!this.opts.authenticate!(frame)) {
+          socket.destroy();
+          throw new Unauthenticated();
+        }
+        trusted = true;
+        decoder.maxFrameBytes = this.maxFrameBytes;
+      }
       this.deliver(from, frame);
     };
     socket.on('data', (chunk: Buffer) => {
+      if (socket.destroyed) return;
       try {
         decoder.push(chunk, onFrame);
       } catch (err) {
-        if (err instanceof FrameTooLargeError) this.stats.oversizeFrames++;
-        this.opts.onError?.(err as Error, context);
         socket.destroy();
+        disarm();
+        if (err instanceof Unauthenticated) {
+          this.incident(
+            'unauthenticated',
+            from,
+            'first frame did not authenticate (wrong cluster or key, or garbage)',
+          );
+        } else if (err instanceof FrameTooLargeError) {
+          this.stats.oversizeFrames++;
+          this.incident(
+            'oversize-frame',
+            from,
+            `announced a ${err.announced}-byte frame, over the ${trusted ? '' : 'pre-authentication '}limit of ${err.max} bytes`,
+          );
+        } else this.opts.onError?.(err as Error, context);
+        return;
       }
+      // One deadline per frame, not per byte: re-armed when a frame starts, cleared between frames.
+      if (!decoder.inFrame) {
+        if (trusted) disarm();
+      } else if (deadline === null || completed > completedAtArm) arm();
     });
+  }
+
+  private incident(kind: StreamRefusal, from: Addr, detail: string): void {
+    this.stats.refused[kind]++;
+    this.opts.onIncident?.({ kind, from, detail });
   }
 
   private deliver(from: Addr, frame: Uint8Array): void {
@@ -296,3 +456,6 @@ export class StreamTransport implements Transport {
     this.handlers.sendFailed(to, channel, error);
   }
 }
+
+/** Thrown out of FrameDecoder.push to stop reading a connection whose first frame did not authenticate. */
+class Unauthenticated extends Error {}

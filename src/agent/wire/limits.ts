@@ -1,5 +1,7 @@
 // Size limits enforced by the codec on both encode and decode, so a peer can never make us allocate
-// more than these for one field, and we never emit what a peer would reject.
+// more than these for one field, and we never emit what a peer would reject. The config schema
+// (tags), the HTTP API and the key/value store read the same numbers (see limits-check.ts), so a
+// value the codec would refuse is refused before anything changes.
 
 export const LIMITS = {
   /** Node names (member, origin, writer, ping target, packet sender). Also non-empty. */
@@ -13,6 +15,12 @@ export const LIMITS = {
   /** User event payloads and key/value values. */
   payload: 65_536,
   kvKey: 256,
+  /**
+   * Highest key/value Lamport clock accepted or written. Far above anything reachable by counting
+   * writes (2^48: ~9 years at a million writes a second), yet clock + 1 always stays encodable,
+   * so a peer's huge clock can never leave us unable to write.
+   */
+  kvClock: 2 ** 48,
   hops: 255,
   treeLevel: 8,
 } as const;
