@@ -59,6 +59,8 @@ function reasonFor(type: ValueErrorType, schema: TSchema, value: unknown, path: 
         : `must match ${schema.pattern}${got}`;
     case ValueErrorType.ArrayMaxItems:
       return `must have at most ${schema.maxItems} entries`;
+    case ValueErrorType.ObjectMaxProperties:
+      return `must have at most ${schema.maxProperties} entries, got ${Object.keys(value as object).length}`;
     case ValueErrorType.Union:
       return `must be ${what}${got}`;
     default:

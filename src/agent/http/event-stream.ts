@@ -41,13 +41,13 @@ export function eventStream(agent: AgentApi, opts: EventStreamOptions) {
     let finished = false;
     let unsubscribe = (): void => {};
     let heartbeat: NodeJS.Timeout | undefined;
-    const finish = (): void => {
+    const finish = (failure?: Error): void => {
       if (finished) return;
       finished = true;
       open--;
       clearInterval(heartbeat);
       unsubscribe();
-      queue.close();
+      queue.close(failure);
     };
     const send = (frame: string): void => {
       if (finished) return;
@@ -56,14 +56,15 @@ export function eventStream(agent: AgentApi, opts: EventStreamOptions) {
           'slow-subscriber',
           `event stream client not reading: ${queue.bytes} bytes queued (limit ${opts.maxQueueBytes}); disconnected`,
         );
-        finish();
+        // Aborted, not ended: a clean end would wait behind the unread bytes on the connection.
+        finish(new Error('event stream client too slow'));
       }
     };
     // A first comment so the client knows the subscription is live before any event.
     send(': subscribed\n\n');
     unsubscribe = agent.subscribe((e) => send(sseFrame(e)));
     heartbeat = setInterval(() => send(': heartbeat\n\n'), opts.heartbeatMs);
-    c.req.raw.signal.addEventListener('abort', finish, { once: true });
+    c.req.raw.signal.addEventListener('abort', () => finish(), { once: true });
     const body = new ReadableStream<Uint8Array>(
       {
         // Pulled only when the socket has room: unread frames stay in the bounded queue.
@@ -78,7 +79,7 @@ export function eventStream(agent: AgentApi, opts: EventStreamOptions) {
             }
           } else controller.enqueue(frame);
         },
-        cancel: finish,
+        cancel: () => finish(),
       },
       { highWaterMark: 0 },
     );

@@ -7,6 +7,7 @@ export class SseQueue {
   private queued = 0;
   private waiter: (() => void) | null = null;
   private ended = false;
+  private failure: Error | null = null;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -28,9 +29,13 @@ export class SseQueue {
     return true;
   }
 
-  /** The next frame, waiting for one; null once closed (frames still queued are discarded). */
+  /**
+   * The next frame, waiting for one; null once closed (frames still queued are discarded); throws
+   * the error the queue was failed with, so the response is aborted rather than ended.
+   */
   async next(): Promise<Uint8Array | null> {
     for (;;) {
+      if (this.failure) throw this.failure;
       if (this.ended) return null;
       const frame = this.frames.shift();
       if (frame !== undefined) {
@@ -43,7 +48,9 @@ export class SseQueue {
     }
   }
 
-  close(): void {
+  /** Ends the stream: cleanly, or with `failure` to abort the connection (a client left behind). */
+  close(failure?: Error): void {
+    if (failure && !this.ended) this.failure = failure;
     this.ended = true;
     this.frames.length = 0;
     this.queued = 0;
