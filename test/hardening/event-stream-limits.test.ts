@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { expect } from 'chai';
 import type { AgentProcess } from '../support/agent-process.js';
-import { Agents, agentArgs, eventually, metric } from './helpers.js';
+import { Agents, agentArgs, metric } from './helpers.js';
 
 interface NonReader {
   socket: net.Socket;
