@@ -47,7 +47,9 @@ describe('hardening: API token on the write routes (real agent process)', functi
 
   it('refuses to start with requireApiToken but no token file', async () => {
     const p = AgentProcess.spawn([...agentArgs('tok2'), '--require-api-token', 'true']);
+    const timer = setTimeout(() => p.proc.kill('SIGKILL'), 30_000);
     const { code } = await p.exited;
+    clearTimeout(timer);
     expect(code).to.not.equal(0);
     expect(p.stderr).to.include('requireApiToken');
   });

@@ -80,7 +80,10 @@ describe('hardening: key/value and tag limits (real agent process)', function ()
     const tags = Object.fromEntries(Array.from({ length: LIMITS.tagEntries + 1 }, (_, i) => [`t${i}`, 'v']));
     writeFileSync(file, JSON.stringify({ tags }));
     const p = AgentProcess.spawn(['--config', file, ...agentArgs('tags65')]);
+    // The old code started such an agent; do not leave it running when the test fails.
+    const timer = setTimeout(() => p.proc.kill('SIGKILL'), 30_000);
     const { code } = await p.exited;
+    clearTimeout(timer);
     expect(code).to.not.equal(0);
     expect(p.stderr + JSON.stringify(p.logs)).to.match(/tags.*(64|fewer|more than)/i);
   });

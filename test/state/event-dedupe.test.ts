@@ -50,6 +50,7 @@ describe('EventDedupe', () => {
     expect(d.firstTime('a', 1, 1, 0)).to.equal(false);
     expect(d.firstTime('a', 1, 6, 0)).to.equal(true);
     expect(d.firstTime('a', 1, 7, 0)).to.equal(false);
+    expect(d.dropped).to.deep.equal({ evictedOrigins: 0, skippedGaps: 1 });
   });
 
   it('forgets idle origins (re-delivering their events) and caps the origins tracked', () => {
@@ -62,6 +63,7 @@ describe('EventDedupe', () => {
     d.firstTime('c', 1, 1, 202);
     d.firstTime('d', 1, 1, 203);
     expect(d.trackedOrigins).to.equal(3);
+    expect(d.dropped.evictedOrigins).to.equal(1);
     // 'b' was least recently seen and got evicted; 'a' is still known.
     expect(d.firstTime('a', 1, 1, 204)).to.equal(false);
     expect(d.firstTime('b', 1, 1, 204)).to.equal(true);

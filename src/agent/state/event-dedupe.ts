@@ -41,6 +41,9 @@ export class EventDedupe {
     this.maxPending = Math.max(1, options.maxPendingPerOrigin ?? 256);
   }
 
+  /** What the bounds cost: origins forgotten over maxOrigins, gaps given up over maxPendingPerOrigin. */
+  readonly dropped = { evictedOrigins: 0, skippedGaps: 0 };
+
   get trackedOrigins(): number {
     return this.origins.size;
   }
@@ -83,6 +86,7 @@ export class EventDedupe {
     for (const origin of this.origins.keys()) {
       if (this.origins.size <= this.maxOrigins) break;
       this.origins.delete(origin);
+      this.dropped.evictedOrigins++;
     }
   }
 
@@ -92,6 +96,7 @@ export class EventDedupe {
     for (const s of w.above) if (s < min) min = s;
     w.floor = min;
     w.above.delete(min);
+    this.dropped.skippedGaps++;
     while (w.above.delete(w.floor + 1)) w.floor++;
   }
 }
