@@ -222,8 +222,9 @@ async function runMode(mode: 'plaintext' | 'encrypted'): Promise<ModeResult> {
 
     const tcp = tcpAttack(agents[0]!, TCP);
     const fdsMax = agents.map((a) => usage(a).fds);
+    const originals = agents.slice();
     const sampler = setInterval(() => {
-      agents.forEach((a, i) => {
+      originals.forEach((a, i) => {
         fdsMax[i] = Math.max(fdsMax[i]!, usage(a).fds);
       });
     }, 500);
