@@ -33,6 +33,9 @@ const SEED = option('seed', 1);
 const WRITE = !process.argv.includes('--no-write');
 const FAST = ['--probe-interval-ms', '500', '--probe-timeout-ms', '250', '--gossip-interval-ms', '100'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** JSON with every non-ASCII character escaped, so junk names stay readable in the docs. */
+const asciiJson = (s: string) =>
+  JSON.stringify(s).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 interface Usage {
   rssMb: number;
@@ -274,7 +277,7 @@ async function runMode(mode: 'plaintext' | 'encrypted'): Promise<ModeResult> {
       udpSeconds: Math.round(udpResult.ms / 100) / 10,
       tcpOpened,
       tcpClosedByAgent: tcpClosed,
-      membersAdded: after.filter((m) => !expectedNames.has(m.name)).map((m) => JSON.stringify(m.name)),
+      membersAdded: after.filter((m) => !expectedNames.has(m.name)).map((m) => asciiJson(m.name)),
       membersChanged: after
         .filter((m) => original.has(m.name) && key(original.get(m.name)!) !== key(m))
         .map((m) => `${m.name}: ${key(original.get(m.name)!)} -> ${key(m)}`),
@@ -321,7 +324,7 @@ if (WRITE) {
     '(before → after; descriptors before → highest sampled during → after). Members are compared on the first',
     "agent's view 10 s after the datagrams end.",
     '',
-    '| cluster | datagrams | TCP connections | members added | members changed | live members not alive | RSS MB | descriptors | new node joined during attack | HTTP answered | log lines (stack traces) |',
+    '| cluster | datagrams | TCP connections | members added | members changed | live members not alive | RSS MB | descriptors | new node joined during attack | HTTP answered | log lines, all levels (stack traces) |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(row),
     '',
