@@ -176,10 +176,11 @@ describe('http: agent API over real HTTP', () => {
       expect(r.agent.fired).to.have.length(0);
     });
 
-    it('answers 422 with the agent message when a limit is exceeded', async () => {
-      const res = await post(JSON.stringify({ name: 'n'.repeat(200) }));
+    it('answers 422 for a name over the codec limit before the agent is asked (issue 8)', async () => {
+      const res = await post(JSON.stringify({ name: 'é'.repeat(65) }));
       expect(res.status).to.equal(422);
-      expect(await errorOf(res)).to.equal('event name longer than 128 bytes');
+      expect(await errorOf(res)).to.equal('event name is 130 bytes; the limit is 128 bytes');
+      expect(r.agent.fired).to.have.length(0);
     });
   });
 

@@ -5,6 +5,7 @@ import type { AgentApi, MemberView } from '../agent-api.js';
 import { MEMBER_STATES, type MemberState } from '../wire/messages.js';
 import { ApiError, errorHandler, jsonError, limitChecked } from './api-error.js';
 import { bearerAuth } from './bearer-auth.js';
+import { eventNameProblem } from '../wire/limits-check.js';
 import { isJsonContentType, parseEventRequest } from './event-body.js';
 import {
   DEFAULT_MAX_EVENT_QUEUE_BYTES,
@@ -90,6 +91,9 @@ export function createApi(agent: AgentApi, opts: ApiOptions = {}): Hono {
       if (!isJsonContentType(c.req.header('content-type')))
         throw new ApiError(415, 'Content-Type must be application/json');
       const { name, payload } = parseEventRequest(await c.req.text());
+      // Checked here, before the agent numbers and announces the event (the codec would refuse it later).
+      const problem = eventNameProblem(name);
+      if (problem !== null) throw new ApiError(422, problem);
       limitChecked(() => agent.fireEvent(name, payload));
       return c.json({ status: 'accepted', name, payloadBytes: payload.length }, 202);
     },
