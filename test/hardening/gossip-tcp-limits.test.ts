@@ -36,10 +36,10 @@ describe('hardening: gossip TCP port under hostile connections (real agent proce
   const agents = new Agents();
   const raws: Raw[] = [];
   let a: AgentProcess;
+  /** An agent with default settings (so this part also runs against code without the new flags). */
+  let d: AgentProcess;
   before(async () => {
-    a = await agents.start(
-      agentArgs('tcp1', '--max-inbound-connections', '40', '--max-inbound-connections-per-source', '10'),
-    );
+    d = await agents.start(agentArgs('tcp-default'));
   });
   after(async () => {
     for (const r of raws) r.socket.destroy();
@@ -48,17 +48,20 @@ describe('hardening: gossip TCP port under hostile connections (real agent proce
 
   it('closes connections that declare 16 MiB frames at once, without buffering them', async () => {
     // The old code accepted frames up to 16 MiB from anyone and buffered them before authentication.
-    const conns = await Promise.all(Array.from({ length: 8 }, () => rawConnect(a.gossipAddr, '127.0.1.1')));
+    const conns = await Promise.all(Array.from({ length: 8 }, () => rawConnect(d.gossipAddr, '127.0.1.1')));
     raws.push(...conns);
     for (const r of conns) {
       r.socket.write(encodeFrameHeader(16 * 1024 * 1024));
       r.socket.write(Buffer.alloc(256 * 1024, 0x41));
     }
     await eventually('all closed by the agent', async () => conns.every((r) => r.closed));
-    expect(await refused(a, 'oversize-frame')).to.equal(8);
+    expect(await refused(d, 'oversize-frame')).to.equal(8);
   });
 
   it('bounds connections per source and in total; refusals are counted and logged once, without stack', async () => {
+    a = await agents.start(
+      agentArgs('tcp1', '--max-inbound-connections', '40', '--max-inbound-connections-per-source', '10'),
+    );
     const before = raws.length;
     // 12 sources × 10 connections: at most 10 per source, 40 in total are kept.
     for (let s = 0; s < 12; s++)
