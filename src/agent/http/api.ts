@@ -2,10 +2,10 @@
 import { type Context, type Handler, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AgentApi, MemberView } from '../agent-api.js';
+import { eventNameProblem } from '../wire/limits-check.js';
 import { MEMBER_STATES, type MemberState } from '../wire/messages.js';
 import { ApiError, errorHandler, jsonError, limitChecked } from './api-error.js';
 import { bearerAuth } from './bearer-auth.js';
-import { eventNameProblem } from '../wire/limits-check.js';
 import { isJsonContentType, parseEventRequest } from './event-body.js';
 import {
   DEFAULT_MAX_EVENT_QUEUE_BYTES,
