@@ -67,7 +67,7 @@ describe('GossipCluster examples', () => {
     const secret = all.find((d) => d.kind === 'Secret')!;
     const r = resolveSpec(gc.spec);
     if (!r.ok) throw new Error(r.problems.join('; '));
-    const ref = r.spec.encryption!.secretRef;
+    const ref = r.spec.encryption!.secretRef!;
     expect(secret.metadata).to.deep.equal({ name: ref.name, namespace: gc.metadata.namespace });
     expect(secret.stringData).to.have.property(ref.key);
   });

@@ -4,6 +4,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { engineConfigProblems } from '../../agent/config/engine-schema.js';
 import { schemaProblems } from '../../agent/config/schema-problems.js';
+import { CROSS_FIELD_RULES } from './cross-field-rules.js';
 import { type GossipClusterSpec, GossipClusterSpecSchema } from './gossipcluster-schema.js';
 import { registerKubernetesKinds } from './k8s-schema-kinds.js';
 
@@ -23,7 +24,7 @@ export function resolveSpec(spec: unknown): ResolvedSpec {
   );
   if (problems.length > 0) return { ok: false, problems };
   const resolved = withDefaults as GossipClusterSpec;
-  const cross = [...gossipProblems(resolved), ...updateStrategyProblems(resolved)];
+  const cross = [...gossipProblems(resolved), ...updateStrategyProblems(resolved), ...ruleProblems(resolved)];
   return cross.length > 0 ? { ok: false, problems: cross } : { ok: true, spec: resolved };
 }
 
@@ -34,6 +35,13 @@ function kubernetesReason(path: string, reason: string): string {
   return path === 'affinity'
     ? `must be a mapping (a core/v1 Affinity)${got}`
     : `must be a number or text (e.g. 100m, 128Mi, 25%)${got}`;
+}
+
+// The CEL rules that have a JavaScript twin (cross-field-rules.ts): one line per failing field.
+function ruleProblems(spec: GossipClusterSpec): string[] {
+  return CROSS_FIELD_RULES.flatMap((r) =>
+    r.check ? r.check(spec).map((path) => `${path}: ${r.message}`) : [],
+  );
 }
 
 function gossipProblems(spec: GossipClusterSpec): string[] {
