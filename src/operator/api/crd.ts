@@ -88,6 +88,11 @@ function openApiSchema(): JsonSchema {
     toStructuralSchema(GossipClusterSpecSchema),
     'Desired state of the agents: one per node, as a DaemonSet.',
   );
+  // `kubectl explain` shows a description for every spec field: the agent's groups have none of their own.
+  for (const [path, text] of GROUP_DESCRIPTIONS) {
+    const node = nodeAt(spec, path);
+    node.description ??= text;
+  }
   // The codec's own bound (limits.ts); the agent schema leaves it to the codec.
   nodeAt(spec, ['tags']).maxProperties = LIMITS.tagEntries;
   const cluster = nodeAt(spec, ['gossip', 'cluster']);
@@ -123,6 +128,15 @@ function openApiSchema(): JsonSchema {
   }
   return root;
 }
+
+const GROUP_DESCRIPTIONS: ReadonlyArray<[string[], string]> = [
+  [
+    ['gossip'],
+    "Protocol tunables of the agents (the agent config file's `gossip` section); defaults suit most clusters.",
+  ],
+  [['gossip', 'antiEntropy'], 'Periodic state exchange over TCP that repairs what rumors missed.'],
+  [['gossip', 'directMail'], 'Point-to-point messages between agents.'],
+];
 
 function described(schema: JsonSchema, description: string): JsonSchema {
   const { type, ...rest } = schema;

@@ -66,7 +66,16 @@ function typeSchema(
 ): TSchema {
   const array = /^Array<(.+)>$/.exec(type);
   if (array) return Type.Array(typeSchema(array[1] ?? '', '', {}, refinements), extra);
-  if (type === 'string') return Type.String(extra);
+  if (type === 'string') {
+    // An enum as a union of literals: TypeBox checks it, and the CRD generator turns it into `enum`.
+    const { enum: values, ...rest } = extra;
+    return Array.isArray(values)
+      ? Type.Union(
+          values.map((v) => Type.Literal(String(v))),
+          rest,
+        )
+      : Type.String(extra);
+  }
   if (type === 'boolean') return Type.Boolean(extra);
   if (type === 'number') return format.startsWith('int') ? Type.Integer(extra) : Type.Number(extra);
   if (/^\{ \[key: string\]: string; \}$/.test(type)) return Type.Record(Type.String(), Type.String(), extra);
