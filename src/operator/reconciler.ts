@@ -183,6 +183,12 @@ export class Reconciler {
   ): Promise<{ problems: SecretProblem[]; live: Map<string, KubernetesObject> }> {
     const { applier } = this.o;
     const found = await liveObjects(desired, cached, cr, (o) => applier.read(o));
+    // Blocked by someone else's object: not even the Secrets are generated.
+    if (found.problems.length > 0)
+      return {
+        problems: found.problems.map((message) => ({ reason: NOT_OWNED_REASON, message })),
+        live: found.live,
+      };
     const secrets = await ensureAgentSecrets(cr, spec, {
       read: (namespace, name) =>
         applier.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } }),
@@ -190,13 +196,7 @@ export class Reconciler {
     });
     for (const name of secrets.created)
       this.o.events.record(identity(cr), 'Normal', 'Created', `created Secret ${name}`);
-    return {
-      problems: [
-        ...found.problems.map((message) => ({ reason: NOT_OWNED_REASON, message })),
-        ...secrets.problems,
-      ],
-      live: found.live,
-    };
+    return { problems: secrets.problems, live: found.live };
   }
 
   /** Degraded with the first problem's reason; status and Event written only when the status changes. */

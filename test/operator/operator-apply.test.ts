@@ -3,25 +3,21 @@
 // operator` process authenticated as its own user, bound only to the ClusterRole from rbac.ts.
 // Nothing runs pods here: these tests are about the objects the operator writes (and refuses to).
 import {
-  ApiextensionsV1Api,
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   type KubernetesObject,
-  KubernetesObjectApi,
   NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
   type V1DaemonSet,
 } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { gossipClusterCrd } from '../../src/operator/api/crd.js';
 import { type GossipCluster, GROUP, PLURAL, VERSION } from '../../src/operator/api/gossipcluster-schema.js';
-import { operatorClusterRole, operatorClusterRoleBinding } from '../../src/operator/rbac.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { type KubeEnv, startKubeEnv } from '../support/kube-env.js';
 import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
-import { putCrd } from '../support/kube-raw.js';
+import { installOperatorApis } from '../support/operator-test-apis.js';
 import { eventually } from '../support/process-cluster.js';
 
 const NS = 'gv-apply';
@@ -117,41 +113,7 @@ describe('operator: what gets applied (real kube-apiserver v1.31, operator under
     apps = admin.makeApiClient(AppsV1Api);
     custom = admin.makeApiClient(CustomObjectsApi);
     net = admin.makeApiClient(NetworkingV1Api);
-    const objects = KubernetesObjectApi.makeApiClient(admin);
-    const crds = admin.makeApiClient(ApiextensionsV1Api);
-    await putCrd(env, gossipClusterCrd() as { metadata: { name: string } });
-    await eventually(async () => {
-      const crd = await crds.readCustomResourceDefinition({ name: `${PLURAL}.${GROUP}` });
-      return (crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
-    }, 20_000);
-    await objects.create(operatorClusterRole() as KubernetesObject);
-    await objects.create(
-      operatorClusterRoleBinding({ kind: 'User', name: OPERATOR_USER }) as KubernetesObject,
-    );
-    await core.createNamespace({ body: { metadata: { name: NS } } });
-    await putCrd(env, {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'servicemonitors.monitoring.coreos.com' },
-      spec: {
-        group: 'monitoring.coreos.com',
-        names: {
-          kind: 'ServiceMonitor',
-          plural: 'servicemonitors',
-          singular: 'servicemonitor',
-          listKind: 'ServiceMonitorList',
-        },
-        scope: 'Namespaced',
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          },
-        ],
-      },
-    } as { metadata: { name: string } });
+    await installOperatorApis(env, { namespace: NS, operatorUser: OPERATOR_USER });
     operator = AgentProcess.spawnCommand('operator', [
       '--kubeconfig',
       env.kubeconfigFile(env.userToken(OPERATOR_USER)),
