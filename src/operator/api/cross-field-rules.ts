@@ -47,7 +47,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   },
   {
     at: ['spec', 'ports'],
-    rule: 'self.gossip != self.http',
+    rule: '!has(self.gossip) || !has(self.http) || self.gossip != self.http',
     message: 'gossip and http must be different ports',
     fieldPath: '.http',
     check: (s) => (s.ports.gossip === s.ports.http ? ['spec.ports.http'] : []),
