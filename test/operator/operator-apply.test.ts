@@ -262,7 +262,9 @@ describe('operator: what gets applied (real kube-apiserver v1.31, operator under
       ).to.equal(true);
       const svc = await core.readNamespacedService({ name: 'svc-agent', namespace: NS });
       expect(svc.spec?.clusterIP).to.equal('None');
-      expect((await degraded('svc'))?.status).to.not.equal('True');
+      expect(await eventually(async () => (await degraded('svc'))?.status === 'False', 15_000)).to.equal(
+        true,
+      );
     });
   });
 
