@@ -158,6 +158,16 @@ describe('GossipCluster validation: what can never run is refused (issue 9)', ()
       });
     }
 
+    it('a request above its limit (only the operator checks it): the field path and both values', () => {
+      const r = resolveSpec({ resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } } });
+      expect(r.ok).to.equal(false);
+      if (!r.ok)
+        expect(r.problems).to.deep.equal([
+          'spec.resources.requests.memory: must be at most the limit (512Mi), got 1Gi',
+        ]);
+      expect(resolveSpec({ resources: { requests: { cpu: '500m' }, limits: { cpu: 1 } } }).ok).to.equal(true);
+    });
+
     it('still accepts the valid neighbours of those cases', () => {
       const valid = [
         { resources: { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '100m', memory: 64 } } },

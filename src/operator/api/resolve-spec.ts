@@ -4,6 +4,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { engineConfigProblems } from '../../agent/config/engine-schema.js';
 import { schemaProblems } from '../../agent/config/schema-problems.js';
+import { quantity } from '../apply/desired-subset.js';
 import { CROSS_FIELD_RULES } from './cross-field-rules.js';
 import { type GossipClusterSpec, GossipClusterSpecSchema } from './gossipcluster-schema.js';
 import { registerKubernetesKinds } from './k8s-schema-kinds.js';
@@ -24,7 +25,12 @@ export function resolveSpec(spec: unknown): ResolvedSpec {
   );
   if (problems.length > 0) return { ok: false, problems };
   const resolved = withDefaults as GossipClusterSpec;
-  const cross = [...gossipProblems(resolved), ...updateStrategyProblems(resolved), ...ruleProblems(resolved)];
+  const cross = [
+    ...gossipProblems(resolved),
+    ...updateStrategyProblems(resolved),
+    ...ruleProblems(resolved),
+    ...resourceProblems(resolved),
+  ];
   return cross.length > 0 ? { ok: false, problems: cross } : { ok: true, spec: resolved };
 }
 
@@ -42,6 +48,20 @@ function ruleProblems(spec: GossipClusterSpec): string[] {
   return CROSS_FIELD_RULES.flatMap((r) =>
     r.check ? r.check(spec).map((path) => `${path}: ${r.message}`) : [],
   );
+}
+
+// Only the operator checks this one (CEL cannot compare int-or-string quantities portably): the Pod
+// API refuses a request above its limit, so every apply of the DaemonSet would fail.
+function resourceProblems(spec: GossipClusterSpec): string[] {
+  const { limits = {}, requests = {} } = spec.resources ?? {};
+  return Object.entries(requests).flatMap(([name, request]) => {
+    const limit = limits[name];
+    if (limit === undefined) return [];
+    const [r, l] = [quantity(String(request)), quantity(String(limit))];
+    return r !== undefined && l !== undefined && r > l
+      ? [`spec.resources.requests.${name}: must be at most the limit (${limit}), got ${request}`]
+      : [];
+  });
 }
 
 function gossipProblems(spec: GossipClusterSpec): string[] {
