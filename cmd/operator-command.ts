@@ -18,6 +18,7 @@ export interface OperatorFlags {
   retryPeriodMs: string;
   workers: string;
   logLevel: string;
+  clusterDomain: string;
 }
 
 function positiveInt(flag: string, value: string): number {
@@ -25,6 +26,14 @@ function positiveInt(flag: string, value: string): number {
   if (!Number.isInteger(n) || n < 1)
     throw new Error(`--${flag}: expected a positive integer, got '${value}'`);
   return n;
+}
+
+// A DNS name: the agents' joinDns is <service>.<namespace>.svc.<domain>.
+function clusterDomain(value: string): string {
+  const label = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
+  if (value.length > 200 || !new RegExp(`^${label}(\\.${label})*$`).test(value))
+    throw new Error(`--cluster-domain: expected a DNS name such as cluster.local, got '${value}'`);
+  return value;
 }
 
 export function registerOperator(program: Command, io: CliIo): void {
@@ -52,6 +61,11 @@ export function registerOperator(program: Command, io: CliIo): void {
     .option('--status-interval-ms <ms>', 'how often each cluster’s agents are polled for the status', '30000')
     .option('--workers <n>', 'reconciles running at once', '2')
     .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
+    .option(
+      '--cluster-domain <domain>',
+      'the cluster DNS domain agents find their Service in',
+      'cluster.local',
+    )
     .action(async (flags: OperatorFlags) => {
       let settings: Parameters<typeof import('../src/operator/operator.js').startOperator>[0];
       try {
@@ -72,6 +86,7 @@ export function registerOperator(program: Command, io: CliIo): void {
           statusIntervalMs: positiveInt('status-interval-ms', flags.statusIntervalMs),
           workers: positiveInt('workers', flags.workers),
           logLevel: flags.logLevel,
+          clusterDomain: clusterDomain(flags.clusterDomain),
         };
         const le = settings.leaderElection;
         if (le) {

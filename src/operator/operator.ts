@@ -45,6 +45,8 @@ export interface OperatorSettings {
   logger?: Logger;
   /** Informer resync period (default 10 min): every cached object is reconciled again. */
   resyncMs?: number;
+  /** The cluster's DNS domain, for the agents' Service name (default cluster.local). */
+  clusterDomain?: string;
 }
 
 export interface Operator {
@@ -119,6 +121,7 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
     { apiVersion: 'v1', kind: 'Service', plural: 'services' },
     { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts' },
     { apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets' },
+    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies' },
   ].map((w) => watch({ ...w, name: w.plural, selector: sel }));
   const pods = watch({ name: 'pods', apiVersion: 'v1', kind: 'Pod', plural: 'pods', selector: sel });
 
@@ -163,6 +166,7 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
     events,
     logger: log,
     statusIntervalMs: s.statusIntervalMs,
+    clusterDomain: s.clusterDomain,
   });
 
   function enqueue(o: KubernetesObject): void {

@@ -14,6 +14,12 @@ export const OPERATOR_RULES: readonly PolicyRule[] = [
   { apiGroups: ['grapevine.dev'], resources: ['gossipclusters/status'], verbs: ['get', 'update', 'patch'] },
   { apiGroups: [''], resources: ['configmaps', 'services', 'serviceaccounts'], verbs: OWNED },
   { apiGroups: ['apps'], resources: ['daemonsets'], verbs: OWNED },
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: OWNED },
+  // Secrets: `get` one by name (the keyring and API token Secrets a GossipCluster names: checked
+  // before agents mount them; the token for status calls) and `create` (the ones it generates).
+  // No list/watch (that would hand the operator every Secret's content), no update/patch/delete
+  // (generated Secrets are never changed, and go with the GossipCluster by owner reference).
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create'] },
   // Agents' pod IPs, to read their HTTP API for the status.
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },

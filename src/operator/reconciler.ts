@@ -3,15 +3,19 @@
 // write the status only when it changed. Idle passes therefore make no API writes at all.
 import type { KubernetesObject, V1DaemonSet, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { GossipCluster, GossipClusterStatus } from './api/gossipcluster-schema.js';
+import type { GossipCluster, GossipClusterSpec, GossipClusterStatus } from './api/gossipcluster-schema.js';
 import { resolveSpec } from './api/resolve-spec.js';
 import { firstDifference } from './apply/desired-subset.js';
-import type { ObjectApplier } from './apply/object-applier.js';
+import { FIELD_MANAGER, type ObjectApplier } from './apply/object-applier.js';
+import { firstNoLongerDesired } from './apply/owned-fields.js';
+import { liveObjects, NOT_OWNED_REASON, objectId } from './apply/ownership.js';
+import { wireNames } from './apply/wire-names.js';
 import type { EventRecorder } from './controller/event-recorder.js';
 import { desiredObjects } from './desired/desired-objects.js';
+import { ensureAgentSecrets, type SecretProblem } from './secrets/agent-secrets.js';
 import { type AgentPollResult, pollAgents } from './status/agent-poller.js';
 import { agentTargets } from './status/agent-targets.js';
-import { computeStatus, statusEqual } from './status/conditions.js';
+import { computeStatus, type DaemonSetState, statusEqual } from './status/conditions.js';
 import { StatusThrottle } from './status/status-throttle.js';
 
 /** What the reconciler reads: the informers' caches. */
@@ -32,6 +36,8 @@ export interface ReconcilerOptions {
   statusIntervalMs: number;
   pollAgents?: typeof pollAgents;
   now?: () => Date;
+  /** The cluster DNS domain agents resolve their Service in (default cluster.local). */
+  clusterDomain?: string;
 }
 
 export interface ReconcileResult {
@@ -91,15 +97,28 @@ export class Reconciler {
 
     const desired = desiredObjects(cr, resolved.spec, {
       serviceMonitorCrdPresent: cache.serviceMonitorCrdPresent(),
+      clusterDomain: this.o.clusterDomain,
     });
     const live = cache.owned(namespace, name);
     const wanted = new Set<string>();
+    const dsLive = live.find((l) => l.kind === 'DaemonSet') as V1DaemonSet | undefined;
     try {
+      // Preconditions (issue 9): nobody else's object is taken over, the mounted Secrets are usable.
+      // Either failing applies nothing; the status says which object, and one Event is recorded.
+      const blockers = await this.preconditions(cr, resolved.spec, desired, live);
+      if (blockers.problems.length > 0) {
+        await this.refuse(cr, blockers.problems, dsLive, now, result);
+        result.requeueAfterMs = this.o.statusIntervalMs;
+        return result;
+      }
       for (const obj of desired) {
         const id = objectId(obj);
         wanted.add(id);
-        const current = live.find((l) => objectId(l) === id);
-        const differs = current ? firstDifference(obj, current) : '(missing)';
+        const current = blockers.live.get(id);
+        const want = wireNames(obj);
+        const differs = current
+          ? (firstDifference(want, wireNames(current)) ?? firstNoLongerDesired(current, want, FIELD_MANAGER))
+          : '(missing)';
         if (differs === undefined) continue;
         this.o.logger.debug({ object: id, field: differs }, 'applying: the live object differs');
         await applier.apply(obj);
@@ -139,20 +158,11 @@ export class Reconciler {
     }
 
     const poll = await this.poll(key, cr, resolved.spec.ports.http);
-    const ds = live.find((l) => l.kind === 'DaemonSet') as V1DaemonSet | undefined;
     const status = computeStatus({
       generation: cr.metadata.generation ?? 0,
       specProblems: null,
       applied: true,
-      daemonSet: ds
-        ? {
-            generation: ds.metadata?.generation ?? 0,
-            observedGeneration: ds.status?.observedGeneration ?? 0,
-            desiredNumberScheduled: ds.status?.desiredNumberScheduled ?? 0,
-            numberReady: ds.status?.numberReady ?? 0,
-            updatedNumberScheduled: ds.status?.updatedNumberScheduled ?? 0,
-          }
-        : undefined,
+      daemonSet: daemonSetState(dsLive),
       poll,
       previous: cr.status,
       now,
@@ -163,6 +173,56 @@ export class Reconciler {
     }
     result.requeueAfterMs = this.o.statusIntervalMs;
     return result;
+  }
+
+  private async preconditions(
+    cr: GossipCluster,
+    spec: GossipClusterSpec,
+    desired: Iterable<KubernetesObject>,
+    cached: KubernetesObject[],
+  ): Promise<{ problems: SecretProblem[]; live: Map<string, KubernetesObject> }> {
+    const { applier } = this.o;
+    const found = await liveObjects(desired, cached, cr, (o) => applier.read(o));
+    // Blocked by someone else's object: not even the Secrets are generated.
+    if (found.problems.length > 0)
+      return {
+        problems: found.problems.map((message) => ({ reason: NOT_OWNED_REASON, message })),
+        live: found.live,
+      };
+    const secrets = await ensureAgentSecrets(cr, spec, {
+      read: (namespace, name) =>
+        applier.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } }),
+      create: (secret) => applier.create(secret),
+    });
+    for (const name of secrets.created)
+      this.o.events.record(identity(cr), 'Normal', 'Created', `created Secret ${name}`);
+    return { problems: secrets.problems, live: found.live };
+  }
+
+  /** Degraded with the first problem's reason; status and Event written only when the status changes. */
+  private async refuse(
+    cr: GossipCluster,
+    problems: SecretProblem[],
+    ds: V1DaemonSet | undefined,
+    now: Date,
+    result: ReconcileResult,
+  ): Promise<void> {
+    const message = problems.map((p) => p.message).join('; ');
+    const reason = problems[0]?.reason ?? 'ApplyFailed';
+    const status = computeStatus({
+      generation: cr.metadata.generation ?? 0,
+      specProblems: null,
+      applied: false,
+      applyError: message,
+      applyReason: reason,
+      daemonSet: daemonSetState(ds),
+      previous: cr.status,
+      now,
+    });
+    if (statusEqual(cr.status, status)) return;
+    this.o.events.record(identity(cr), 'Warning', reason, message);
+    await this.o.applier.patchStatus(cr, status);
+    result.statusWritten = true;
   }
 
   private async poll(key: string, cr: GossipCluster, httpPort: number): Promise<AgentPollResult | undefined> {
@@ -200,8 +260,16 @@ function apiErrorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function objectId(o: KubernetesObject): string {
-  return `${o.apiVersion}/${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`;
+function daemonSetState(ds: V1DaemonSet | undefined): DaemonSetState | undefined {
+  return ds
+    ? {
+        generation: ds.metadata?.generation ?? 0,
+        observedGeneration: ds.status?.observedGeneration ?? 0,
+        desiredNumberScheduled: ds.status?.desiredNumberScheduled ?? 0,
+        numberReady: ds.status?.numberReady ?? 0,
+        updatedNumberScheduled: ds.status?.updatedNumberScheduled ?? 0,
+      }
+    : undefined;
 }
 
 function ownedBy(o: KubernetesObject, cr: GossipCluster): boolean {

@@ -8,6 +8,7 @@ import { CRD_NAME, gossipClusterCrd } from '../../src/operator/api/crd.js';
 import { CRD_FILE, gossipClusterCrdYaml } from '../../src/operator/api/crd-yaml.js';
 import { CROSS_FIELD_RULES } from '../../src/operator/api/cross-field-rules.js';
 import { GossipClusterSpecSchema } from '../../src/operator/api/gossipcluster-schema.js';
+import { LABEL_VALUE_PATTERN } from '../../src/operator/api/patterns.js';
 import { StructuralSchemaError, toStructuralSchema } from '../../src/operator/api/structural-schema.js';
 
 type Schema = { [key: string]: unknown };
@@ -120,17 +121,18 @@ describe('GossipCluster CRD', () => {
       'error',
       'fatal',
     ]);
-    expect(props(specSchema).nodeSelector).to.deep.equal({
+    // Issue 9: label values are checked like the apiserver checks them, keys by CEL (see below).
+    expect(props(specSchema).nodeSelector).to.deep.include({
       type: 'object',
-      additionalProperties: { type: 'string' },
+      maxProperties: 64,
+      additionalProperties: { type: 'string', maxLength: 63, pattern: LABEL_VALUE_PATTERN },
     });
     expect(props(specSchema).tags!.additionalProperties).to.deep.equal({ type: 'string', maxLength: 512 });
     const limits = props(props(specSchema).resources!).limits!;
     expect(limits.additionalProperties).to.include({ 'x-kubernetes-int-or-string': true });
-    expect(props(specSchema).affinity).to.include({
-      type: 'object',
-      'x-kubernetes-preserve-unknown-fields': true,
-    });
+    // Issue 9: affinity is the Pod API's own type (from client-node's models), not a free-form object.
+    expect(props(specSchema).affinity).to.not.have.property('x-kubernetes-preserve-unknown-fields');
+    expect(props(props(specSchema).affinity!).nodeAffinity).to.include({ type: 'object' });
     const probe = props(props(specSchema).gossip!).probeIntervalMs!;
     expect(probe).to.include({ type: 'integer', minimum: 10, maximum: 60_000, default: 1000 });
     expect(probe.description).to.match(/milliseconds/);
@@ -143,7 +145,8 @@ describe('GossipCluster CRD', () => {
     expect(specSchema.required).to.equal(undefined);
     const secretRef = props(props(specSchema).encryption!).secretRef!;
     expect(secretRef.required).to.deep.equal(['name']);
-    expect(props(specSchema).encryption!.required).to.deep.equal(['secretRef']);
+    // Issue 8: without secretRef the operator generates the keyring Secret.
+    expect(props(specSchema).encryption!.required).to.equal(undefined);
     expect(root.required).to.deep.equal(['spec']);
   });
 

@@ -75,13 +75,32 @@ describe('desiredObjects', () => {
     const c = cr('web');
     const d = build({}, c);
     const list = [...d];
-    expect(list.map((o) => o.kind)).to.deep.equal(['ServiceAccount', 'ConfigMap', 'Service', 'DaemonSet']);
-    expect(list.map((o) => o.apiVersion)).to.deep.equal(['v1', 'v1', 'v1', 'apps/v1']);
+    // Issue 8: a NetworkPolicy by default (spec.networkPolicy.enabled).
+    expect(list.map((o) => o.kind)).to.deep.equal([
+      'ServiceAccount',
+      'ConfigMap',
+      'Service',
+      'DaemonSet',
+      'NetworkPolicy',
+    ]);
+    expect(list.map((o) => o.apiVersion)).to.deep.equal([
+      'v1',
+      'v1',
+      'v1',
+      'apps/v1',
+      'networking.k8s.io/v1',
+    ]);
     for (const o of list) {
       expect(o.metadata!.name).to.equal('web-agent');
       expectOwnedAndLabelled(o, c);
     }
-    expect(Object.keys(d)).to.deep.equal(['serviceAccount', 'configMap', 'service', 'daemonSet']);
+    expect(Object.keys(d)).to.deep.equal([
+      'serviceAccount',
+      'configMap',
+      'service',
+      'daemonSet',
+      'networkPolicy',
+    ]);
     expect(JSON.parse(JSON.stringify(d))).to.deep.equal({ ...d });
   });
 
@@ -117,7 +136,16 @@ describe('desiredObjects', () => {
       expect(raw).not.to.have.property('name');
       expect(raw).not.to.have.property('advertise');
       expect(raw).not.to.have.property('keyringFile');
-      expect(raw).not.to.have.property('apiTokenFile');
+      // Issue 8: the write routes require the mounted API token.
+      expect(raw.apiTokenFile).to.equal('/etc/grapevine/api-token/token');
+    });
+
+    it("joins through the Service in the operator's cluster domain (--cluster-domain)", () => {
+      const d = desiredObjects(cr(), spec(), {
+        serviceMonitorCrdPresent: false,
+        clusterDomain: 'corp.example',
+      });
+      expect(parse(agentYaml(d)).joinDns).to.equal('grapevine-agent.team-a.svc.corp.example');
     });
 
     it('carries logLevel, tags and every gossip tunable', () => {
@@ -194,6 +222,7 @@ describe('desiredObjects', () => {
             defaultMode: 0o440,
             sources: [
               { configMap: { name: 'grapevine-agent', items: [{ key: 'agent.yaml', path: 'agent.yaml' }] } },
+              { secret: { name: 'grapevine-api-token', items: [{ key: 'token', path: 'api-token/token' }] } },
             ],
           },
         },
@@ -278,7 +307,7 @@ describe('desiredObjects', () => {
     it('encryption adds the keyring Secret to the config volume and keyringFile to the config', () => {
       const d = build({ encryption: { secretRef: { name: 'gossip-keys', key: 'keys.txt' } } });
       const sources = pod(d).volumes![0]!.projected!.sources!;
-      expect(sources[1]).to.deep.equal({
+      expect(sources[2]).to.deep.equal({
         secret: { name: 'gossip-keys', items: [{ key: 'keys.txt', path: 'keyring/keys.txt' }] },
       });
       expect(parse(agentYaml(d)).keyringFile).to.equal('/etc/grapevine/keyring/keys.txt');
@@ -286,6 +315,21 @@ describe('desiredObjects', () => {
       expect(parse(agentYaml(build({ encryption: { secretRef: { name: 'k' } } }))).keyringFile).to.equal(
         '/etc/grapevine/keyring/keyring',
       );
+    });
+
+    it('encryption: {} mounts the keyring Secret the operator generates (<name>-keyring)', () => {
+      const d = build({ encryption: {} });
+      expect(pod(d).volumes![0]!.projected!.sources![2]).to.deep.equal({
+        secret: { name: 'grapevine-keyring', items: [{ key: 'keyring', path: 'keyring/keyring' }] },
+      });
+      expect(parse(agentYaml(d)).keyringFile).to.equal('/etc/grapevine/keyring/keyring');
+    });
+
+    it("api.tokenSecretRef mounts the user's token Secret instead of the generated one", () => {
+      const d = build({ api: { tokenSecretRef: { name: 'my-token', key: 'bearer' } } });
+      expect(pod(d).volumes![0]!.projected!.sources![1]).to.deep.equal({
+        secret: { name: 'my-token', items: [{ key: 'bearer', path: 'api-token/token' }] },
+      });
     });
   });
 
@@ -416,7 +460,10 @@ describe('desiredObjects', () => {
         metrics: fc.record({ serviceMonitor: fc.record({ enabled: fc.boolean() }) }),
         updateStrategy: fc.record({ type: fc.constantFrom('RollingUpdate', 'OnDelete') }),
         tolerations: fc.array(
-          fc.record({ operator: fc.constantFrom('Exists', 'Equal'), key: fc.string() }, { requiredKeys: [] }),
+          fc.record(
+            { operator: fc.constantFrom('Exists', 'Equal'), key: fc.stringMatching(/^[a-z]{0,8}$/) },
+            { requiredKeys: [] },
+          ),
         ),
       },
       { requiredKeys: [] },
@@ -432,7 +479,7 @@ describe('desiredObjects', () => {
         const d = desiredObjects(c, s as GossipClusterSpec, { serviceMonitorCrdPresent: crdPresent });
         const objects = [...d];
         expect(objects.length).to.equal(
-          4 + (crdPresent && (s as GossipClusterSpec).metrics.serviceMonitor.enabled ? 1 : 0),
+          5 + (crdPresent && (s as GossipClusterSpec).metrics.serviceMonitor.enabled ? 1 : 0),
         );
         for (const o of objects) expectOwnedAndLabelled(o, c);
         if (resolveSpec(input).ok) {

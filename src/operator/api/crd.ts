@@ -2,6 +2,7 @@
 // CRD, the agent config and the operator's own validation cannot disagree). crds/ holds its YAML,
 // written by scripts/gen-crd.ts.
 import { EngineSchema } from '../../agent/config/engine-schema.js';
+import { LIMITS } from '../../agent/wire/limits.js';
 import { CROSS_FIELD_RULES } from './cross-field-rules.js';
 import {
   GossipClusterSpecSchema,
@@ -87,6 +88,13 @@ function openApiSchema(): JsonSchema {
     toStructuralSchema(GossipClusterSpecSchema),
     'Desired state of the agents: one per node, as a DaemonSet.',
   );
+  // `kubectl explain` shows a description for every spec field: the agent's groups have none of their own.
+  for (const [path, text] of GROUP_DESCRIPTIONS) {
+    const node = nodeAt(spec, path);
+    node.description ??= text;
+  }
+  // The codec's own bound (limits.ts); the agent schema leaves it to the codec.
+  nodeAt(spec, ['tags']).maxProperties = LIMITS.tagEntries;
   const cluster = nodeAt(spec, ['gossip', 'cluster']);
   cluster.description = `${String(cluster.description)} The value "${DEFAULT_CLUSTER}" means <namespace>/<name> of this GossipCluster (shortened with a hash beyond 64 characters), so two GossipClusters never accept each other's packets.`;
 
@@ -121,16 +129,28 @@ function openApiSchema(): JsonSchema {
   return root;
 }
 
+const GROUP_DESCRIPTIONS: ReadonlyArray<[string[], string]> = [
+  [
+    ['gossip'],
+    "Protocol tunables of the agents (the agent config file's `gossip` section); defaults suit most clusters.",
+  ],
+  [['gossip', 'antiEntropy'], 'Periodic state exchange over TCP that repairs what rumors missed.'],
+  [['gossip', 'directMail'], 'Point-to-point messages between agents.'],
+];
+
 function described(schema: JsonSchema, description: string): JsonSchema {
   const { type, ...rest } = schema;
   return { type, description, ...rest };
 }
 
-/** The schema of the property at `path` below `schema`; throws if a rename left a patch behind. */
+/** The schema at `path` below `schema` (`[]`: list items); throws if a rename left a patch behind. */
 function nodeAt(schema: JsonSchema, path: readonly string[]): JsonSchema {
   let node = schema;
   for (const key of path) {
-    const next = (node.properties as Record<string, JsonSchema> | undefined)?.[key];
+    const next =
+      key === '[]'
+        ? (node.items as JsonSchema | undefined)
+        : (node.properties as Record<string, JsonSchema> | undefined)?.[key];
     if (next === undefined) throw new Error(`CRD schema has no property ${path.join('.')}`);
     node = next;
   }

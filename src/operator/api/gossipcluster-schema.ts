@@ -1,9 +1,19 @@
 // The GossipCluster resource (grapevine.dev/v1alpha1), defined once in TypeBox. Its spec reuses the
 // agent's schemas (every protocol tunable is the engine schema itself), and crds/ is generated from
 // this file, so the agent config, the CRD and the chart values cannot disagree.
+import type { V1Affinity, V1NetworkPolicyPeer, V1Toleration } from '@kubernetes/client-node';
 import { type Static, Type } from '@sinclair/typebox';
 import { AgentConfigSchema } from '../../agent/config/agent-schema.js';
 import { EngineSchema } from '../../agent/config/engine-schema.js';
+import { kubernetesModel } from './k8s-model-schema.js';
+import {
+  DATA_KEY_PATTERN,
+  DNS_SUBDOMAIN_PATTERN,
+  IMAGE_PATTERN,
+  LABEL_VALUE_PATTERN,
+  QUALIFIED_NAME_PATTERN,
+  QUANTITY_PATTERN,
+} from './patterns.js';
 
 export const GROUP = 'grapevine.dev';
 export const VERSION = 'v1alpha1';
@@ -15,78 +25,178 @@ export const DEFAULT_IMAGE = 'ghcr.io/grapevine-dev/grapevine:0.1.0';
 const Port = (def: number, description: string) =>
   Type.Integer({ minimum: 1, maximum: 65535, default: def, description });
 
-/** Kubernetes quantities and percentages: an integer or a string. */
-const IntOrString = (description: string) =>
-  Type.Unsafe<number | string>({ 'x-kubernetes-int-or-string': true, description });
+const Quantity = Type.Unsafe<number | string>({
+  'x-kubernetes-int-or-string': true,
+  pattern: QUANTITY_PATTERN,
+  minimum: 0,
+  description: 'A quantity: a non-negative integer or text such as 100m, 0.5, 128Mi or 1G.',
+});
 
-const Toleration = Type.Object(
+const LabelMap = (description: string) =>
+  Type.Record(Type.String(), Type.String({ maxLength: 63, pattern: LABEL_VALUE_PATTERN }), {
+    maxProperties: 64,
+    description,
+  });
+
+const SecretKeyRef = (defaultKey: string, keyDescription: string, description: string) =>
+  Type.Object(
+    {
+      name: Type.String({
+        minLength: 1,
+        maxLength: 253,
+        pattern: DNS_SUBDOMAIN_PATTERN,
+        description: 'Secret in the GossipCluster namespace (a DNS subdomain name, e.g. gossip-keys).',
+      }),
+      key: Type.String({
+        default: defaultKey,
+        maxLength: 253,
+        pattern: DATA_KEY_PATTERN,
+        description: keyDescription,
+      }),
+    },
+    { additionalProperties: false, description },
+  );
+
+// Tolerations and affinity are the Pod API's own types (k8s-model-schema.ts), refined with the
+// enums the generated models do not carry.
+const Toleration = kubernetesModel<V1Toleration>(
+  'V1Toleration',
   {
-    key: Type.Optional(Type.String()),
-    operator: Type.Optional(Type.Union([Type.Literal('Exists'), Type.Literal('Equal')])),
-    value: Type.Optional(Type.String()),
-    effect: Type.Optional(
-      Type.Union([Type.Literal('NoSchedule'), Type.Literal('PreferNoSchedule'), Type.Literal('NoExecute')]),
-    ),
-    tolerationSeconds: Type.Optional(Type.Integer()),
+    'V1Toleration.operator': { enum: ['Exists', 'Equal'] },
+    'V1Toleration.effect': { enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
+    'V1Toleration.key': { maxLength: 317, pattern: `^(${QUALIFIED_NAME_PATTERN.slice(1, -1)})?$` },
+    'V1Toleration.value': { maxLength: 63, pattern: LABEL_VALUE_PATTERN },
   },
   { additionalProperties: false },
 );
 
+const Affinity = kubernetesModel<V1Affinity>('V1Affinity', {
+  'V1NodeSelectorRequirement.operator': { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'] },
+  'V1LabelSelectorRequirement.operator': { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
+  'V1WeightedPodAffinityTerm.weight': { minimum: 1, maximum: 100 },
+  'V1PreferredSchedulingTerm.weight': { minimum: 1, maximum: 100 },
+});
+
+const NetworkPolicyPeer = kubernetesModel<V1NetworkPolicyPeer>('V1NetworkPolicyPeer');
+
 const Resources = Type.Object(
   {
-    limits: Type.Optional(Type.Record(Type.String(), IntOrString('A quantity, e.g. 100m or 128Mi.'))),
-    requests: Type.Optional(Type.Record(Type.String(), IntOrString('A quantity, e.g. 100m or 128Mi.'))),
+    limits: Type.Optional(
+      Type.Record(Type.String(), Quantity, {
+        maxProperties: 16,
+        description: 'Upper bounds, e.g. cpu: 500m, memory: 128Mi.',
+      }),
+    ),
+    requests: Type.Optional(
+      Type.Record(Type.String(), Quantity, {
+        maxProperties: 16,
+        description: 'What the scheduler reserves, e.g. cpu: 50m, memory: 64Mi.',
+      }),
+    ),
   },
-  { additionalProperties: false, description: 'Compute resources of the agent container.' },
+  {
+    additionalProperties: false,
+    description: 'Compute resources of the agent container (core/v1 ResourceRequirements without claims).',
+  },
 );
 
 export const GossipClusterSpecSchema = Type.Object(
   {
-    image: Type.String({ default: DEFAULT_IMAGE, minLength: 1, description: 'Agent image.' }),
+    image: Type.String({
+      default: DEFAULT_IMAGE,
+      minLength: 1,
+      maxLength: 512,
+      pattern: IMAGE_PATTERN,
+      description: 'Agent image reference: [registry[:port]/]repository[:tag][@digest].',
+    }),
     imagePullPolicy: Type.Union(
       [Type.Literal('Always'), Type.Literal('IfNotPresent'), Type.Literal('Never')],
-      {
-        default: 'IfNotPresent',
-      },
+      { default: 'IfNotPresent', description: 'When the kubelet pulls the image.' },
     ),
     ports: Type.Object(
       {
         gossip: Port(7946, 'Gossip port, UDP and TCP.'),
         http: Port(7947, 'HTTP API and metrics port.'),
       },
-      { additionalProperties: false, default: {} },
+      {
+        additionalProperties: false,
+        default: {},
+        description: 'Ports of the agents; gossip and http must differ.',
+      },
     ),
     hostNetwork: Type.Boolean({ default: false, description: 'Run agents in the node network namespace.' }),
-    nodeSelector: Type.Optional(Type.Record(Type.String(), Type.String())),
-    tolerations: Type.Optional(Type.Array(Toleration)),
-    affinity: Type.Optional(
-      Type.Unsafe<Record<string, unknown>>({
-        type: 'object',
-        'x-kubernetes-preserve-unknown-fields': true,
-        description: 'A core/v1 Affinity, passed to the agent pods as it is.',
+    nodeSelector: Type.Optional(
+      LabelMap('Only nodes with all these labels run an agent (keys are label keys, e.g. kubernetes.io/os).'),
+    ),
+    tolerations: Type.Optional(
+      Type.Array(Toleration, {
+        maxItems: 64,
+        description: 'Taints the agent pods tolerate (core/v1 Toleration).',
       }),
     ),
+    affinity: Type.Optional(Affinity),
     resources: Type.Optional(Resources),
-    priorityClassName: Type.Optional(Type.String()),
+    priorityClassName: Type.Optional(
+      Type.String({
+        maxLength: 253,
+        pattern: DNS_SUBDOMAIN_PATTERN,
+        description: 'PriorityClass of the agent pods (e.g. system-node-critical).',
+      }),
+    ),
     logLevel: AgentConfigSchema.properties.logLevel,
     tags: AgentConfigSchema.properties.tags,
     gossip: EngineSchema,
     encryption: Type.Optional(
       Type.Object(
         {
-          secretRef: Type.Object(
-            {
-              name: Type.String({ minLength: 1, description: 'Secret in the GossipCluster namespace.' }),
-              key: Type.String({
-                default: 'keyring',
-                description: 'Key holding base64 AES-256 keys, one per line.',
-              }),
-            },
-            { additionalProperties: false },
+          secretRef: Type.Optional(
+            SecretKeyRef(
+              'keyring',
+              'Key holding base64 AES-256 keys, one per line (primary first).',
+              'Your own keyring Secret. Without it, the operator generates <name>-keyring with one random key.',
+            ),
           ),
         },
-        { additionalProperties: false, description: 'AES-256-GCM for all gossip traffic.' },
+        {
+          additionalProperties: false,
+          description:
+            'AES-256-GCM for all gossip traffic. `encryption: {}` is enough: the operator then generates the keyring Secret. Without encryption, every pod that can reach the gossip port can join and forge membership.',
+        },
       ),
+    ),
+    api: Type.Object(
+      {
+        tokenSecretRef: Type.Optional(
+          SecretKeyRef(
+            'token',
+            'Key holding the bearer token.',
+            'Your own token Secret. Without it, the operator generates <name>-api-token with a random token.',
+          ),
+        ),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description:
+          "The agents' HTTP API: its write routes require this bearer token (mounted into the agents; the operator uses it for status calls).",
+      },
+    ),
+    networkPolicy: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description:
+            'Create a NetworkPolicy <name>-agent: the gossip port (UDP and TCP) only from agents of this GossipCluster, the HTTP port only from httpFrom. Has no effect with hostNetwork.',
+        }),
+        httpFrom: Type.Optional(
+          Type.Array(NetworkPolicyPeer, {
+            maxItems: 32,
+            description:
+              'Who may reach the HTTP port (metrics, health, API): core/v1 NetworkPolicyPeers. Unset: any source (write routes still need the token). The operator and Prometheus must be included when set.',
+          }),
+        ),
+      },
+      { additionalProperties: false, default: {}, description: 'Network isolation of the agent pods.' },
     ),
     metrics: Type.Object(
       {
@@ -96,24 +206,48 @@ export const GossipClusterSpecSchema = Type.Object(
               default: false,
               description: 'Create a ServiceMonitor when its CRD exists.',
             }),
-            labels: Type.Record(Type.String(), Type.String(), { default: {} }),
-            interval: Type.String({ default: '30s', pattern: '^[0-9]+(ms|s|m|h)$' }),
+            labels: Type.Record(Type.String(), Type.String({ maxLength: 63, pattern: LABEL_VALUE_PATTERN }), {
+              default: {},
+              maxProperties: 64,
+              description:
+                'Labels of the ServiceMonitor, e.g. what a Prometheus serviceMonitorSelector matches.',
+            }),
+            interval: Type.String({
+              default: '30s',
+              pattern: '^[0-9]+(ms|s|m|h)$',
+              description: 'Scrape interval (e.g. 30s).',
+            }),
           },
-          { additionalProperties: false, default: {} },
+          {
+            additionalProperties: false,
+            default: {},
+            description: 'A prometheus-operator ServiceMonitor for the agents.',
+          },
         ),
       },
-      { additionalProperties: false, default: {} },
+      { additionalProperties: false, default: {}, description: 'Metrics scraping.' },
     ),
     updateStrategy: Type.Object(
       {
         type: Type.Union([Type.Literal('RollingUpdate'), Type.Literal('OnDelete')], {
           default: 'RollingUpdate',
+          description: 'RollingUpdate replaces agents node by node; OnDelete only when a pod is deleted.',
         }),
         maxUnavailable: Type.Optional(
-          IntOrString('RollingUpdate: agents down at once (number or percentage).'),
+          Type.Unsafe<number | string>({
+            'x-kubernetes-int-or-string': true,
+            minimum: 1,
+            pattern: '^([1-9][0-9]?|100)%$',
+            description:
+              'RollingUpdate: agents down at once, at least 1 or 1%–100% (default 1 on the DaemonSet).',
+          }),
         ),
       },
-      { additionalProperties: false, default: {} },
+      {
+        additionalProperties: false,
+        default: {},
+        description: 'How agents are replaced when the pod template changes.',
+      },
     ),
   },
   { additionalProperties: false },

@@ -6,11 +6,21 @@ import { TypeRegistry } from '@sinclair/typebox';
 interface UnsafeSchema {
   readonly type?: string;
   readonly 'x-kubernetes-int-or-string'?: boolean;
+  readonly pattern?: string;
+  readonly minimum?: number;
 }
 
+// As the apiserver's OpenAPI validation: `pattern` applies to strings only, `minimum` to numbers only.
 function checkUnsafe(schema: UnsafeSchema, value: unknown): boolean {
-  if (schema['x-kubernetes-int-or-string'] === true)
-    return typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
+  if (schema['x-kubernetes-int-or-string'] === true) {
+    if (typeof value === 'string')
+      return schema.pattern === undefined || new RegExp(schema.pattern).test(value);
+    return (
+      typeof value === 'number' &&
+      Number.isInteger(value) &&
+      (schema.minimum === undefined || value >= schema.minimum)
+    );
+  }
   if (schema.type === 'object') return typeof value === 'object' && value !== null && !Array.isArray(value);
   return true;
 }

@@ -4,6 +4,8 @@
 import { Value } from '@sinclair/typebox/value';
 import { engineConfigProblems } from '../../agent/config/engine-schema.js';
 import { schemaProblems } from '../../agent/config/schema-problems.js';
+import { quantity } from '../apply/desired-subset.js';
+import { CROSS_FIELD_RULES } from './cross-field-rules.js';
 import { type GossipClusterSpec, GossipClusterSpecSchema } from './gossipcluster-schema.js';
 import { registerKubernetesKinds } from './k8s-schema-kinds.js';
 
@@ -23,7 +25,12 @@ export function resolveSpec(spec: unknown): ResolvedSpec {
   );
   if (problems.length > 0) return { ok: false, problems };
   const resolved = withDefaults as GossipClusterSpec;
-  const cross = [...gossipProblems(resolved), ...updateStrategyProblems(resolved)];
+  const cross = [
+    ...gossipProblems(resolved),
+    ...updateStrategyProblems(resolved),
+    ...ruleProblems(resolved),
+    ...resourceProblems(resolved),
+  ];
   return cross.length > 0 ? { ok: false, problems: cross } : { ok: true, spec: resolved };
 }
 
@@ -34,6 +41,27 @@ function kubernetesReason(path: string, reason: string): string {
   return path === 'affinity'
     ? `must be a mapping (a core/v1 Affinity)${got}`
     : `must be a number or text (e.g. 100m, 128Mi, 25%)${got}`;
+}
+
+// The CEL rules that have a JavaScript twin (cross-field-rules.ts): one line per failing field.
+function ruleProblems(spec: GossipClusterSpec): string[] {
+  return CROSS_FIELD_RULES.flatMap((r) =>
+    r.check ? r.check(spec).map((path) => `${path}: ${r.message}`) : [],
+  );
+}
+
+// Only the operator checks this one (CEL cannot compare int-or-string quantities portably): the Pod
+// API refuses a request above its limit, so every apply of the DaemonSet would fail.
+function resourceProblems(spec: GossipClusterSpec): string[] {
+  const { limits = {}, requests = {} } = spec.resources ?? {};
+  return Object.entries(requests).flatMap(([name, request]) => {
+    const limit = limits[name];
+    if (limit === undefined) return [];
+    const [r, l] = [quantity(String(request)), quantity(String(limit))];
+    return r !== undefined && l !== undefined && r > l
+      ? [`spec.resources.requests.${name}: must be at most the limit (${limit}), got ${request}`]
+      : [];
+  });
 }
 
 function gossipProblems(spec: GossipClusterSpec): string[] {

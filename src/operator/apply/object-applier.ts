@@ -18,7 +18,7 @@ import {
 
 export const FIELD_MANAGER = 'grapevine-operator';
 
-export type WriteVerb = 'apply' | 'delete' | 'status';
+export type WriteVerb = 'apply' | 'create' | 'delete' | 'status';
 
 export class ObjectApplier {
   constructor(
@@ -30,6 +30,27 @@ export class ObjectApplier {
   async apply(obj: KubernetesObject): Promise<void> {
     this.onWrite('apply', obj.kind ?? 'unknown');
     await this.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  }
+
+  /** The live object (from the apiserver, not a cache), or undefined when it does not exist. */
+  async read<T extends KubernetesObject>(obj: KubernetesObject): Promise<T | undefined> {
+    const { apiVersion, kind, metadata } = obj;
+    try {
+      return (await this.objects.read({
+        apiVersion,
+        kind,
+        metadata: { name: metadata?.name ?? '', namespace: metadata?.namespace },
+      })) as T;
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Creates (POST, never an update): for objects whose content must be set exactly once. */
+  async create(obj: KubernetesObject): Promise<void> {
+    this.onWrite('create', obj.kind ?? 'unknown');
+    await this.objects.create(obj, undefined, undefined, FIELD_MANAGER);
   }
 
   /** Deletes; an object already gone is fine. */

@@ -7,7 +7,8 @@ import type { AgentConfig } from '../../agent/config/agent-schema.js';
 import { type EngineConfig, EngineSchema } from '../../agent/config/engine-schema.js';
 import { DEFAULT_CLUSTER } from '../api/crd.js';
 import type { GossipCluster, GossipClusterSpec } from '../api/gossipcluster-schema.js';
-import { agentServiceFqdn, KEYRING_DIR } from './names.js';
+import { keyringSecretRef } from '../secrets/secret-refs.js';
+import { API_TOKEN_FILE, agentServiceFqdn, DEFAULT_CLUSTER_DOMAIN, KEYRING_DIR } from './names.js';
 
 const MAX_CLUSTER_LENGTH = Number(EngineSchema.properties.cluster.maxLength);
 
@@ -24,19 +25,26 @@ export function gossipClusterName(cr: GossipCluster, spec: GossipClusterSpec): s
   return `${full.slice(0, MAX_CLUSTER_LENGTH - hash.length - 1)}-${hash}`;
 }
 
-export function keyringFile(spec: GossipClusterSpec): string | undefined {
-  return spec.encryption ? `${KEYRING_DIR}/${spec.encryption.secretRef.key}` : undefined;
+export function keyringFile(cr: GossipCluster, spec: GossipClusterSpec): string | undefined {
+  const ref = keyringSecretRef(cr, spec);
+  return ref ? `${KEYRING_DIR}/${ref.key}` : undefined;
 }
 
-export function agentConfigFor(cr: GossipCluster, spec: GossipClusterSpec): AgentConfig {
-  const keyring = keyringFile(spec);
+export function agentConfigFor(
+  cr: GossipCluster,
+  spec: GossipClusterSpec,
+  clusterDomain = DEFAULT_CLUSTER_DOMAIN,
+): AgentConfig {
+  const keyring = keyringFile(cr, spec);
   return {
     // 0.0.0.0: peers, the operator (status) and Prometheus all reach the agent from other pods.
     bind: `0.0.0.0:${spec.ports.gossip}`,
     http: `0.0.0.0:${spec.ports.http}`,
     join: [],
-    joinDns: agentServiceFqdn(cr),
+    joinDns: agentServiceFqdn(cr, clusterDomain),
     ...(keyring !== undefined ? { keyringFile: keyring } : {}),
+    // The write routes then require the token (the Secret is mounted at this path).
+    apiTokenFile: API_TOKEN_FILE,
     logLevel: spec.logLevel,
     tags: sortedKeys(spec.tags),
     gossip: inSchemaOrder(EngineSchema, {

@@ -11,11 +11,13 @@ import type {
 } from '@kubernetes/client-node';
 import type { AgentConfig } from '../../agent/config/agent-schema.js';
 import type { GossipCluster, GossipClusterSpec } from '../api/gossipcluster-schema.js';
+import { apiTokenSecretRef, keyringSecretRef } from '../secrets/secret-refs.js';
 import { PORT_NAMES } from './agent-service.js';
 import { configHash } from './config-hash.js';
 import { commonLabels, objectMeta, selectorLabels } from './metadata.js';
 import {
   AGENT_UID,
+  API_TOKEN_FILE,
   agentObjectName,
   CONFIG_DIR,
   CONFIG_FILE,
@@ -140,18 +142,25 @@ function resources(r: NonNullable<GossipClusterSpec['resources']>): V1ResourceRe
   };
 }
 
-// One projected volume at /etc/grapevine holds agent.yaml and keyring/<key>: no mount nested in
+// One projected volume at /etc/grapevine holds agent.yaml, api-token/token and keyring/<key>: no mount nested in
 // another, and the kubelet refreshes both sources in place (key rotation, config hot reload).
 function configVolume(cr: GossipCluster, spec: GossipClusterSpec): V1Volume {
   const name = agentObjectName(cr);
-  const keyring = spec.encryption?.secretRef;
+  const keyring = keyringSecretRef(cr, spec);
   const keyringPath = KEYRING_DIR.slice(CONFIG_DIR.length + 1);
+  const token = apiTokenSecretRef(cr, spec);
   return {
     name: 'config',
     projected: {
       defaultMode: 0o440,
       sources: [
         { configMap: { name, items: [{ key: CONFIG_KEY, path: CONFIG_KEY }] } },
+        {
+          secret: {
+            name: token.name,
+            items: [{ key: token.key, path: API_TOKEN_FILE.slice(CONFIG_DIR.length + 1) }],
+          },
+        },
         ...(keyring !== undefined
           ? [
               {

@@ -4,6 +4,7 @@ import type {
   KubernetesObject,
   V1ConfigMap,
   V1DaemonSet,
+  V1NetworkPolicy,
   V1Service,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
@@ -12,12 +13,15 @@ import { agentConfigFor } from './agent-config.js';
 import { agentService } from './agent-service.js';
 import { agentConfigMap } from './config-map.js';
 import { agentDaemonSet } from './daemon-set.js';
+import { agentNetworkPolicy } from './network-policy.js';
 import { agentServiceAccount } from './service-account.js';
 import { agentServiceMonitor, type ServiceMonitor } from './service-monitor.js';
 
 export interface DesiredObjectsOptions {
   /** Whether monitoring.coreos.com/v1 ServiceMonitor is served by the apiserver. */
   readonly serviceMonitorCrdPresent: boolean;
+  /** The cluster's DNS domain (the operator's --cluster-domain); default cluster.local. */
+  readonly clusterDomain?: string;
 }
 
 /** The objects by role, and iterable in apply order (what pods reference exists before the DaemonSet). */
@@ -28,6 +32,8 @@ export interface DesiredObjects extends Iterable<KubernetesObject> {
   readonly daemonSet: V1DaemonSet;
   /** Absent when not enabled or its CRD is missing (then any existing one is the controller's to delete). */
   readonly serviceMonitor?: ServiceMonitor;
+  /** Absent when spec.networkPolicy.enabled is false. */
+  readonly networkPolicy?: V1NetworkPolicy;
 }
 
 export function desiredObjects(
@@ -35,13 +41,14 @@ export function desiredObjects(
   spec: GossipClusterSpec,
   opts: DesiredObjectsOptions,
 ): DesiredObjects {
-  const config = agentConfigFor(cr, spec);
+  const config = agentConfigFor(cr, spec, opts.clusterDomain);
   const withMonitor = spec.metrics.serviceMonitor.enabled && opts.serviceMonitorCrdPresent;
   const objects = {
     serviceAccount: agentServiceAccount(cr),
     configMap: agentConfigMap(cr, config),
     service: agentService(cr, spec),
     daemonSet: agentDaemonSet(cr, spec, config),
+    ...(spec.networkPolicy.enabled ? { networkPolicy: agentNetworkPolicy(cr, spec) } : {}),
     ...(withMonitor ? { serviceMonitor: agentServiceMonitor(cr, spec) } : {}),
   };
   const inOrder: KubernetesObject[] = [
@@ -49,6 +56,7 @@ export function desiredObjects(
     objects.configMap,
     objects.service,
     objects.daemonSet,
+    ...(objects.networkPolicy ? [objects.networkPolicy] : []),
     ...(objects.serviceMonitor ? [objects.serviceMonitor] : []),
   ];
   // Not enumerable: the result stays plain data for JSON and deep equality.

@@ -33,6 +33,8 @@ export interface StatusInput {
   applied: boolean;
   /** One line on why applying failed (used when applied is false). */
   applyError?: string;
+  /** The condition reason for applyError (default ApplyFailed), e.g. ObjectNotOwned. */
+  applyReason?: string;
   /** Absent until the DaemonSet exists and the informer has seen it. */
   daemonSet?: DaemonSetState;
   /** The latest status round; when absent, the previous status's agent fields are kept as they were. */
@@ -216,7 +218,7 @@ function degraded(problems: string[] | null, input: StatusInput): Verdict {
   if (!input.applied)
     return {
       status: 'True',
-      reason: 'ApplyFailed',
+      reason: input.applyReason ?? 'ApplyFailed',
       message: input.applyError ?? 'the agent objects could not be applied',
     };
   return { status: 'False', reason: 'AsExpected', message: 'spec is valid and applied' };
