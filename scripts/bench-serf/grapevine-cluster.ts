@@ -30,7 +30,9 @@ export class GrapevineCluster implements ClusterAdapter {
 
   spawn(i: number): void {
     const host = agentHost(i);
-    const args = [this.cli, 'agent', '--name', this.name(i), '--bind', `${host}:${GOSSIP_PORT}`];
+    // A .ts entry (the harness's own test) runs through tsx; the benchmark itself runs dist/.
+    const loader = this.cli.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const args = [...loader, this.cli, 'agent', '--name', this.name(i), '--bind', `${host}:${GOSSIP_PORT}`];
     args.push('--http', `${host}:${HTTP_PORT}`, '--probe-interval-ms', String(this.probeIntervalMs));
     if (i > 0) args.push('--join', `${agentHost(0)}:${GOSSIP_PORT}`);
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
