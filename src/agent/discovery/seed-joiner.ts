@@ -17,11 +17,19 @@ export interface SeedJoinerOptions {
   /** First retry delay; doubles per attempt up to maxDelayMs. */
   minDelayMs?: number;
   maxDelayMs?: number;
+  /** After joining, one more exchange with the seeds this much later (0: none). */
+  resyncAfterMs?: number;
 }
 
 /** Retry delays used by the agent: fast enough to catch a seed that starts a moment later. */
 export const JOIN_RETRY_MIN_MS = 250;
 export const JOIN_RETRY_MAX_MS = 8_000;
+/**
+ * Agents that join at the same moment each get the seed's view before the other is in it, and the
+ * seed's rumor about each may go cold before it reaches the other; without a second exchange they
+ * met only at the core's reconnect (10 s) or anti-entropy (15–45 s). Measured in issue 12.
+ */
+export const JOIN_RESYNC_MS = 1_000;
 
 export class SeedJoiner {
   private timer: NodeJS.Timeout | null = null;
@@ -43,7 +51,12 @@ export class SeedJoiner {
   }
 
   private async attempt(): Promise<void> {
-    if (this.stopped || this.o.joined()) return;
+    if (this.stopped) return;
+    if (this.o.joined()) {
+      const resync = this.o.resyncAfterMs ?? JOIN_RESYNC_MS;
+      if (resync > 0) this.timer = setTimeout(() => void this.resync(), resync);
+      return;
+    }
     try {
       const seeds = (await this.o.lookup()).filter((s) => s !== this.o.ownAddr);
       this.o.onAttempt?.(seeds);
@@ -56,5 +69,17 @@ export class SeedJoiner {
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.attempt(), this.delay);
     this.delay = Math.min(this.delay * 2, this.o.maxDelayMs ?? JOIN_RETRY_MAX_MS);
+  }
+
+  /** The one exchange after joining that picks up agents which joined at the same moment. */
+  private async resync(): Promise<void> {
+    this.timer = null;
+    if (this.stopped) return;
+    try {
+      const seeds = (await this.o.lookup()).filter((s) => s !== this.o.ownAddr);
+      if (!this.stopped && seeds.length > 0) this.o.join(seeds);
+    } catch (err) {
+      this.o.onAttempt?.([], err);
+    }
   }
 }
