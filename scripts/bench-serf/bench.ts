@@ -13,6 +13,8 @@ export interface BenchOptions {
   steadySeconds: number;
   fpMinutes: number;
   grapevineCli: string;
+  /** Both by default; one of them to look at a single system. */
+  systems?: SystemName[];
   /** Told about each finished run (progress). */
   onRun?: (r: RunResult) => void;
 }
@@ -30,7 +32,7 @@ export async function runBench(o: BenchOptions): Promise<RunResult[]> {
   for (const n of o.sizes) {
     for (let run = 0; run < o.runs; run++) {
       const order: SystemName[] = run % 2 === 0 ? ['grapevine', 'serf'] : ['serf', 'grapevine'];
-      for (const system of order) {
+      for (const system of order.filter((s) => o.systems?.includes(s) ?? true)) {
         const spec: RunSpec = {
           system,
           n,

@@ -59,7 +59,7 @@ export class GrapevineCluster implements ClusterAdapter {
       let snapshotTaken = false;
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return;
+        if (done) throw new Error('the agent closed the stream');
         const at = Date.now();
         buf += value;
         for (let k = buf.indexOf('\n\n'); k >= 0; k = buf.indexOf('\n\n')) {
@@ -74,14 +74,26 @@ export class GrapevineCluster implements ClusterAdapter {
           void this.snapshot(i);
         }
       }
-    } catch {
-      // aborted at the end of the run, or the agent died (kill -9 scenario)
+    } catch (err) {
+      // Aborted at the end of the run, or the agent died (kill -9 scenario); anything else is noted.
+      if (
+        !ctrl.signal.aborted &&
+        this.procs.get(i)?.exitCode === null &&
+        this.procs.get(i)?.signalCode === null
+      )
+        this.obs.problems.push(`${self}: event stream failed: ${(err as Error).message}`);
     }
   }
 
   private async snapshot(i: number): Promise<void> {
     const self = this.name(i);
-    const members = (await (await fetch(`${this.url(i)}/v1/members`)).json()) as MemberView[];
+    let members: MemberView[];
+    try {
+      members = (await (await fetch(`${this.url(i)}/v1/members`)).json()) as MemberView[];
+    } catch (err) {
+      this.obs.problems.push(`${self}: members snapshot failed: ${(err as Error).message}`);
+      return;
+    }
     for (const m of members) {
       // Only fill in what the stream has not reported yet.
       if (this.obs.sighting(self, m.name) === undefined)

@@ -1,7 +1,7 @@
 // `npm run bench:serf`: Grapevine and Serf side by side (see docs/benchmarks.md). Writes
 // <out>/serf-bench.json (every run) and SVG plots drawn from it, and prints the tables.
 // Usage: node --import tsx scripts/bench-serf/main.ts [--sizes 10,30,50,100] [--runs 3] [--quick]
-//        [--false-positives [--fp-minutes 10]] [--steady-s 10] [--out docs/benchmarks/serf]
+//        [--false-positives [--fp-minutes 10]] [--steady-s 10] [--systems grapevine,serf] [--out docs/benchmarks/serf]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -11,6 +11,7 @@ import { type BenchReport, runBench, summarize } from './bench.js';
 import { falsePositivesChart, figuresChart } from './plots.js';
 import { missingPrerequisite } from './prerequisites.js';
 import { falsePositivesTable, figuresTable } from './report-table.js';
+import type { SystemName } from './types.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     'steady-s': { type: 'string' },
     'probe-interval-ms': { type: 'string', default: '1000' },
     out: { type: 'string', default: 'docs/benchmarks/serf' },
+    systems: { type: 'string', default: 'grapevine,serf' },
   },
 });
 
@@ -45,6 +47,11 @@ const [runs] = positiveInts('runs', values.runs ?? (quick || fpMode ? '1' : '3')
 const [steadySeconds] = positiveInts('steady-s', values['steady-s'] ?? (quick ? '5' : '10'));
 const [fpMinutes] = positiveInts('fp-minutes', values['fp-minutes'] ?? (quick ? '3' : '10'));
 const [probeIntervalMs] = positiveInts('probe-interval-ms', values['probe-interval-ms']);
+const systems = values.systems.split(',').map((s) => s.trim());
+if (systems.length === 0 || systems.some((s) => s !== 'grapevine' && s !== 'serf')) {
+  console.error(`--systems: expected grapevine, serf or both (comma-separated), got '${values.systems}'`);
+  process.exit(2);
+}
 const grapevineCli = resolve('dist/cmd/grapevine.js');
 const out = resolve(values.out);
 
@@ -62,6 +69,7 @@ const options = {
   steadySeconds: steadySeconds!,
   fpMinutes: fpMinutes!,
   grapevineCli,
+  systems: systems as SystemName[],
 };
 const startedAt = new Date().toISOString();
 console.log(

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', bail);
   process.once('SIGINT', bail);
   try {
-    if (spec.mode === 'figures') result.figures = await measureFigures(cluster, spec);
+    // Notes are filled in as the run goes, so a run that fails later still reports them.
+    if (spec.mode === 'figures') result.figures = await measureFigures(cluster, spec, result);
     else result.falsePositives = await measureFalsePositives(cluster, spec);
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);

@@ -25,15 +25,20 @@ async function startAndJoin(c: ClusterAdapter, spec: RunSpec): Promise<Joined> {
   const t0 = Date.now();
   for (let i = 0; i < spec.n; i++) c.spawn(i);
   const lastSpawn = Date.now();
-  const joinDone = await waitFor(`all ${spec.n} agents to see each other alive`, spec.waitTimeoutMs, () => {
-    let latest = 0;
-    for (const observer of names) {
-      const at = c.obs.allAliveAt(observer, names);
-      if (at === null) return null;
-      latest = Math.max(latest, at);
-    }
-    return latest;
-  });
+  const joinDone = await waitFor(
+    `all ${spec.n} agents to see each other alive`,
+    spec.waitTimeoutMs,
+    () => {
+      let latest = 0;
+      for (const observer of names) {
+        const at = c.obs.allLiveAt(observer, names);
+        if (at === null) return null;
+        latest = Math.max(latest, at);
+      }
+      return latest;
+    },
+    () => c.obs.missing(names, names, ['alive', 'suspect']),
+  );
   const lastReady = Math.max(...names.map((n) => c.obs.readyAt.get(n) ?? joinDone));
   return { t0, lastSpawn, joinDone, lastReady };
 }
@@ -62,29 +67,72 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Waits until every observer has seen `member` in `state`; returns each observer's delay from t. */
+/**
+ * Waits until every observer has a final verdict on `member` (one of `states`); returns each
+ * observer's delay from t and how many reached each state (a leave can be seen as a failure).
+ */
 async function verdicts(
   c: ClusterAdapter,
   observers: number[],
   member: string,
-  state: 'dead' | 'left',
+  states: Array<'dead' | 'left'>,
   t: number,
   timeoutMs: number,
-): Promise<number[]> {
-  return waitFor(`every survivor to see ${member} ${state}`, timeoutMs, () => {
-    const delays: number[] = [];
-    for (const o of observers) {
-      const s = c.obs.sighting(c.name(o), member);
-      if (s?.state !== state) return null;
-      delays.push(seconds(s.at - t));
-    }
-    return delays;
-  });
+): Promise<{ delays: number[]; byState: Record<string, number> }> {
+  const names = observers.map((o) => c.name(o));
+  return waitFor(
+    `every survivor to see ${member} ${states.join(' or ')}`,
+    timeoutMs,
+    () => {
+      const delays: number[] = [];
+      const byState: Record<string, number> = {};
+      for (const o of names) {
+        const s = c.obs.sighting(o, member);
+        if (!s || !(states as string[]).includes(s.state)) return null;
+        delays.push(seconds(s.at - t));
+        byState[s.state] = (byState[s.state] ?? 0) + 1;
+      }
+      return { delays, byState };
+    },
+    () => c.obs.missing(names, [member], states),
+  );
 }
 
-export async function measureFigures(c: ClusterAdapter, spec: RunSpec): Promise<RunFigures> {
+/** Counts reported besides the figures (why a figure looks the way it does). */
+export interface RunNotes {
+  leaveSeenAsDead?: number;
+  deathsWhileJoining?: number;
+  suspectSightingsWhileJoining?: number;
+  slowestJoins?: string[];
+}
+
+/** The last few (observer learned member) pairs, with both agents' up times: where join time went. */
+function slowestJoins(c: ClusterAdapter, n: number, t0: number): string[] {
+  const names = Array.from({ length: n }, (_, i) => c.name(i));
+  const rel = (t: number | null | undefined) =>
+    t === null || t === undefined ? '?' : seconds(t - t0).toFixed(2);
+  const pairs: Array<{ o: string; m: string; at: number }> = [];
+  for (const o of names)
+    for (const m of names) if (o !== m) pairs.push({ o, m, at: c.obs.sighting(o, m)?.liveSince ?? 0 });
+  pairs.sort((a, b) => b.at - a.at);
+  return pairs
+    .slice(0, 5)
+    .map(
+      (p) =>
+        `${p.o} (up ${rel(c.obs.readyAt.get(p.o))} s) learned ${p.m} (up ${rel(c.obs.readyAt.get(p.m))} s) at ${rel(p.at)} s`,
+    );
+}
+
+export async function measureFigures(
+  c: ClusterAdapter,
+  spec: RunSpec,
+  notes: RunNotes = {},
+): Promise<RunFigures> {
   const all = Array.from({ length: spec.n }, (_, i) => i);
   const j = await startAndJoin(c, spec);
+  notes.deathsWhileJoining = c.obs.deaths.length;
+  notes.suspectSightingsWhileJoining = c.obs.suspectSightings;
+  notes.slowestJoins = slowestJoins(c, spec.n, j.t0);
   // Let join traffic (announcements, first anti-entropy rounds) die down before the quiet window.
   await sleep(3_000);
   const load = await steadyLoad(c, all, spec.steadySeconds);
@@ -106,14 +154,24 @@ export async function measureFigures(c: ClusterAdapter, spec: RunSpec): Promise<
   const survivors = all.filter((i) => i !== victim);
   const killedAt = Date.now();
   process.kill(c.pid(victim), 'SIGKILL');
-  const dead = await verdicts(c, survivors, c.name(victim), 'dead', killedAt, spec.waitTimeoutMs);
+  const { delays: dead } = await verdicts(
+    c,
+    survivors,
+    c.name(victim),
+    ['dead'],
+    killedAt,
+    spec.waitTimeoutMs,
+  );
 
   // Graceful leave of another agent; every remaining one must see it left.
   const leaver = spec.n - 2;
   const remaining = survivors.filter((i) => i !== leaver);
   const leftAt = Date.now();
   c.leave(leaver);
-  const left = await verdicts(c, remaining, c.name(leaver), 'left', leftAt, spec.waitTimeoutMs);
+  // Timed until every remaining agent has a verdict; those that saw a failure instead are counted.
+  const leave = await verdicts(c, remaining, c.name(leaver), ['left', 'dead'], leftAt, spec.waitTimeoutMs);
+  const left = leave.delays;
+  notes.leaveSeenAsDead = leave.byState.dead ?? 0;
 
   return {
     joinFromFirstStartS: seconds(j.joinDone - j.t0),

@@ -53,6 +53,14 @@ export interface RunResult {
   n: number;
   run: number;
   figures?: RunFigures;
+  /** Agents that saw the graceful leave as a failure (dead/failed) instead of `left`. */
+  leaveSeenAsDead?: number;
+  /** Dead/failed verdicts (observer × member) while the cluster was forming: nobody had died. */
+  deathsWhileJoining?: number;
+  /** Grapevine only (Serf's logs do not show suspicions received): suspect sightings while forming. */
+  suspectSightingsWhileJoining?: number;
+  /** The last few pairs to learn of each other while forming, with when each agent was up. */
+  slowestJoins?: string[];
   falsePositives?: FalsePositiveCounts;
   error?: string;
 }
