@@ -10,12 +10,13 @@ step() { echo "==> [$(date +%H:%M:%S)] $*"; }
 failed_steps=()
 
 # nftables + iproute2: network-namespace fault tests; chromium: the demo's browser test;
-# prometheus: promtool validates the metrics exposition.
+# prometheus: promtool validates the metrics exposition; serf: the side-by-side benchmark and its test.
 need_pkgs=()
 command -v nft >/dev/null 2>&1 || need_pkgs+=(nftables)
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
 [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
+command -v serf >/dev/null 2>&1 || need_pkgs+=(serf)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     step "installing Debian packages: ${need_pkgs[*]}"

@@ -10,8 +10,8 @@ import { diffConfig } from './config/config-diff.js';
 import { watchConfigFile } from './config/config-watcher.js';
 import { readKeyringFile } from './config/keyring-file.js';
 import type { CoreEvent } from './core/types.js';
-import { DnsJoiner } from './discovery/dns-joiner.js';
-import { seedResolver } from './discovery/dns-seeds.js';
+import { resolveSeeds, seedResolver } from './discovery/dns-seeds.js';
+import { SeedJoiner } from './discovery/seed-joiner.js';
 import { createApi } from './http/api.js';
 import { serveApi } from './http/serve-api.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
@@ -21,6 +21,7 @@ import { type LocalNode, startLocalNode } from './runtime/local-node.js';
 import { parseAddr } from './transport/address.js';
 import { STREAM_REFUSALS } from './transport/stream-transport.js';
 import { escapeControl } from './wire/limits-check.js';
+import type { Addr } from './wire/messages.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -141,27 +142,34 @@ export class Agent implements AgentApi {
   private startJoining(): void {
     const c = this.config;
     const log = this.o.logger;
-    if (c.join.length > 0) this.node.run((node, now) => node.join(c.join, now));
-    if (c.joinDns) {
-      const joiner = new DnsJoiner({
-        name: c.joinDns,
-        defaultPort: parseAddr(c.bind).port,
+    const joiner = (lookup: () => Promise<Addr[]>, source: string) =>
+      new SeedJoiner({
+        lookup,
         ownAddr: this.node.addr,
-        resolver: seedResolver(this.o.dnsServers),
         join: (seeds) => this.node.run((node, now) => node.join(seeds, now)),
         joined: () => this.isJoined(),
         onAttempt: (seeds, err) =>
           err
-            ? log.warn({ err, name: c.joinDns }, 'DNS seed lookup failed; retrying')
-            : log.debug({ seeds }, 'DNS seeds'),
+            ? log.warn({ err, name: source }, 'DNS seed lookup failed; retrying')
+            : log.debug({ seeds }, 'join attempt'),
         onAlone: () => {
-          if (!this.alone)
-            log.info({ name: c.joinDns }, 'DNS lists no other member yet: starting as the first');
+          if (!this.alone) log.info({ name: source }, 'no other member listed yet: starting as the first');
           this.alone = true;
         },
       });
-      joiner.start();
-      this.closers.push(() => joiner.stop());
+    // Retried until joined: a seed started a moment after us would otherwise wait for the core's
+    // reconnect interval.
+    const joiners: SeedJoiner[] = [];
+    if (c.join.length > 0) joiners.push(joiner(async () => c.join, 'join'));
+    if (c.joinDns) {
+      const { joinDns } = c;
+      const port = parseAddr(c.bind).port;
+      const resolver = seedResolver(this.o.dnsServers);
+      joiners.push(joiner(() => resolveSeeds(joinDns, port, resolver), joinDns));
+    }
+    for (const j of joiners) {
+      j.start();
+      this.closers.push(() => j.stop());
     }
   }
 

@@ -1,0 +1,144 @@
+// Grapevine agents for the benchmark, run from the build output (dist/cmd/grapevine.js) so the
+// figures are the product's. What they see comes from each agent's own event stream (GET /v1/events,
+// subscribed as soon as the agent is up) plus one /v1/members snapshot for what happened before.
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { AgentEvent, MemberView } from '../../src/agent/agent-api.js';
+import { agentHost, type ClusterAdapter, killAll, onLines } from './cluster-adapter.js';
+import type { Observations } from './observations.js';
+
+const GOSSIP_PORT = 7946;
+const HTTP_PORT = 7947;
+
+export class GrapevineCluster implements ClusterAdapter {
+  readonly system = 'grapevine' as const;
+  private readonly procs = new Map<number, ChildProcess>();
+  private readonly streams = new Set<AbortController>();
+
+  constructor(
+    readonly obs: Observations,
+    private readonly cli: string,
+    private readonly probeIntervalMs: number,
+  ) {}
+
+  name(i: number): string {
+    return `g${i}`;
+  }
+
+  private url(i: number): string {
+    return `http://${agentHost(i)}:${HTTP_PORT}`;
+  }
+
+  spawn(i: number): void {
+    const host = agentHost(i);
+    // A .ts entry (the harness's own test) runs through tsx; the benchmark itself runs dist/.
+    const loader = this.cli.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const args = [...loader, this.cli, 'agent', '--name', this.name(i), '--bind', `${host}:${GOSSIP_PORT}`];
+    args.push('--http', `${host}:${HTTP_PORT}`, '--probe-interval-ms', String(this.probeIntervalMs));
+    if (i > 0) args.push('--join', `${agentHost(0)}:${GOSSIP_PORT}`);
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.procs.set(i, child);
+    let subscribed = false;
+    onLines(child.stdout, (line, at) => {
+      if (subscribed || !line.includes('"agent started"')) return;
+      subscribed = true;
+      this.obs.readyAt.set(this.name(i), at);
+      void this.subscribe(i);
+    });
+  }
+
+  /** Follows agent i's event stream, then takes one snapshot for what happened before it. */
+  private async subscribe(i: number): Promise<void> {
+    const self = this.name(i);
+    const ctrl = new AbortController();
+    this.streams.add(ctrl);
+    try {
+      const res = await fetch(`${this.url(i)}/v1/events`, { signal: ctrl.signal });
+      if (!res.body) throw new Error('no event stream body');
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = '';
+      let snapshotTaken = false;
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the agent closed the stream');
+        const at = Date.now();
+        buf += value;
+        for (let k = buf.indexOf('\n\n'); k >= 0; k = buf.indexOf('\n\n')) {
+          const block = buf.slice(0, k);
+          buf = buf.slice(k + 2);
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (data) this.onEvent(self, JSON.parse(data) as AgentEvent, at);
+        }
+        if (!snapshotTaken) {
+          // After the stream is live, so nothing falls between the snapshot and the stream.
+          snapshotTaken = true;
+          void this.snapshot(i);
+        }
+      }
+    } catch (err) {
+      // Aborted at the end of the run, or the agent died (kill -9 scenario); anything else is noted.
+      if (
+        !ctrl.signal.aborted &&
+        this.procs.get(i)?.exitCode === null &&
+        this.procs.get(i)?.signalCode === null
+      )
+        this.obs.problems.push(`${self}: event stream failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async snapshot(i: number): Promise<void> {
+    const self = this.name(i);
+    let members: MemberView[];
+    try {
+      members = (await (await fetch(`${this.url(i)}/v1/members`)).json()) as MemberView[];
+    } catch (err) {
+      this.obs.problems.push(`${self}: members snapshot failed: ${(err as Error).message}`);
+      return;
+    }
+    for (const m of members) {
+      // Only fill in what the stream has not reported yet.
+      if (this.obs.sighting(self, m.name) === undefined)
+        this.obs.member(self, m.name, m.state, m.lastChange || (this.obs.readyAt.get(self) ?? Date.now()));
+    }
+  }
+
+  private onEvent(self: string, e: AgentEvent, at: number): void {
+    if (e.kind === 'member') this.obs.member(self, e.member.name, e.member.state, at);
+    else this.obs.userEvent(self, e.name, at);
+  }
+
+  pid(i: number): number {
+    const pid = this.procs.get(i)?.pid;
+    if (pid === undefined) throw new Error(`grapevine agent ${i} is not running`);
+    return pid;
+  }
+
+  async fireEvent(i: number, name: string): Promise<void> {
+    const res = await fetch(`${this.url(i)}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, payload: '' }),
+    });
+    if (!res.ok)
+      throw new Error(`firing an event on ${this.name(i)}: HTTP ${res.status} ${await res.text()}`);
+  }
+
+  leave(i: number): void {
+    this.procs.get(i)?.kill('SIGTERM');
+  }
+
+  async suspicionsRaised(): Promise<number> {
+    let total = 0;
+    for (const [i, child] of this.procs) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const text = await (await fetch(`${this.url(i)}/metrics`)).text();
+      const line = text.split('\n').find((l) => /^grapevine_suspicions_raised_total(\{[^}]*\})? /.test(l));
+      if (line) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return total;
+  }
+
+  async stopAll(): Promise<void> {
+    for (const s of this.streams) s.abort();
+    await killAll(this.procs.values());
+  }
+}

@@ -1,0 +1,106 @@
+// `npm run bench:serf`: Grapevine and Serf side by side (see docs/benchmarks.md). Writes
+// <out>/serf-bench.json (every run) and SVG plots drawn from it, and prints the tables.
+// Usage: node --import tsx scripts/bench-serf/main.ts [--sizes 10,30,50,100] [--runs 3] [--quick]
+//        [--false-positives [--fp-minutes 10]] [--steady-s 10] [--systems grapevine,serf] [--out docs/benchmarks/serf]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type BenchReport, runBench, summarize } from './bench.js';
+import { falsePositivesChart, figuresChart } from './plots.js';
+import { missingPrerequisite } from './prerequisites.js';
+import { falsePositivesTable, figuresTable } from './report-table.js';
+import type { SystemName } from './types.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string' },
+    runs: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    'false-positives': { type: 'boolean', default: false },
+    'fp-minutes': { type: 'string' },
+    'steady-s': { type: 'string' },
+    'probe-interval-ms': { type: 'string', default: '1000' },
+    out: { type: 'string', default: 'docs/benchmarks/serf' },
+    systems: { type: 'string', default: 'grapevine,serf' },
+  },
+});
+
+function positiveInts(flag: string, text: string): number[] {
+  const xs = text.split(',').map((s) => Number(s.trim()));
+  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 1)) {
+    console.error(`--${flag}: expected positive integers separated by commas, got '${text}'`);
+    process.exit(2);
+  }
+  return xs;
+}
+
+const quick = values.quick;
+const fpMode = values['false-positives'];
+const sizes = positiveInts('sizes', values.sizes ?? (fpMode ? '20' : quick ? '10' : '10,30,50,100'));
+if (sizes.some((n) => n < 3)) {
+  console.error('--sizes: each N must be at least 3 (one agent is killed and one leaves)');
+  process.exit(2);
+}
+const [runs] = positiveInts('runs', values.runs ?? (quick || fpMode ? '1' : '3'));
+const [steadySeconds] = positiveInts('steady-s', values['steady-s'] ?? (quick ? '5' : '10'));
+const [fpMinutes] = positiveInts('fp-minutes', values['fp-minutes'] ?? (quick ? '3' : '10'));
+const [probeIntervalMs] = positiveInts('probe-interval-ms', values['probe-interval-ms']);
+const systems = values.systems.split(',').map((s) => s.trim());
+if (systems.length === 0 || systems.some((s) => s !== 'grapevine' && s !== 'serf')) {
+  console.error(`--systems: expected grapevine, serf or both (comma-separated), got '${values.systems}'`);
+  process.exit(2);
+}
+const grapevineCli = resolve('dist/cmd/grapevine.js');
+const out = resolve(values.out);
+
+const missing = await missingPrerequisite(grapevineCli);
+if (missing) {
+  console.error(`bench serf: ${missing}`);
+  process.exit(1);
+}
+
+const options = {
+  sizes,
+  runs: runs!,
+  mode: fpMode ? ('false-positives' as const) : ('figures' as const),
+  probeIntervalMs: probeIntervalMs!,
+  steadySeconds: steadySeconds!,
+  fpMinutes: fpMinutes!,
+  grapevineCli,
+  systems: systems as SystemName[],
+};
+const startedAt = new Date().toISOString();
+console.log(
+  `bench serf: ${options.mode}, N = ${sizes.join(', ')}, ${options.runs} run(s) each, probe interval ${probeIntervalMs} ms`,
+);
+const results = await runBench({
+  ...options,
+  onRun: (r) => console.log(`  ${r.system} N=${r.n} run ${r.run}: ${r.error ? `FAILED: ${r.error}` : 'ok'}`),
+});
+const report: BenchReport = {
+  startedAt,
+  options,
+  machine: {
+    cpus: availableParallelism(),
+    loadAverage: loadavg(),
+    serfVersion: execFileSync('serf', ['version'], { encoding: 'utf8' }).split('\n')[0] ?? '',
+    node: process.version,
+  },
+  results,
+  summary: summarize(results),
+};
+mkdirSync(out, { recursive: true });
+const name = fpMode ? 'serf-false-positives' : 'serf-bench';
+writeFileSync(join(out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+const subtitle = `${startedAt.slice(0, 16)} UTC, ${report.machine.cpus} CPUs, load ${report.machine.loadAverage[0]?.toFixed(1)}, ${options.runs} run(s), probe interval ${probeIntervalMs} ms`;
+if (fpMode) {
+  writeFileSync(join(out, `${name}.svg`), await falsePositivesChart(results, subtitle));
+  console.log(falsePositivesTable(results));
+} else {
+  writeFileSync(join(out, `${name}.svg`), await figuresChart(report.summary, subtitle));
+  console.log(figuresTable(report.summary));
+}
+console.log(`wrote ${join(out, `${name}.json`)} and ${name}.svg`);
+if (results.some((r) => r.error)) process.exitCode = 1;

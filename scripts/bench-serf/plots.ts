@@ -1,0 +1,82 @@
+// Plots drawn from the benchmark's JSON with Vega-Lite (compiled to Vega, rendered to SVG headless;
+// no browser, no canvas). One chart of every figure (median bar, min–max whisker, per N and system),
+// and one of the false-positive counts.
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { FigureSummary } from './summary.js';
+import { FIGURE_LABELS, type RunResult } from './types.js';
+
+async function toSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  return view.toSVG();
+}
+
+const COLORS = { domain: ['serf', 'grapevine'], range: ['#7b42bc', '#2e7d32'] };
+
+export function figuresChart(rows: FigureSummary[], subtitle: string): Promise<string> {
+  const values = rows.flatMap((r) => {
+    const { label, unit } = FIGURE_LABELS[r.figure];
+    return (['serf', 'grapevine'] as const).flatMap((system) => {
+      const s = r[system];
+      return s ? [{ figure: `${label} (${unit})`, n: `N = ${r.n}`, system, ...s }] : [];
+    });
+  });
+  return toSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Grapevine and Serf side by side (median, whiskers min–max)', subtitle },
+    data: { values },
+    facet: {
+      field: 'figure',
+      type: 'nominal',
+      title: null,
+      sort: Object.values(FIGURE_LABELS).map((f) => `${f.label} (${f.unit})`),
+    },
+    columns: 3,
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 200,
+      height: 140,
+      encoding: {
+        x: { field: 'n', type: 'nominal', title: null },
+        xOffset: { field: 'system' },
+        color: { field: 'system', type: 'nominal', scale: COLORS, title: 'system' },
+      },
+      layer: [
+        { mark: 'bar', encoding: { y: { field: 'median', type: 'quantitative', title: null } } },
+        {
+          mark: { type: 'rule', color: 'black' },
+          encoding: { y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' } },
+        },
+      ],
+    },
+  });
+}
+
+export function falsePositivesChart(results: RunResult[], subtitle: string): Promise<string> {
+  const values = results.flatMap((r) => {
+    const f = r.falsePositives;
+    if (!f) return [];
+    return [
+      { system: r.system, count: 'suspicions raised', value: f.suspicionsRaised },
+      { system: r.system, count: 'false dead declarations', value: f.falseDeadDeclarations },
+      { system: r.system, count: 'members falsely declared dead', value: f.membersFalselyDeclaredDead },
+    ];
+  });
+  return toSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'False positives under UDP loss and a periodically frozen agent', subtitle },
+    data: { values },
+    facet: { field: 'count', type: 'nominal', title: null },
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 160,
+      height: 140,
+      mark: 'bar',
+      encoding: {
+        x: { field: 'system', type: 'nominal', title: null },
+        y: { field: 'value', type: 'quantitative', title: null },
+        color: { field: 'system', type: 'nominal', scale: COLORS },
+      },
+    },
+  });
+}

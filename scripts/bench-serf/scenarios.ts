@@ -1,0 +1,236 @@
+// One run of one system inside the current network namespace: start N agents, then measure join,
+// steady load, a user event, kill -9 and a graceful leave — or, in false-positive mode, hold the
+// cluster under UDP loss with one agent frozen now and then and count wrong failure verdicts.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { ClusterAdapter } from './cluster-adapter.js';
+import { waitFor } from './observations.js';
+import { cpuSeconds, loopbackTxBytes, rssMb } from './proc-usage.js';
+import type { FalsePositiveCounts, RunFigures, RunSpec } from './types.js';
+
+const execFileP = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const seconds = (ms: number) => ms / 1000;
+
+interface Joined {
+  t0: number;
+  lastSpawn: number;
+  joinDone: number;
+  lastReady: number;
+}
+
+/** Spawns all agents back to back and waits until every one sees all N alive. */
+async function startAndJoin(c: ClusterAdapter, spec: RunSpec): Promise<Joined> {
+  const names = Array.from({ length: spec.n }, (_, i) => c.name(i));
+  const t0 = Date.now();
+  for (let i = 0; i < spec.n; i++) c.spawn(i);
+  const lastSpawn = Date.now();
+  const joinDone = await waitFor(
+    `all ${spec.n} agents to see each other alive`,
+    spec.waitTimeoutMs,
+    () => {
+      let latest = 0;
+      for (const observer of names) {
+        const at = c.obs.allLiveAt(observer, names);
+        if (at === null) return null;
+        latest = Math.max(latest, at);
+      }
+      return latest;
+    },
+    () => c.obs.missing(names, names, ['alive', 'suspect']),
+  );
+  const lastReady = Math.max(...names.map((n) => c.obs.readyAt.get(n) ?? joinDone));
+  return { t0, lastSpawn, joinDone, lastReady };
+}
+
+/** Bytes/s and CPU % per agent over `s` quiet seconds, and the mean RSS at the end. */
+async function steadyLoad(c: ClusterAdapter, indexes: number[], s: number) {
+  const pids = indexes.map((i) => c.pid(i));
+  const bytes0 = loopbackTxBytes();
+  const cpu0 = pids.map(cpuSeconds);
+  const start = Date.now();
+  await sleep(s * 1000);
+  const elapsed = seconds(Date.now() - start);
+  const bytes = loopbackTxBytes() - bytes0;
+  const cpu = pids.map((p, k) => cpuSeconds(p) - cpu0[k]!);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return {
+    bytesPerSec: bytes / elapsed / pids.length,
+    cpuPercent: (mean(cpu) / elapsed) * 100,
+    rssMb: mean(pids.map(rssMb)),
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * Waits until every observer has a final verdict on `member` (one of `states`); returns each
+ * observer's delay from t and how many reached each state (a leave can be seen as a failure).
+ */
+async function verdicts(
+  c: ClusterAdapter,
+  observers: number[],
+  member: string,
+  states: Array<'dead' | 'left'>,
+  t: number,
+  timeoutMs: number,
+): Promise<{ delays: number[]; byState: Record<string, number> }> {
+  const names = observers.map((o) => c.name(o));
+  return waitFor(
+    `every survivor to see ${member} ${states.join(' or ')}`,
+    timeoutMs,
+    () => {
+      const delays: number[] = [];
+      const byState: Record<string, number> = {};
+      for (const o of names) {
+        const s = c.obs.sighting(o, member);
+        if (!s || !(states as string[]).includes(s.state)) return null;
+        delays.push(seconds(s.at - t));
+        byState[s.state] = (byState[s.state] ?? 0) + 1;
+      }
+      return { delays, byState };
+    },
+    () => c.obs.missing(names, [member], states),
+  );
+}
+
+/** Counts reported besides the figures (why a figure looks the way it does). */
+export interface RunNotes {
+  leaveSeenAsDead?: number;
+  deathsWhileJoining?: number;
+  suspectSightingsWhileJoining?: number;
+  slowestJoins?: string[];
+}
+
+/** The last few (observer learned member) pairs, with both agents' up times: where join time went. */
+function slowestJoins(c: ClusterAdapter, n: number, t0: number): string[] {
+  const names = Array.from({ length: n }, (_, i) => c.name(i));
+  const rel = (t: number | null | undefined) =>
+    t === null || t === undefined ? '?' : seconds(t - t0).toFixed(2);
+  const pairs: Array<{ o: string; m: string; at: number }> = [];
+  for (const o of names)
+    for (const m of names) if (o !== m) pairs.push({ o, m, at: c.obs.sighting(o, m)?.liveSince ?? 0 });
+  pairs.sort((a, b) => b.at - a.at);
+  return pairs
+    .slice(0, 5)
+    .map(
+      (p) =>
+        `${p.o} (up ${rel(c.obs.readyAt.get(p.o))} s) learned ${p.m} (up ${rel(c.obs.readyAt.get(p.m))} s) at ${rel(p.at)} s`,
+    );
+}
+
+export async function measureFigures(
+  c: ClusterAdapter,
+  spec: RunSpec,
+  notes: RunNotes = {},
+): Promise<RunFigures> {
+  const all = Array.from({ length: spec.n }, (_, i) => i);
+  const j = await startAndJoin(c, spec);
+  notes.deathsWhileJoining = c.obs.deaths.length;
+  notes.suspectSightingsWhileJoining = c.obs.suspectSightings;
+  notes.slowestJoins = slowestJoins(c, spec.n, j.t0);
+  // Let join traffic (announcements, first anti-entropy rounds) die down before the quiet window.
+  await sleep(3_000);
+  const load = await steadyLoad(c, all, spec.steadySeconds);
+
+  // A user event from agent 1, timed from the moment its own agent saw it.
+  const origin = Math.min(1, spec.n - 1);
+  const eventName = `bench-${Date.now()}`;
+  const fired = Date.now();
+  await c.fireEvent(origin, eventName);
+  const seen = await waitFor(`event ${eventName} at every agent`, spec.waitTimeoutMs, () => {
+    const m = c.obs.eventSeen(eventName);
+    return m.size === spec.n ? m : null;
+  });
+  const eventStart = seen.get(c.name(origin)) ?? fired;
+  const eventToLastS = seconds(Math.max(...seen.values()) - eventStart);
+
+  // kill -9 the last agent; every survivor must mark it dead.
+  const victim = spec.n - 1;
+  const survivors = all.filter((i) => i !== victim);
+  const killedAt = Date.now();
+  process.kill(c.pid(victim), 'SIGKILL');
+  const { delays: dead } = await verdicts(
+    c,
+    survivors,
+    c.name(victim),
+    ['dead'],
+    killedAt,
+    spec.waitTimeoutMs,
+  );
+
+  // Graceful leave of another agent; every remaining one must see it left.
+  const leaver = spec.n - 2;
+  const remaining = survivors.filter((i) => i !== leaver);
+  const leftAt = Date.now();
+  c.leave(leaver);
+  // Timed until every remaining agent has a verdict; those that saw a failure instead are counted.
+  const leave = await verdicts(c, remaining, c.name(leaver), ['left', 'dead'], leftAt, spec.waitTimeoutMs);
+  const left = leave.delays;
+  notes.leaveSeenAsDead = leave.byState.dead ?? 0;
+
+  return {
+    joinFromFirstStartS: seconds(j.joinDone - j.t0),
+    joinFromLastSpawnS: seconds(j.joinDone - j.lastSpawn),
+    joinFromLastReadyS: seconds(Math.max(0, j.joinDone - j.lastReady)),
+    startupS: seconds(j.lastReady - j.t0),
+    eventToLastS,
+    killDeadFirstS: Math.min(...dead),
+    killDeadMedianS: median(dead),
+    killDeadLastS: Math.max(...dead),
+    leaveLastS: Math.max(...left),
+    steadyBytesPerSecPerAgent: load.bytesPerSec,
+    cpuPercentPerAgent: load.cpuPercent,
+    rssMbPerAgent: load.rssMb,
+  };
+}
+
+export async function measureFalsePositives(c: ClusterAdapter, spec: RunSpec): Promise<FalsePositiveCounts> {
+  const fp = spec.fp;
+  if (!fp) throw new Error('false-positives mode needs spec.fp');
+  await startAndJoin(c, spec);
+  await sleep(3_000);
+  const suspicions0 = await c.suspicionsRaised();
+  const deaths0 = c.obs.deaths.length;
+  // Inside the namespace: the input hook sees every loopback packet once.
+  const basisPoints = Math.round(fp.udpLossPercent * 100);
+  await execFileP('nft', ['add table inet gvbench']);
+  await execFileP('nft', [
+    'add chain inet gvbench input { type filter hook input priority 0; policy accept; }',
+  ]);
+  await execFileP('nft', [
+    `add rule inet gvbench input meta l4proto udp numgen random mod 10000 < ${basisPoints} drop`,
+  ]);
+  const frozen = Math.min(1, spec.n - 1);
+  const end = Date.now() + fp.minutes * 60_000;
+  let freezes = 0;
+  try {
+    while (Date.now() < end) {
+      await sleep(Math.min(fp.freezeEveryMs - fp.freezeMs, Math.max(0, end - Date.now())));
+      if (Date.now() >= end) break;
+      process.kill(c.pid(frozen), 'SIGSTOP');
+      freezes++;
+      try {
+        await sleep(fp.freezeMs);
+      } finally {
+        process.kill(c.pid(frozen), 'SIGCONT');
+      }
+    }
+  } finally {
+    await execFileP('nft', ['delete table inet gvbench']);
+  }
+  await sleep(2_000);
+  const deaths = c.obs.deaths.slice(deaths0);
+  return {
+    falseDeadDeclarations: deaths.length,
+    membersFalselyDeclaredDead: new Set(deaths.map((d) => d.member)).size,
+    suspicionsRaised: (await c.suspicionsRaised()) - suspicions0,
+    freezes,
+    minutes: fp.minutes,
+    udpLossPercent: fp.udpLossPercent,
+  };
+}

@@ -1,0 +1,81 @@
+// What crosses the boundary between the host-side benchmark and the driver that runs one cluster
+// inside its own network namespace: the run's spec in, the measured figures out.
+export type SystemName = 'grapevine' | 'serf';
+
+export interface RunSpec {
+  system: SystemName;
+  n: number;
+  /** 'figures': join, event, kill -9, leave, steady load. 'false-positives': loss + freezes. */
+  mode: 'figures' | 'false-positives';
+  probeIntervalMs: number;
+  /** Seconds of quiet traffic measured for bytes/s, CPU and RSS. */
+  steadySeconds: number;
+  /** Give up on any single wait after this long. */
+  waitTimeoutMs: number;
+  /** false-positives only. */
+  fp?: { minutes: number; udpLossPercent: number; freezeMs: number; freezeEveryMs: number };
+  /** Absolute path of dist/cmd/grapevine.js. */
+  grapevineCli: string;
+}
+
+/** Seconds; null when the run did not reach that point (the error says why). */
+export interface RunFigures {
+  joinFromFirstStartS: number | null;
+  joinFromLastSpawnS: number | null;
+  /** From the moment the last agent was up (its first log line / HTTP answered): protocol time only. */
+  joinFromLastReadyS: number | null;
+  /** From the first spawn until the last agent was up: process start-up cost. */
+  startupS: number | null;
+  eventToLastS: number | null;
+  killDeadFirstS: number | null;
+  killDeadMedianS: number | null;
+  killDeadLastS: number | null;
+  leaveLastS: number | null;
+  steadyBytesPerSecPerAgent: number | null;
+  cpuPercentPerAgent: number | null;
+  rssMbPerAgent: number | null;
+}
+
+export interface FalsePositiveCounts {
+  /** Observer × member pairs that declared a live member failed/dead. */
+  falseDeadDeclarations: number;
+  /** Distinct members ever declared dead by someone, although none was killed. */
+  membersFalselyDeclaredDead: number;
+  /** Suspicions raised (Grapevine: suspicions_raised_total; Serf: 'Suspect X has failed' lines). */
+  suspicionsRaised: number;
+  freezes: number;
+  minutes: number;
+  udpLossPercent: number;
+}
+
+export interface RunResult {
+  system: SystemName;
+  n: number;
+  run: number;
+  figures?: RunFigures;
+  /** Agents that saw the graceful leave as a failure (dead/failed) instead of `left`. */
+  leaveSeenAsDead?: number;
+  /** Dead/failed verdicts (observer × member) while the cluster was forming: nobody had died. */
+  deathsWhileJoining?: number;
+  /** Grapevine only (Serf's logs do not show suspicions received): suspect sightings while forming. */
+  suspectSightingsWhileJoining?: number;
+  /** The last few pairs to learn of each other while forming, with when each agent was up. */
+  slowestJoins?: string[];
+  falsePositives?: FalsePositiveCounts;
+  error?: string;
+}
+
+export const FIGURE_LABELS: Record<keyof RunFigures, { label: string; unit: string }> = {
+  joinFromFirstStartS: { label: 'join, from first start', unit: 's' },
+  joinFromLastSpawnS: { label: 'join, from last agent spawned', unit: 's' },
+  joinFromLastReadyS: { label: 'join, from last agent up', unit: 's' },
+  startupS: { label: 'start-up: first spawn → last agent up', unit: 's' },
+  eventToLastS: { label: 'user event → last agent', unit: 's' },
+  killDeadFirstS: { label: 'kill -9 → first survivor marks dead', unit: 's' },
+  killDeadMedianS: { label: 'kill -9 → median survivor marks dead', unit: 's' },
+  killDeadLastS: { label: 'kill -9 → every survivor marks dead', unit: 's' },
+  leaveLastS: { label: 'graceful leave → every survivor sees left', unit: 's' },
+  steadyBytesPerSecPerAgent: { label: 'steady traffic per agent', unit: 'B/s' },
+  cpuPercentPerAgent: { label: 'CPU per agent (steady)', unit: '%' },
+  rssMbPerAgent: { label: 'RSS per agent', unit: 'MB' },
+};
