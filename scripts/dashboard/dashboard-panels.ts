@@ -1,8 +1,8 @@
 // What the Grapevine dashboard shows: one typed table of panels and their PromQL. Every query
 // aggregates over agents (sum/max/quantiles by a bounded label: state, type, reason, kind), so a
 // 1,000-node cluster still draws a handful of series per panel; only the operator panels split by
-// pod (its replicas). Agent series carry `namespace`, `gossipcluster` and `node` target labels
-// (the chart's PodMonitor relabelings); the operator's do not depend on them.
+// pod (its replicas). Agent series carry the `namespace` and `gossipcluster` target labels (the
+// chart's PodMonitor); the operator's do not depend on them.
 
 /** Grafana's unit ids (https://grafana.com/docs/grafana/latest/panels-visualizations/configure-standard-options/). */
 export type Unit = 's' | 'short' | 'none' | 'cps' | 'pps' | 'Bps' | 'ops';
