@@ -23,6 +23,8 @@ const buildahArgs = (args: string[]) => [
   'vfs',
   ...args,
 ];
+/** `buildah run` of a command in the working container (chroot isolation: the host's network). */
+const runArgs = (ctr: string, command: string[]) => ['run', '--isolation', 'chroot', ctr, '--', ...command];
 const buildah = (args: string[], timeout = 600_000) =>
   run('buildah', buildahArgs(args), { cwd: ROOT, timeout, maxBuffer: 64 * 1024 * 1024 });
 
@@ -82,44 +84,19 @@ describe('container image: the Dockerfile built with a real buildah, run from th
 
   it('`grapevine --help` runs from the image, as the unprivileged user, without dev dependencies', async function () {
     if (!ctr) this.skip();
-    const { stdout } = await buildah([
-      'run',
-      '--isolation',
-      'chroot',
-      ctr,
-      '--',
-      'node',
-      'dist/cmd/grapevine.js',
-      '--help',
-    ]);
+    const { stdout } = await buildah(runArgs(ctr, ['node', 'dist/cmd/grapevine.js', '--help']));
     expect(stdout)
       .to.match(/agent/)
       .and.to.match(/operator/);
-    const { stdout: id } = await buildah(['run', '--isolation', 'chroot', ctr, '--', 'id', '-u']);
+    const { stdout: id } = await buildah(runArgs(ctr, ['id', '-u']));
     expect(id.trim()).to.equal('1000');
     // `npm prune --omit=dev` leaves empty scope folders behind; what counts is what resolves.
     const probe = `for (const m of ${JSON.stringify(DEV_ONLY)}) { try { require.resolve(m); console.log(m); } catch {} }`;
-    const { stdout: present } = await buildah([
-      'run',
-      '--isolation',
-      'chroot',
-      ctr,
-      '--',
-      'node',
-      '-e',
-      probe,
-    ]);
+    const { stdout: present } = await buildah(runArgs(ctr, ['node', '-e', probe]));
     expect(present.trim().split('\n').filter(Boolean)).to.deep.equal([]);
-    const { stdout: prod } = await buildah([
-      'run',
-      '--isolation',
-      'chroot',
-      ctr,
-      '--',
-      'node',
-      '-e',
-      "console.log(require.resolve('prom-client'))",
-    ]);
+    const { stdout: prod } = await buildah(
+      runArgs(ctr, ['node', '-e', "console.log(require.resolve('prom-client'))"]),
+    );
     expect(prod).to.match(/node_modules\/prom-client/);
   });
 
@@ -128,22 +105,19 @@ describe('container image: the Dockerfile built with a real buildah, run from th
     // chroot isolation shares the host network: bind loopback on a kernel-picked port.
     const agent: ChildProcess = spawn(
       'buildah',
-      buildahArgs([
-        'run',
-        '--isolation',
-        'chroot',
-        ctr,
-        '--',
-        'node',
-        'dist/cmd/grapevine.js',
-        'agent',
-        '--name',
-        'image-test',
-        '--bind',
-        '127.0.0.1:0',
-        '--http',
-        '127.0.0.1:0',
-      ]),
+      buildahArgs(
+        runArgs(ctr, [
+          'node',
+          'dist/cmd/grapevine.js',
+          'agent',
+          '--name',
+          'image-test',
+          '--bind',
+          '127.0.0.1:0',
+          '--http',
+          '127.0.0.1:0',
+        ]),
+      ),
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {
