@@ -106,6 +106,19 @@ describe('e2e (real: apiserver, etcd, controller-manager, helm, operator, agents
     const r = await prom!.query(expr);
     return r.length ? Number(r[0]!.value![1]) : Number.NaN;
   };
+  const createCluster = (name: string, spec: Record<string, unknown>) =>
+    custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: NS,
+      plural: PLURAL,
+      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'GossipCluster', metadata: { name }, spec },
+    });
+  const patchSpec = (spec: Record<string, unknown>) =>
+    custom.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, namespace: NS, plural: PLURAL, name: CR, body: { spec } },
+      MERGE,
+    );
   const helmAdmin = (args: string[], timeoutMs = 240_000) => helm(args, { kubeconfig, timeoutMs });
 
   before(async function () {
@@ -256,18 +269,7 @@ describe('e2e (real: apiserver, etcd, controller-manager, helm, operator, agents
   });
 
   it('a GossipCluster for 10 nodes: every agent sees 10 alive and the CR status says converged', async () => {
-    await custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'GossipCluster',
-        metadata: { name: CR },
-        spec: { gossip: { probeIntervalMs: 500, probeTimeoutMs: 250 } },
-      },
-    });
+    await createCluster(CR, { gossip: { probeIntervalMs: 500, probeTimeoutMs: 250 } });
     expect(
       await eventually(async () => liveAgents().length === 10, 120_000),
       `agents: ${liveAgents().length}`,
@@ -324,17 +326,7 @@ describe('e2e (real: apiserver, etcd, controller-manager, helm, operator, agents
 
   it('a tunable changed in the CR reaches the agents by hot reload: no restart, no pod change', async () => {
     const pids = new Map(liveAgents().map((a) => [a.uid, a.proc.pid]));
-    await custom.patchNamespacedCustomObject(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace: NS,
-        plural: PLURAL,
-        name: CR,
-        body: { spec: { gossip: { gossipFanout: 4 } } },
-      },
-      MERGE,
-    );
+    await patchSpec({ gossip: { gossipFanout: 4 } });
     const reloaded = await eventually(
       async () =>
         liveAgents().every((a) =>
@@ -376,22 +368,18 @@ describe('e2e (real: apiserver, etcd, controller-manager, helm, operator, agents
     for (const p of await operatorPods()) {
       expect(p.spec!.containers[0]!.args).to.include('--workers=3');
     }
-    for (const name of oldPods) {
-      const old = kubelet.podByName(RELEASE_NS, name);
-      expect(old === undefined || old.exited, `${name} still runs`).to.equal(true);
-    }
-    // The new leader reconciles the existing cluster: a tag change reaches its ConfigMap.
-    await custom.patchNamespacedCustomObject(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace: NS,
-        plural: PLURAL,
-        name: CR,
-        body: { spec: { tags: { rolled: 'yes' } } },
-      },
-      MERGE,
+    // The old pods are terminating (SIGTERM, then the kubelet confirms the deletion): their processes end.
+    const oldGone = await eventually(
+      async () =>
+        oldPods.every((name) => {
+          const old = kubelet.podByName(RELEASE_NS, name);
+          return old === undefined || old.exited;
+        }),
+      30_000,
     );
+    expect(oldGone, `old operator processes still run: ${oldPods}`).to.equal(true);
+    // The new leader reconciles the existing cluster: a tag change reaches its ConfigMap.
+    await patchSpec({ tags: { rolled: 'yes' } });
     const applied = await eventually(async () => {
       const cm = await core.readNamespacedConfigMap({ name: `${CR}-agent`, namespace: NS });
       return cm.data?.['agent.yaml']?.includes('rolled: yes') ?? false;
@@ -455,18 +443,7 @@ describe('e2e (real: apiserver, etcd, controller-manager, helm, operator, agents
 
   it('helm uninstall: the operator goes; the CRD and the users’ GossipClusters stay', async () => {
     // A user's GossipCluster that must survive (no node matches it: it runs no agents).
-    await custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'GossipCluster',
-        metadata: { name: 'kept' },
-        spec: { nodeSelector: { 'grapevine.dev/none': 'true' } },
-      },
-    });
+    await createCluster('kept', { nodeSelector: { 'grapevine.dev/none': 'true' } });
     expect(
       await eventually(
         async () => (await getCluster('kept')).status?.observedGeneration !== undefined,
