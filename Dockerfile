@@ -1,11 +1,12 @@
 # One image for both `grapevine agent` (DaemonSet) and `grapevine operator`.
-# Cannot be built on the project machine (no container engine); test/container covers what can be
-# checked there: the entry point runs from the built output with production dependencies only.
+# Build and push: see README.md ("Container image"). test/container/image-build.test.ts builds this file
+# with a real buildah (no registry: a local base image) and runs the CLI and an agent from the image.
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/copy-assets.mjs ./scripts/
 COPY cmd ./cmd
 COPY src ./src
 RUN npm run build && npm prune --omit=dev

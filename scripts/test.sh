@@ -10,13 +10,17 @@ step() { echo "==> [$(date +%H:%M:%S)] $*"; }
 failed_steps=()
 
 # nftables + iproute2: network-namespace fault tests; chromium: the demo's browser test;
-# prometheus: promtool validates the metrics exposition; serf: the side-by-side benchmark and its test.
+# prometheus: promtool validates the metrics exposition, and the Helm end-to-end test scrapes with it;
+# serf: the side-by-side benchmark and its test.
 need_pkgs=()
 command -v nft >/dev/null 2>&1 || need_pkgs+=(nftables)
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
 [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
 command -v serf >/dev/null 2>&1 || need_pkgs+=(serf)
+# buildah + debootstrap: the container-image test builds the Dockerfile with a real buildah.
+command -v buildah >/dev/null 2>&1 || need_pkgs+=(buildah)
+command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     step "installing Debian packages: ${need_pkgs[*]}"
@@ -31,6 +35,14 @@ npm ci --no-audit --no-fund --prefer-offline --cache "$CACHE/npm" --loglevel=err
 
 step "Kubernetes test binaries: kube-apiserver, kube-controller-manager, etcd (built once from Go modules, cached)"
 bash scripts/build-testbin.sh || { echo "building the Kubernetes test binaries failed"; exit 1; }
+
+step "helm (built once from Go modules, cached)"
+bash scripts/build-helm.sh || { echo "building helm failed"; exit 1; }
+
+if [ "$(id -u)" = 0 ] && command -v buildah >/dev/null 2>&1; then
+  step "container base image for buildah (debootstrap + Node.js from npm, cached)"
+  bash scripts/build-image-base.sh || failed_steps+=(image-base)
+fi
 
 step "typecheck (tsc --noEmit)"
 npx tsc --noEmit -p . || failed_steps+=(typecheck)
