@@ -3,8 +3,13 @@
 // single GET /v1/members. Bounded: `concurrency` requests in flight, each aborted after `timeoutMs`
 // (body included), so a round lasts at most ≈ timeoutMs × (⌈polled / concurrency⌉ + 2). It never
 // throws: every failure becomes an entry with ok=false, which the conditions then report.
-import type { MemberView, SelfView } from '../../agent/agent-api.js';
-import { MEMBER_STATES, type MemberState } from '../../agent/wire/messages.js';
+import {
+  AGENT_PATHS,
+  MEMBER_STATE_NAMES,
+  type MemberStateName,
+  type MemberView,
+  type SelfView,
+} from '../../contract/agent-http.js';
 
 export const DEFAULT_POLL_CONCURRENCY = 16;
 export const DEFAULT_POLL_TIMEOUT_MS = 1_000;
@@ -14,7 +19,7 @@ export const DEFAULT_STATUS_INTERVAL_MS = 30_000;
 /** /v1/members is asked of one agent; a second one only if the first fails. */
 const MEMBERS_ATTEMPTS = 2;
 
-export type MemberCounts = Record<MemberState, number>;
+export type MemberCounts = Record<MemberStateName, number>;
 
 export interface PollTarget {
   pod: string;
@@ -86,7 +91,7 @@ export async function pollAgents(
 
   const chosen = sample(targets, maxAgents, opts.random ?? Math.random);
   const agents = await mapBounded(chosen, concurrency, async (t): Promise<AgentPollEntry> => {
-    const got = await get(`${t.url}/v1/self`);
+    const got = await get(`${t.url}${AGENT_PATHS.self}`);
     if (!got.ok) return { pod: t.pod, url: t.url, ok: false, error: got.error };
     const self = got.body as Partial<SelfView> | null;
     if (typeof self?.viewDigest !== 'string' || self.viewDigest === '')
@@ -128,7 +133,7 @@ export async function pollAgents(
         (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0),
     );
   for (const c of candidates.slice(0, MEMBERS_ATTEMPTS)) {
-    const got = await get(`${c.url}/v1/members`);
+    const got = await get(`${c.url}${AGENT_PATHS.members}`);
     const tally = got.ok ? countByState(got.body) : undefined;
     if (tally) {
       members = tally;
@@ -223,7 +228,7 @@ function countByState(body: unknown): MemberCounts | undefined {
   const counts: MemberCounts = { alive: 0, suspect: 0, dead: 0, left: 0 };
   for (const m of body as Array<Partial<MemberView> | null>) {
     const state = m?.state;
-    if (!state || !MEMBER_STATES.includes(state)) return undefined;
+    if (!state || !MEMBER_STATE_NAMES.includes(state)) return undefined;
     counts[state]++;
   }
   return counts;
