@@ -8,6 +8,7 @@ export interface OperatorFlags {
   kubeconfig?: string;
   namespace?: string;
   http: string;
+  informerStuckAfterMs: string;
   leaderElect: boolean;
   leaderElectionNamespace?: string;
   leaderElectionId: string;
@@ -27,6 +28,20 @@ function positiveInt(flag: string, value: string): number {
   return n;
 }
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** "a,b" → ['a','b']; empty → [] (all namespaces). Refuses names that cannot be namespaces. */
+export function namespaceList(value: string | undefined): string[] {
+  const names = (value ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  for (const n of names)
+    if (!DNS_LABEL.test(n))
+      throw new Error(`--namespace: '${n}' is not a namespace name (lowercase letters, digits and '-')`);
+  return [...new Set(names)];
+}
+
 export function registerOperator(program: Command, io: CliIo): void {
   program
     .command('operator')
@@ -37,7 +52,10 @@ export function registerOperator(program: Command, io: CliIo): void {
       '--kubeconfig <path>',
       'kubeconfig file (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)',
     )
-    .option('--namespace <ns>', 'watch only this namespace (default: all)')
+    .option(
+      '--namespace <list>',
+      'watch only these namespaces, comma-separated (default: all); with a list the operator needs Roles only',
+    )
     .option('--http <host:port>', 'health, readiness and metrics endpoint', '0.0.0.0:8081')
     .option('--no-leader-elect', 'run without leader election (one replica only!)')
     .option(
@@ -51,13 +69,19 @@ export function registerOperator(program: Command, io: CliIo): void {
     .option('--retry-period-ms <ms>', 'time between lease attempts', '2000')
     .option('--status-interval-ms <ms>', 'how often each cluster’s agents are polled for the status', '30000')
     .option('--workers <n>', 'reconciles running at once', '2')
+    .option(
+      '--informer-stuck-after-ms <ms>',
+      'an informer failing this long makes /readyz answer 503 (never /healthz)',
+      '120000',
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
     .action(async (flags: OperatorFlags) => {
       let settings: Parameters<typeof import('../src/operator/operator.js').startOperator>[0];
       try {
         settings = {
           kubeconfig: flags.kubeconfig,
-          namespace: flags.namespace,
+          namespaces: namespaceList(flags.namespace),
+          informerStuckAfterMs: positiveInt('informer-stuck-after-ms', flags.informerStuckAfterMs),
           http: flags.http,
           leaderElection: flags.leaderElect
             ? {
