@@ -91,7 +91,7 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
     queueDepth: () => queue.length,
     isLeader: () => (elector ? elector.isLeader : true),
   });
-  const applier = new ObjectApplier(objects, custom, (verb, kind) => metrics.apiWrite(verb, kind));
+  const applier = new ObjectApplier(objects, (verb, kind) => metrics.apiWrite(verb, kind));
   const events = new EventRecorder({
     coreApi: core,
     component: 'grapevine-operator',

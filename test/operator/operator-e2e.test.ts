@@ -25,6 +25,7 @@ import { type KubeEnv, startKubeEnv } from '../support/kube-env.js';
 import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
 import { putCrd } from '../support/kube-raw.js';
 import { eventually } from '../support/process-cluster.js';
+import { serviceMonitorCrd } from '../support/service-monitor-crd.js';
 
 const NS = 'gv-e2e';
 const OPERATOR_USER = 'grapevine-operator';
@@ -125,29 +126,7 @@ describe('operator on a real kube-apiserver (v1.31, etcd, garbage collector)', f
     }))
       await objects.create(o as KubernetesObject);
     // As if the Prometheus Operator were installed: its ServiceMonitor CRD (schema kept open).
-    await putCrd(env, {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'servicemonitors.monitoring.coreos.com' },
-      spec: {
-        group: 'monitoring.coreos.com',
-        names: {
-          kind: 'ServiceMonitor',
-          plural: 'servicemonitors',
-          singular: 'servicemonitor',
-          listKind: 'ServiceMonitorList',
-        },
-        scope: 'Namespaced',
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          },
-        ],
-      },
-    } as { metadata: { name: string } });
+    await putCrd(env, serviceMonitorCrd());
     kubeconfig = env.kubeconfigFile(env.userToken(OPERATOR_USER));
     await startOperator('op-1');
   });

@@ -20,6 +20,7 @@ import { type KubeEnv, startKubeEnv } from '../support/kube-env.js';
 import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
 import { kubeRaw, putCrd } from '../support/kube-raw.js';
 import { eventually } from '../support/process-cluster.js';
+import { serviceMonitorCrd } from '../support/service-monitor-crd.js';
 
 const NS = 'gv-status';
 const OPERATOR_USER = 'grapevine-operator';
@@ -151,29 +152,7 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     }))
       await objects.create(o as KubernetesObject);
     // The Prometheus Operator's ServiceMonitor CRD (schema kept open).
-    await putCrd(env, {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'servicemonitors.monitoring.coreos.com' },
-      spec: {
-        group: 'monitoring.coreos.com',
-        names: {
-          kind: 'ServiceMonitor',
-          plural: 'servicemonitors',
-          singular: 'servicemonitor',
-          listKind: 'ServiceMonitorList',
-        },
-        scope: 'Namespaced',
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          },
-        ],
-      },
-    } as { metadata: { name: string } });
+    await putCrd(env, serviceMonitorCrd());
     await eventually(
       async () =>
         (await kubeRaw(env, 'GET', `/apis/monitoring.coreos.com/v1/servicemonitors`)).status === 200,
