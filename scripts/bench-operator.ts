@@ -169,7 +169,8 @@ try {
   const i0 = await writesByKind();
   await sleep(IDLE_S * 1000);
   out.idle_s = IDLE_S;
-  out.idle_api_writes = total(diff(i0, await writesByKind()));
+  const idleWrites = diff(i0, await writesByKind());
+  out.idle_api_writes = { total: total(idleWrites), ...idleWrites };
 
   say(`one permanently failing GossipCluster for ${IDLE_S} s`);
   // No quota controller runs here: the quota's status is written by hand, which admission then enforces.
