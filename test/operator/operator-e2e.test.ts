@@ -136,7 +136,7 @@ describe('operator on a real kube-apiserver (v1.31, etcd, garbage collector)', f
     await env?.stop();
   });
 
-  it('runs under least privilege: its user cannot list Secrets (only get by name, for the agents' API token)', async () => {
+  it('runs under least privilege: its user cannot list Secrets (only get by name, for the agents’ API token)', async () => {
     const asOperator = env.configFor(env.userToken(OPERATOR_USER)).makeApiClient(CoreV1Api);
     let code = 0;
     try {
