@@ -23,7 +23,7 @@ import { operatorRbac } from '../../src/operator/rbac.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { type KubeEnv, startKubeEnv } from '../support/kube-env.js';
 import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
-import { putCrd } from '../support/kube-raw.js';
+import { kubeRaw, putCrd } from '../support/kube-raw.js';
 import { eventually } from '../support/process-cluster.js';
 import { serviceMonitorCrd } from '../support/service-monitor-crd.js';
 
@@ -127,6 +127,11 @@ describe('operator on a real kube-apiserver (v1.31, etcd, garbage collector)', f
       await objects.create(o as KubernetesObject);
     // As if the Prometheus Operator were installed: its ServiceMonitor CRD (schema kept open).
     await putCrd(env, serviceMonitorCrd());
+    await eventually(
+      async () =>
+        (await kubeRaw(env, 'GET', '/apis/monitoring.coreos.com/v1/servicemonitors')).status === 200,
+      20_000,
+    );
     kubeconfig = env.kubeconfigFile(env.userToken(OPERATOR_USER));
     await startOperator('op-1');
   });
