@@ -225,10 +225,16 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
   it('spec updates cost one ConfigMap apply and one status write each', async () => {
     await createCluster('updates', {});
     expect(await eventually(async () => (await configMapData('updates')) !== '', 20_000)).to.equal(true);
-    await eventually(
-      async () => (await getCluster('updates')).status?.observedGeneration !== undefined,
-      20_000,
-    );
+    // Settled first: the DaemonSet's arrival in the cache is a real status change (DaemonSetPending → …).
+    await eventually(async () => {
+      const c = await getCluster('updates');
+      const progressing = condition(c, 'Progressing')?.reason;
+      return (
+        c.status?.observedGeneration !== undefined &&
+        progressing !== undefined &&
+        progressing !== 'DaemonSetPending'
+      );
+    }, 20_000);
     await sleep(1_000);
     const before = {
       cm: await writes(op, 'apply', 'ConfigMap'),
