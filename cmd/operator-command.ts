@@ -8,6 +8,7 @@ export interface OperatorFlags {
   kubeconfig?: string;
   namespace?: string;
   http: string;
+  informerStuckAfterMs: string;
   leaderElect: boolean;
   leaderElectionNamespace?: string;
   leaderElectionId: string;
@@ -28,12 +29,25 @@ function positiveInt(flag: string, value: string): number {
   return n;
 }
 
+const DNS_LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
+
 // A DNS name: the agents' joinDns is <service>.<namespace>.svc.<domain>.
 function clusterDomain(value: string): string {
-  const label = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
-  if (value.length > 200 || !new RegExp(`^${label}(\\.${label})*$`).test(value))
+  if (value.length > 200 || !new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`).test(value))
     throw new Error(`--cluster-domain: expected a DNS name such as cluster.local, got '${value}'`);
   return value;
+}
+
+/** "a,b" → ['a','b']; empty → [] (all namespaces). Refuses names that cannot be namespaces. */
+export function namespaceList(value: string | undefined): string[] {
+  const names = (value ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  for (const n of names)
+    if (!new RegExp(`^${DNS_LABEL}$`).test(n))
+      throw new Error(`--namespace: '${n}' is not a namespace name (lowercase letters, digits and '-')`);
+  return [...new Set(names)];
 }
 
 export function registerOperator(program: Command, io: CliIo): void {
@@ -46,7 +60,10 @@ export function registerOperator(program: Command, io: CliIo): void {
       '--kubeconfig <path>',
       'kubeconfig file (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)',
     )
-    .option('--namespace <ns>', 'watch only this namespace (default: all)')
+    .option(
+      '--namespace <list>',
+      'watch only these namespaces, comma-separated (default: all); with a list the operator needs Roles only',
+    )
     .option('--http <host:port>', 'health, readiness and metrics endpoint', '0.0.0.0:8081')
     .option('--no-leader-elect', 'run without leader election (one replica only!)')
     .option(
@@ -60,6 +77,11 @@ export function registerOperator(program: Command, io: CliIo): void {
     .option('--retry-period-ms <ms>', 'time between lease attempts', '2000')
     .option('--status-interval-ms <ms>', 'how often each cluster’s agents are polled for the status', '30000')
     .option('--workers <n>', 'reconciles running at once', '2')
+    .option(
+      '--informer-stuck-after-ms <ms>',
+      'an informer failing this long makes /readyz answer 503 (never /healthz)',
+      '120000',
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
     .option(
       '--cluster-domain <domain>',
@@ -71,7 +93,8 @@ export function registerOperator(program: Command, io: CliIo): void {
       try {
         settings = {
           kubeconfig: flags.kubeconfig,
-          namespace: flags.namespace,
+          namespaces: namespaceList(flags.namespace),
+          informerStuckAfterMs: positiveInt('informer-stuck-after-ms', flags.informerStuckAfterMs),
           http: flags.http,
           leaderElection: flags.leaderElect
             ? {

@@ -1,48 +1,24 @@
-// The chart's RBAC data (charts/grapevine/files/rbac.json), derived from the one definition of the
-// operator's permissions in src/operator/rbac.ts. The chart's templates only arrange these rules into
-// a ClusterRole (cluster-wide mode) or Roles per watched namespace + a small ClusterRole (namespaced
-// mode); they never spell a rule themselves, so re-running scripts/gen-chart.ts follows rbac.ts.
-import { OPERATOR_RULES, type PolicyRule } from '../../src/operator/rbac.js';
+// The chart's RBAC data (charts/grapevine/files/rbac.json), taken from the one definition of the
+// operator's permissions in src/operator/rbac.ts. The chart's templates only place these rules: a
+// ClusterRole (cluster-wide mode) or a Role per watched namespace (namespaced mode), plus a Role for
+// the leader-election Lease in the release namespace in both modes. They never spell a rule
+// themselves, so re-running scripts/gen-chart.ts follows rbac.ts.
+import { CLUSTER_RULES, LEASE_RULES, NAMESPACED_RULES, type PolicyRule } from '../../src/operator/rbac.js';
 
 export interface ChartRbac {
-  /** Cluster-wide mode: the whole of OPERATOR_RULES, in one ClusterRole. */
+  /** Cluster-wide mode: one ClusterRole. */
   clusterWide: PolicyRule[];
-  /** Namespaced mode, a Role in each watched namespace: the rules on namespaced resources. */
+  /** Namespaced mode: a Role in each watched namespace. */
   namespaced: PolicyRule[];
-  /** Namespaced mode, a ClusterRole: rules on cluster-scoped resources (they cannot go in a Role). */
-  clusterScoped: PolicyRule[];
-  /** Namespaced mode, a Role in the release namespace: the leader-election Lease. */
+  /** Both modes: a Role in the release namespace for the leader-election Lease. */
   lease: PolicyRule[];
 }
 
-/** Resources that exist only at cluster scope, as `group/resource` ('' is the core group). */
-const CLUSTER_SCOPED = new Set(['apiextensions.k8s.io/customresourcedefinitions', '/namespaces', '/nodes']);
-const LEASE_GROUP = 'coordination.k8s.io';
+const copy = (rules: readonly PolicyRule[]): PolicyRule[] =>
+  rules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] }));
 
-const copy = (r: PolicyRule): PolicyRule => ({
-  apiGroups: [...r.apiGroups],
-  resources: [...r.resources],
-  verbs: [...r.verbs],
-});
-
-const isClusterScoped = (r: PolicyRule) =>
-  r.apiGroups.some((g) => r.resources.some((res) => CLUSTER_SCOPED.has(`${g}/${res}`)));
-
-export function chartRbac(rules: readonly PolicyRule[] = OPERATOR_RULES): ChartRbac {
-  for (const r of rules) {
-    const mixed = r.apiGroups.some((g) => r.resources.some((res) => !CLUSTER_SCOPED.has(`${g}/${res}`)));
-    if (isClusterScoped(r) && mixed)
-      throw new Error(
-        `rbac.ts rule ${JSON.stringify(r)} mixes cluster-scoped and namespaced resources; split it`,
-      );
-  }
-  const lease = (r: PolicyRule) => r.apiGroups.includes(LEASE_GROUP);
-  return {
-    clusterWide: rules.map(copy),
-    namespaced: rules.filter((r) => !isClusterScoped(r) && !lease(r)).map(copy),
-    clusterScoped: rules.filter(isClusterScoped).map(copy),
-    lease: rules.filter(lease).map(copy),
-  };
+export function chartRbac(): ChartRbac {
+  return { clusterWide: copy(CLUSTER_RULES), namespaced: copy(NAMESPACED_RULES), lease: copy(LEASE_RULES) };
 }
 
 export function chartRbacJson(): string {

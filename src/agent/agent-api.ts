@@ -1,30 +1,21 @@
 // What the HTTP API, the metrics and the demo need from a running agent. The Agent class implements
 // it; the API layer depends only on this, so it can be tested against a small fake as well.
+
+import type { MemberStateName, MemberView, SelfView } from '../contract/agent-http.js';
 import type { Via } from './core/types.js';
 import type { MemberState } from './wire/messages.js';
 
-export interface MemberView {
-  name: string;
-  addr: string;
-  state: MemberState;
-  incarnation: number;
-  generation: number;
-  tags: Record<string, string>;
-  /** Local wall-clock ms of the last state change this agent saw (0: since it started). */
-  lastChange: number;
-}
+// The /v1/self and /v1/members shapes are the agent's HTTP contract, shared with the operator.
+export type { MemberView, SelfView } from '../contract/agent-http.js';
 
-export interface SelfView extends MemberView {
-  cluster: string;
-  /** Joined and holding a view of at least one peer (or told to run alone). */
-  ready: boolean;
-  healthScore: number;
-  /** Equal on two agents ⇔ (almost surely) the same membership view. */
-  viewDigest: string;
-  /** Config changes seen in the file that need a restart to take effect (empty when none). */
-  restartRequired: string[];
-  leaving: boolean;
-}
+// The wire's member states and the contract's must stay the same set (a compile-time check).
+type SameStates = [MemberState] extends [MemberStateName]
+  ? [MemberStateName] extends [MemberState]
+    ? true
+    : never
+  : never;
+const _sameStates: SameStates = true;
+void _sameStates;
 
 /** One change as this agent learned it; origin/originTime/hops are null when no rumor carried it. */
 export type AgentEvent =

@@ -2,7 +2,6 @@
 // workers run Reconciler passes; a health/metrics server answers probes. Only the plumbing is here —
 // what to create is decided by desiredObjects(), what to report by computeStatus().
 import {
-  ApiextensionsV1Api,
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -14,25 +13,36 @@ import {
 } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
 import { API_VERSION, type GossipCluster, KIND, PLURAL } from './api/gossipcluster-schema.js';
+import { resolveSpec } from './api/resolve-spec.js';
 import { ObjectApplier, statusCode } from './apply/object-applier.js';
+import { isControlPlaneError } from './controller/control-plane-error.js';
 import { EventRecorder } from './controller/event-recorder.js';
+import { ExponentialBackoff } from './controller/exponential-backoff.js';
 import { HealthServer } from './controller/health-server.js';
 import { LeaderElector, type LeaderElectorOptions } from './controller/leader-election.js';
 import { OperatorMetrics } from './controller/operator-metrics.js';
 import { ResilientInformer } from './controller/resilient-informer.js';
+import { WatchedKind } from './controller/watched-kind.js';
 import { WorkQueue } from './controller/work-queue.js';
 import { type OperatorCache, Reconciler } from './reconciler.js';
+import type { PollOptions } from './status/agent-poller.js';
+import { agentTargets } from './status/agent-targets.js';
+import { StatusCollector } from './status/status-collector.js';
+import { StatusWriter } from './status/status-writer.js';
+import { secretTokenProvider, type TokenProvider } from './status/token-provider.js';
 
 export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=grapevine-operator';
 const INSTANCE_LABEL = 'app.kubernetes.io/instance';
-const SERVICE_MONITOR_CRD = 'servicemonitors.monitoring.coreos.com';
+/** After an API error that is the control plane's (unreachable, 5xx, 429), retry every key within this. */
+const OUTAGE_RETRY = { baseMs: 250, maxMs: 5_000 };
 
 export interface OperatorSettings {
   /** A kubeconfig file; default: in-cluster, else $KUBECONFIG or ~/.kube/config. */
   kubeconfig?: string;
   /** Or a ready KubeConfig (tests). */
   kubeConfig?: KubeConfig;
-  namespace?: string;
+  /** Namespaces to watch; empty or absent: all (cluster-wide). Namespaced mode needs Roles only. */
+  namespaces?: string[];
   http: string;
   /** The Lease and its timings (see LeaderElector); null: no election, a single replica only. */
   leaderElection: Pick<
@@ -47,6 +57,14 @@ export interface OperatorSettings {
   resyncMs?: number;
   /** The cluster's DNS domain, for the agents' Service name (default cluster.local). */
   clusterDomain?: string;
+  /** An informer failing this long makes the operator not ready (default 2 min; see readiness()). */
+  informerStuckAfterMs?: number;
+  /** Status rounds: sample size, concurrency, timeout, time budget (agent-poller.ts defaults). */
+  poll?: Omit<PollOptions, 'token' | 'fetch' | 'random'>;
+  /** Status rounds running at once across all clusters (status-collector.ts default). */
+  maxConcurrentRounds?: number;
+  /** The agents' API token of a cluster; default: Secret <name>-api-token, key token. */
+  tokenProvider?: TokenProvider;
 }
 
 export interface Operator {
@@ -64,9 +82,10 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
   const kc = s.kubeConfig ?? loadKubeConfig(s.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const crds = kc.makeApiClient(ApiextensionsV1Api);
   const objects = KubernetesObjectApi.makeApiClient(kc);
-  const ns = s.namespace;
+  const namespaces = (s.namespaces ?? []).filter((n) => n !== '');
+  /** '' stands for "all namespaces" (one cluster-wide informer per kind). */
+  const scopes = namespaces.length > 0 ? namespaces : [''];
 
   const queue = new WorkQueue({});
   let elector: LeaderElector | null = null;
@@ -74,7 +93,7 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
     queueDepth: () => queue.length,
     isLeader: () => (elector ? elector.isLeader : true),
   });
-  const applier = new ObjectApplier(objects, custom, (verb, kind) => metrics.apiWrite(verb, kind));
+  const applier = new ObjectApplier(objects, (verb, kind) => metrics.apiWrite(verb, kind));
   const events = new EventRecorder({
     coreApi: core,
     component: 'grapevine-operator',
@@ -92,6 +111,7 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
       listFn,
       labelSelector,
       resyncMs: s.resyncMs,
+      stuckAfterMs: s.informerStuckAfterMs,
       logger: log,
       onRestart: () => metrics.informerRestarted(name),
     });
@@ -105,14 +125,20 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
     kind: string;
     plural: string;
     selector?: string;
-  }) => {
+  }): WatchedKind => {
     const base = w.apiVersion.includes('/') ? `/apis/${w.apiVersion}` : `/api/${w.apiVersion}`;
-    return informer(
-      w.name,
-      ns ? `${base}/namespaces/${ns}/${w.plural}` : `${base}/${w.plural}`,
-      () => objects.list(w.apiVersion, w.kind, ns, undefined, undefined, undefined, undefined, w.selector),
-      w.selector,
+    const perScope = new Map(
+      scopes.map((scope) => [
+        scope,
+        informer(
+          scope ? `${w.name}/${scope}` : w.name,
+          scope ? `${base}/namespaces/${scope}/${w.plural}` : `${base}/${w.plural}`,
+          () => listWithKind(objects, w.apiVersion, w.kind, scope || undefined, w.selector),
+          w.selector,
+        ),
+      ]),
     );
+    return new WatchedKind(perScope);
   };
   const sel = MANAGED_SELECTOR;
   const clusters = watch({ name: 'gossipclusters', apiVersion: API_VERSION, kind: KIND, plural: PLURAL });
@@ -125,33 +151,42 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
   ].map((w) => watch({ ...w, name: w.plural, selector: sel }));
   const pods = watch({ name: 'pods', apiVersion: 'v1', kind: 'Pod', plural: 'pods', selector: sel });
 
-  // ServiceMonitors only exist with the Prometheus Operator: watch them once their CRD shows up.
-  let serviceMonitors: ResilientInformer<KubernetesObject> | null = null;
-  const checkServiceMonitorCrd = async () => {
+  // ServiceMonitors only exist with the Prometheus Operator: watch them once their API shows up. A
+  // list of one ServiceMonitor in the operator's scope answers that (404 while the CRD is absent), so
+  // the operator needs no permission on CustomResourceDefinitions and works with Roles only.
+  let serviceMonitors: WatchedKind | null = null;
+  const SM = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor' };
+  const checkServiceMonitors = async () => {
     if (serviceMonitors) return;
     try {
-      await crds.readCustomResourceDefinition({ name: SERVICE_MONITOR_CRD });
+      await objects.list(
+        SM.apiVersion,
+        SM.kind,
+        scopes[0] || undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        sel,
+        1,
+      );
     } catch (err) {
-      if (statusCode(err) !== 404) log.warn({ err: String(err) }, 'cannot check for the ServiceMonitor CRD');
+      if (statusCode(err) !== 404) log.warn({ err: String(err) }, 'cannot check for the ServiceMonitor API');
       return;
     }
-    serviceMonitors = watch({
-      name: 'servicemonitors',
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'ServiceMonitor',
-      plural: 'servicemonitors',
-      selector: sel,
-    });
-    for (const ev of ['add', 'update', 'delete'] as const) serviceMonitors.on(ev, enqueueOwner);
-    serviceMonitors.start();
-    log.info('ServiceMonitor CRD found: ServiceMonitors will be managed');
+    const sms = watch({ ...SM, name: 'servicemonitors', plural: 'servicemonitors', selector: sel });
+    serviceMonitors = sms;
+    for (const ev of ['add', 'update', 'delete'] as const) sms.on(ev, enqueueOwner);
+    for (const inf of sms.informers) inf.start();
+    log.info('ServiceMonitor API found: ServiceMonitors will be managed');
     for (const c of clusters.list()) enqueue(c);
   };
-  await checkServiceMonitorCrd();
-  const crdTimer = setInterval(() => void checkServiceMonitorCrd(), 60_000);
+  await checkServiceMonitors();
+  // A one-item list: cheap enough to notice a newly installed Prometheus Operator within 15 s.
+  const crdTimer = setInterval(() => void checkServiceMonitors(), 15_000);
 
   const cache: OperatorCache = {
-    cluster: (namespace, name) => clusters.get(name, namespace) as GossipCluster | undefined,
+    cluster: (namespace, name) => clusters.get(name, namespace) as unknown as GossipCluster | undefined,
     owned: (namespace, instance) =>
       [...owned, ...(serviceMonitors ? [serviceMonitors] : [])].flatMap((inf) =>
         inf.list(namespace).filter((o) => o.metadata?.labels?.[INSTANCE_LABEL] === instance),
@@ -160,13 +195,37 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
       pods.list(namespace).filter((p) => p.metadata?.labels?.[INSTANCE_LABEL] === instance) as V1Pod[],
     serviceMonitorCrdPresent: () => serviceMonitors !== null,
   };
+  const collector = new StatusCollector({
+    intervalMs: s.statusIntervalMs,
+    pollOptions: s.poll,
+    maxConcurrentRounds: s.maxConcurrentRounds,
+    token:
+      s.tokenProvider ??
+      secretTokenProvider(cache.cluster, (namespace, name) =>
+        applier.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } }),
+      ),
+    logger: log,
+    // Only while leading, like reconciles: a follower asks no agent.
+    subject: (key) => {
+      const [namespace = '', name = ''] = key.split('/');
+      const cr = cache.cluster(namespace, name);
+      if (!cr || cr.metadata.deletionTimestamp || !leading) return null;
+      const spec = resolveSpec(cr.spec);
+      if (!spec.ok) return { cluster: cr, targets: [] };
+      return { cluster: cr, targets: agentTargets(cache.pods(namespace, name), spec.spec.ports.http) };
+    },
+    onChange: (key) => queue.add(key),
+    onRound: (_key, round) => metrics.statusRound(round.durationMs / 1000, round.polled),
+  });
   const reconciler = new Reconciler({
     cache,
     applier,
     events,
     logger: log,
-    statusIntervalMs: s.statusIntervalMs,
+    status: new StatusWriter(custom, (verb, kind) => metrics.apiWrite(verb, kind)),
+    collector,
     clusterDomain: s.clusterDomain,
+    recheckMs: s.statusIntervalMs,
   });
 
   function enqueue(o: KubernetesObject): void {
@@ -182,12 +241,14 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
     enqueue(o);
     reconciler.forget(`${o.metadata?.namespace}/${o.metadata?.name}`);
   });
-  for (const inf of [...owned, pods])
-    for (const ev of ['add', 'update', 'delete'] as const) inf.on(ev, enqueueOwner);
+  for (const kind of [...owned, pods])
+    for (const ev of ['add', 'update', 'delete'] as const) kind.on(ev, enqueueOwner);
   for (const inf of informers) inf.start();
 
   // Workers run only while this replica leads; informers run always, so a follower is warm.
   let leading = false;
+  /** One backoff for control-plane errors, shared by all keys, reset by any successful reconcile. */
+  const outage = new ExponentialBackoff(OUTAGE_RETRY);
   let workersDone: Promise<void>[] = [];
   const work = async () => {
     for (;;) {
@@ -203,13 +264,19 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
         metrics.reconciled('success', (performance.now() - started) / 1000);
         queue.forget(key);
         if (res.requeueAfterMs !== undefined) queue.addAfter(key, res.requeueAfterMs);
+        outage.reset();
       } catch (err) {
         metrics.reconciled('error', (performance.now() - started) / 1000);
+        const controlPlane = isControlPlaneError(err);
         log.warn(
-          { key, err: err instanceof Error ? err.message : String(err) },
+          { key, err: err instanceof Error ? err.message : String(err), controlPlane },
           'reconcile failed; retrying with backoff',
         );
-        queue.addRateLimited(key);
+        // The control plane's failure is no fault of this key: retry it with the shared, short outage
+        // backoff, so when the apiserver is back every key is reconciled within seconds instead of
+        // sitting minutes out on a per-key backoff that grew during the outage.
+        if (controlPlane) queue.addAfter(key, outage.next());
+        else queue.addRateLimited(key);
       } finally {
         queue.done(key);
       }
@@ -220,6 +287,11 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
     log.info('leading: reconciling');
     await Promise.all(informers.map((i) => i.waitForSync()));
     for (const c of clusters.list()) enqueue(c);
+  };
+  const stopLeading = () => {
+    leading = false;
+    // The collector's loops end at their next round (subject() answers null while not leading).
+    log.info('no longer leading: reconciles paused');
   };
   workersDone = Array.from({ length: s.workers }, () => work());
 
@@ -232,17 +304,21 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
       ...s.leaderElection,
       logger: log,
       onStartedLeading: () => void startLeading(),
-      onStoppedLeading: () => {
-        leading = false;
-        log.info('no longer leading: reconciles paused');
-      },
+      onStoppedLeading: stopLeading,
       onNewLeader: (id) => log.info({ leader: id }, 'leader observed'),
     });
     void elector.run();
   } else {
     void startLeading();
   }
-  log.info({ url, namespace: ns ?? '(all)', leaderElection: s.leaderElection !== null }, 'operator started');
+  log.info(
+    {
+      url,
+      namespaces: namespaces.length > 0 ? namespaces : '(all)',
+      leaderElection: s.leaderElection !== null,
+    },
+    'operator started',
+  );
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => {
@@ -260,6 +336,8 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
         clearInterval(crdTimer);
         // Release the lease first (after in-flight work is paused) so a standby takes over at once.
         leading = false;
+        collector.stop();
+        events.stop();
         await elector?.stop();
         await queue.shutdown({ drain: false });
         await Promise.all(workersDone);
@@ -271,6 +349,36 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
       return stopping;
     },
   };
+}
+
+/**
+ * Lists a kind and stamps apiVersion and kind on every item: list responses leave them out of the
+ * items, while watch events carry them. Without the stamp, objects an informer re-listed (after an
+ * apiserver or etcd outage, or at start-up) had no kind, so the reconciler could not match them with
+ * the desired objects and client-node refused to delete them ("Required spec property kind is not set").
+ */
+async function listWithKind(
+  objects: KubernetesObjectApi,
+  apiVersion: string,
+  kind: string,
+  namespace: string | undefined,
+  selector: string | undefined,
+): Promise<AnyList> {
+  const list = await objects.list(
+    apiVersion,
+    kind,
+    namespace,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    selector,
+  );
+  for (const item of list.items) {
+    item.apiVersion ??= apiVersion;
+    item.kind ??= kind;
+  }
+  return list;
 }
 
 function loadKubeConfig(file?: string): KubeConfig {

@@ -1,6 +1,7 @@
 // One reconcile pass for one GossipCluster: validate the spec, compute the desired objects (a pure
 // function), apply only what differs from the live objects, prune what is no longer wanted, and
-// write the status only when it changed. Idle passes therefore make no API writes at all.
+// write the status only when it changed. Idle passes therefore make no API writes at all. The agents'
+// view comes from the status collector's cache: a reconcile never waits on an agent.
 import type { KubernetesObject, V1DaemonSet, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { GossipCluster, GossipClusterSpec, GossipClusterStatus } from './api/gossipcluster-schema.js';
@@ -13,10 +14,8 @@ import { wireNames } from './apply/wire-names.js';
 import type { EventRecorder } from './controller/event-recorder.js';
 import { desiredObjects } from './desired/desired-objects.js';
 import { ensureAgentSecrets, type SecretProblem } from './secrets/agent-secrets.js';
-import { type AgentPollResult, pollAgents } from './status/agent-poller.js';
-import { agentTargets } from './status/agent-targets.js';
 import { computeStatus, type DaemonSetState, statusEqual } from './status/conditions.js';
-import { StatusThrottle } from './status/status-throttle.js';
+import type { CollectedStatus } from './status/status-collector.js';
 
 /** What the reconciler reads: the informers' caches. */
 export interface OperatorCache {
@@ -32,16 +31,26 @@ export interface ReconcilerOptions {
   applier: ObjectApplier;
   events: EventRecorder;
   logger: Logger;
-  /** How often agents are polled for the status of one cluster. */
-  statusIntervalMs: number;
-  pollAgents?: typeof pollAgents;
+  /** Writes the status subresource (status-writer.ts). */
+  status: { write(cr: GossipCluster, status: GossipClusterStatus): Promise<void> };
+  /** The status collector: its loop per cluster and the cache of its last rounds. */
+  collector: {
+    watch(key: string): void;
+    forget(key: string): void;
+    latest(key: string): CollectedStatus | undefined;
+  };
   now?: () => Date;
   /** The cluster DNS domain agents resolve their Service in (default cluster.local). */
   clusterDomain?: string;
+  /**
+   * A cluster is reconciled again this long after each pass, so what no informer watches (the
+   * Secrets it mounts) is checked periodically.
+   */
+  recheckMs: number;
 }
 
 export interface ReconcileResult {
-  /** Ask to be called again after this long (status refresh), if set. */
+  /** Ask to be called again after this long, if set. */
   requeueAfterMs?: number;
   applied: number;
   deleted: number;
@@ -49,17 +58,17 @@ export interface ReconcileResult {
 }
 
 export class Reconciler {
-  /** At most one agent poll per cluster per statusIntervalMs; between rounds the last one stands. */
-  private readonly throttle: StatusThrottle;
-  private readonly lastPoll = new Map<string, AgentPollResult>();
+  /**
+   * The status this operator last wrote per key. The informer delivers our own write a little later, so
+   * a retry right after a write would otherwise compare with the stale cached status and write again.
+   */
+  private readonly written = new Map<string, { uid: string; status: GossipClusterStatus }>();
 
-  constructor(private readonly o: ReconcilerOptions) {
-    this.throttle = new StatusThrottle(o.statusIntervalMs, () => this.now().getTime());
-  }
+  constructor(private readonly o: ReconcilerOptions) {}
 
   forget(key: string): void {
-    this.throttle.forget(key);
-    this.lastPoll.delete(key);
+    this.o.collector.forget(key);
+    this.written.delete(key);
   }
 
   private now(): Date {
@@ -77,19 +86,23 @@ export class Reconciler {
       return result;
     }
     const now = this.now();
+    this.o.collector.watch(key);
+    const previous = this.previousStatus(key, cr);
+    const live = cache.owned(namespace, name);
+    const observed = {
+      generation: cr.metadata.generation ?? 0,
+      daemonSet: daemonSetState(live),
+      collected: this.o.collector.latest(key),
+      previous,
+      now,
+    };
     const resolved = resolveSpec(cr.spec);
     if (!resolved.ok) {
       // Nothing is applied for an invalid spec: the running objects stay as they were.
-      const status = computeStatus({
-        generation: cr.metadata.generation ?? 0,
-        specProblems: resolved.problems,
-        applied: false,
-        previous: cr.status,
-        now,
-      });
-      if (!statusEqual(cr.status, status)) {
+      const status = computeStatus({ ...observed, specProblems: resolved.problems, applied: false });
+      // One Event per distinct problem list: it is recorded when the status changes, not per retry.
+      if (await this.writeStatus(key, cr, previous, status)) {
         events.record(identity(cr), 'Warning', 'InvalidSpec', resolved.problems.join('; '));
-        await applier.patchStatus(cr, status);
         result.statusWritten = true;
       }
       return result;
@@ -99,22 +112,34 @@ export class Reconciler {
       serviceMonitorCrdPresent: cache.serviceMonitorCrdPresent(),
       clusterDomain: this.o.clusterDomain,
     });
-    const live = cache.owned(namespace, name);
     const wanted = new Set<string>();
-    const dsLive = live.find((l) => l.kind === 'DaemonSet') as V1DaemonSet | undefined;
+    result.requeueAfterMs = this.o.recheckMs;
     try {
       // Preconditions (issue 9): nobody else's object is taken over, the mounted Secrets are usable.
       // Either failing applies nothing; the status says which object, and one Event is recorded.
       const blockers = await this.preconditions(cr, resolved.spec, desired, live);
       if (blockers.problems.length > 0) {
-        await this.refuse(cr, blockers.problems, dsLive, now, result);
-        result.requeueAfterMs = this.o.statusIntervalMs;
+        const message = blockers.problems.map((p) => p.message).join('; ');
+        const reason = blockers.problems[0]?.reason ?? 'ApplyFailed';
+        const status = computeStatus({
+          ...observed,
+          specProblems: null,
+          applied: false,
+          applyError: message,
+          applyReason: reason,
+        });
+        if (await this.writeStatus(key, cr, previous, status)) {
+          events.record(identity(cr), 'Warning', reason, message);
+          result.statusWritten = true;
+        }
         return result;
       }
       for (const obj of desired) {
         const id = objectId(obj);
         wanted.add(id);
         const current = blockers.live.get(id);
+        // Compared in wire spelling; a field we applied before and no longer want also counts as a
+        // difference, so that the apply removes it (the field manager owns removals).
         const want = wireNames(obj);
         const differs = current
           ? (firstDifference(want, wireNames(current)) ?? firstNoLongerDesired(current, want, FIELD_MANAGER))
@@ -144,34 +169,20 @@ export class Reconciler {
       }
     } catch (err) {
       const message = apiErrorMessage(err);
-      const status = computeStatus({
-        generation: cr.metadata.generation ?? 0,
-        specProblems: null,
-        applied: false,
-        applyError: message,
-        previous: cr.status,
-        now,
+      // The DaemonSet of the previous generation still runs: Ready keeps describing it.
+      const status = computeStatus({ ...observed, specProblems: null, applied: false, applyError: message });
+      // One Event per distinct failure: retries of the same failure change no status and record nothing.
+      // A failed status write must not hide the apply error, which is what the caller retries on.
+      const wrote = await this.writeStatus(key, cr, previous, status).catch((statusErr: unknown) => {
+        this.o.logger.debug({ err: apiErrorMessage(statusErr) }, 'status write failed too');
+        return false;
       });
-      events.record(identity(cr), 'Warning', 'ApplyFailed', message);
-      if (!statusEqual(cr.status, status)) await applier.patchStatus(cr, status);
+      if (wrote) events.record(identity(cr), 'Warning', 'ApplyFailed', message);
       throw err;
     }
 
-    const poll = await this.poll(key, cr, resolved.spec.ports.http);
-    const status = computeStatus({
-      generation: cr.metadata.generation ?? 0,
-      specProblems: null,
-      applied: true,
-      daemonSet: daemonSetState(dsLive),
-      poll,
-      previous: cr.status,
-      now,
-    });
-    if (!statusEqual(cr.status, status)) {
-      await applier.patchStatus(cr, status as GossipClusterStatus);
-      result.statusWritten = true;
-    }
-    result.requeueAfterMs = this.o.statusIntervalMs;
+    const status = computeStatus({ ...observed, specProblems: null, applied: true });
+    result.statusWritten = await this.writeStatus(key, cr, previous, status);
     return result;
   }
 
@@ -199,46 +210,36 @@ export class Reconciler {
     return { problems: secrets.problems, live: found.live };
   }
 
-  /** Degraded with the first problem's reason; status and Event written only when the status changes. */
-  private async refuse(
-    cr: GossipCluster,
-    problems: SecretProblem[],
-    ds: V1DaemonSet | undefined,
-    now: Date,
-    result: ReconcileResult,
-  ): Promise<void> {
-    const message = problems.map((p) => p.message).join('; ');
-    const reason = problems[0]?.reason ?? 'ApplyFailed';
-    const status = computeStatus({
-      generation: cr.metadata.generation ?? 0,
-      specProblems: null,
-      applied: false,
-      applyError: message,
-      applyReason: reason,
-      daemonSet: daemonSetState(ds),
-      previous: cr.status,
-      now,
-    });
-    if (statusEqual(cr.status, status)) return;
-    this.o.events.record(identity(cr), 'Warning', reason, message);
-    await this.o.applier.patchStatus(cr, status);
-    result.statusWritten = true;
+  /** The stored status, or the one this operator wrote last if the informer has not delivered it yet. */
+  private previousStatus(key: string, cr: GossipCluster): GossipClusterStatus | undefined {
+    const mine = this.written.get(key);
+    return mine && mine.uid === cr.metadata.uid ? mine.status : cr.status;
   }
 
-  private async poll(key: string, cr: GossipCluster, httpPort: number): Promise<AgentPollResult | undefined> {
-    if (this.throttle.dueIn(key) > 0) return this.lastPoll.get(key);
-    const targets = agentTargets(this.o.cache.pods(cr.metadata.namespace, cr.metadata.name), httpPort);
-    // No agent to ask yet: claim no round, so the first pods are polled as soon as they appear.
-    if (targets.length === 0) return undefined;
-    if (!this.throttle.tryBegin(key)) return this.lastPoll.get(key);
-    try {
-      const result = await (this.o.pollAgents ?? pollAgents)(targets, {});
-      this.lastPoll.set(key, result);
-      return result;
-    } finally {
-      this.throttle.end(key);
-    }
+  /** Writes `status` unless it equals what is stored (or what this operator last wrote); true if written. */
+  private async writeStatus(
+    key: string,
+    cr: GossipCluster,
+    previous: GossipClusterStatus | undefined,
+    status: GossipClusterStatus,
+  ): Promise<boolean> {
+    if (statusEqual(previous, status) || statusEqual(cr.status, status)) return false;
+    await this.o.status.write(cr, status);
+    this.written.set(key, { uid: cr.metadata.uid, status });
+    return true;
   }
+}
+
+function daemonSetState(live: readonly KubernetesObject[]): DaemonSetState | undefined {
+  const ds = live.find((l) => l.kind === 'DaemonSet') as V1DaemonSet | undefined;
+  if (!ds) return undefined;
+  return {
+    generation: ds.metadata?.generation ?? 0,
+    observedGeneration: ds.status?.observedGeneration ?? 0,
+    desiredNumberScheduled: ds.status?.desiredNumberScheduled ?? 0,
+    numberReady: ds.status?.numberReady ?? 0,
+    updatedNumberScheduled: ds.status?.updatedNumberScheduled ?? 0,
+  };
 }
 
 /** What an Event needs to point at the cluster (the cached object is plain JSON, not a client model). */
@@ -258,18 +259,6 @@ function apiErrorMessage(err: unknown): string {
     // not JSON
   }
   return err instanceof Error ? err.message : String(err);
-}
-
-function daemonSetState(ds: V1DaemonSet | undefined): DaemonSetState | undefined {
-  return ds
-    ? {
-        generation: ds.metadata?.generation ?? 0,
-        observedGeneration: ds.status?.observedGeneration ?? 0,
-        desiredNumberScheduled: ds.status?.desiredNumberScheduled ?? 0,
-        numberReady: ds.status?.numberReady ?? 0,
-        updatedNumberScheduled: ds.status?.updatedNumberScheduled ?? 0,
-      }
-    : undefined;
 }
 
 function ownedBy(o: KubernetesObject, cr: GossipCluster): boolean {

@@ -8,7 +8,7 @@ import { CHART_DIR, GENERATED_FILES } from '../../scripts/chart/chart-files.js';
 import { chartRbac } from '../../scripts/chart/chart-rbac.js';
 import { operatorFlagValues } from '../../scripts/chart/operator-flag-values.js';
 import { CRD_FILE } from '../../src/operator/api/crd-yaml.js';
-import { OPERATOR_RULES, type PolicyRule } from '../../src/operator/rbac.js';
+import { CLUSTER_RULES, LEASE_RULES, NAMESPACED_RULES, type PolicyRule } from '../../src/operator/rbac.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => readFileSync(`${ROOT}${path}`, 'utf8');
@@ -31,24 +31,13 @@ describe('chart: generated files', () => {
     expect(chart.appVersion).to.equal(pkg.version);
   });
 
-  it('the namespaced split of rbac.ts loses and adds no rule', () => {
-    const split = chartRbac();
-    const union = [...split.namespaced, ...split.clusterScoped, ...split.lease].map(key).sort();
-    expect(union).to.deep.equal(OPERATOR_RULES.map(key).sort());
-    expect(split.clusterScoped.flatMap((r) => r.resources)).to.include('customresourcedefinitions');
-    expect(split.lease.flatMap((r) => r.resources)).to.deep.equal(['leases']);
-  });
-
-  it('refuses a rule that mixes cluster-scoped and namespaced resources', () => {
-    expect(() =>
-      chartRbac([
-        {
-          apiGroups: ['apiextensions.k8s.io', ''],
-          resources: ['customresourcedefinitions', 'pods'],
-          verbs: ['get'],
-        },
-      ]),
-    ).to.throw(/mixes cluster-scoped and namespaced/);
+  it('rbac.json holds exactly the rule sets of rbac.ts; the Lease is granted apart from watched namespaces', () => {
+    const rbac = chartRbac();
+    expect(rbac.clusterWide.map(key)).to.deep.equal(CLUSTER_RULES.map(key));
+    expect(rbac.namespaced.map(key)).to.deep.equal(NAMESPACED_RULES.map(key));
+    expect(rbac.lease.map(key)).to.deep.equal(LEASE_RULES.map(key));
+    expect(rbac.lease.flatMap((r) => r.resources)).to.deep.equal(['leases']);
+    for (const r of [...rbac.clusterWide, ...rbac.namespaced]) expect(r.resources).to.not.include('leases');
   });
 
   it('values.yaml operator.flags defaults are the CLI defaults', () => {

@@ -3,7 +3,7 @@
 // bad values. RBAC rules in every mode are compared with src/operator/rbac.ts.
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import { OPERATOR_RULES, type PolicyRule } from '../../src/operator/rbac.js';
+import { CLUSTER_RULES, LEASE_RULES, NAMESPACED_RULES, type PolicyRule } from '../../src/operator/rbac.js';
 import { CHART_PATH, helm, helmTemplate, skipWithoutHelm } from '../support/helm.js';
 
 interface Obj {
@@ -76,14 +76,18 @@ describe('chart: rendered by the real helm', function () {
     }
     expect(one(objs, 'PodDisruptionBudget').spec.maxUnavailable).to.equal(1);
     // Optional objects are off by default.
-    for (const kind of ['ServiceMonitor', 'PodMonitor', 'GossipCluster', 'Role'])
+    for (const kind of ['ServiceMonitor', 'PodMonitor', 'GossipCluster'])
       expect(find(objs, kind)).to.be.empty;
   });
 
   it('cluster-wide RBAC: one ClusterRole whose rules are exactly rbac.ts, bound to the ServiceAccount', async () => {
     const objs = docs(await helmTemplate());
     const role = one(objs, 'ClusterRole');
-    expect(sortedRules(role.rules!)).to.deep.equal(sortedRules([...OPERATOR_RULES]));
+    expect(sortedRules(role.rules!)).to.deep.equal(sortedRules([...CLUSTER_RULES]));
+    // The Lease is granted by a Role in the release namespace only.
+    const lease = one(objs, 'Role');
+    expect(lease.metadata.namespace).to.equal('grapevine-system');
+    expect(sortedRules(lease.rules!)).to.deep.equal(sortedRules([...LEASE_RULES]));
     const binding = one(objs, 'ClusterRoleBinding');
     expect(binding.roleRef).to.include({ kind: 'ClusterRole', name: role.metadata.name });
     expect(binding.subjects).to.deep.equal([
@@ -95,7 +99,7 @@ describe('chart: rendered by the real helm', function () {
     ]);
   });
 
-  it('namespaced mode: --namespace ns1,ns2, a Role per namespace, a Lease Role; together exactly rbac.ts', async () => {
+  it('namespaced mode: --namespace ns1,ns2, a Role per namespace with the namespaced rules of rbac.ts, a Lease Role, no ClusterRole', async () => {
     const objs = docs(await helmTemplate(['--set', 'operator.watchNamespaces={team-a,team-b}']));
     const args: string[] = one(objs, 'Deployment').spec.template.spec.containers[0].args;
     expect(args).to.include('--namespace=team-a,team-b');
@@ -105,13 +109,15 @@ describe('chart: rendered by the real helm', function () {
       'team-a',
       'team-b',
     ]);
-    const perNs = roles.filter((r) => r.metadata.namespace === 'team-a')[0]!;
+    for (const ns of ['team-a', 'team-b']) {
+      const perNs = roles.filter((r) => r.metadata.namespace === ns)[0]!;
+      expect(sortedRules(perNs.rules!)).to.deep.equal(sortedRules([...NAMESPACED_RULES]));
+    }
     const lease = roles.filter((r) => r.metadata.namespace === 'grapevine-system')[0]!;
-    const cluster = one(objs, 'ClusterRole');
-    const union = [...perNs.rules!, ...lease.rules!, ...cluster.rules!];
-    expect(sortedRules(union)).to.deep.equal(sortedRules([...OPERATOR_RULES]));
-    // Namespaced mode grants nothing namespaced cluster-wide.
-    expect(cluster.rules!.flatMap((r) => r.resources)).to.deep.equal(['customresourcedefinitions']);
+    expect(sortedRules(lease.rules!)).to.deep.equal(sortedRules([...LEASE_RULES]));
+    // Namespaced mode grants nothing cluster-wide.
+    expect(find(objs, 'ClusterRole')).to.be.empty;
+    expect(find(objs, 'ClusterRoleBinding')).to.be.empty;
     const bindings = find(objs, 'RoleBinding');
     expect(bindings).to.have.length(3);
     for (const b of bindings) expect(b.roleRef!.kind).to.equal('Role');

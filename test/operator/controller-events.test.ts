@@ -47,6 +47,11 @@ class FakeEvents implements EventsApi {
   }
 }
 
+/** Lets scheduled callbacks' promise chains (fake API calls) finish. */
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+};
+
 const cluster: KubernetesObject = {
   apiVersion: 'grapevine.dev/v1alpha1',
   kind: 'GossipCluster',
@@ -139,11 +144,41 @@ describe('controller event recorder', () => {
   it('concurrent repeats aggregate instead of racing two creates', async () => {
     await Promise.all([1, 2, 3].map(() => recorder.record(cluster, 'Warning', 'ReconcileError', 'same')));
     expect(api.list()).to.have.length(1);
+    // The repeats are coalesced into one update a minute after the create (see below).
+    scheduler.advance(60_000);
+    await settle();
     expect(api.list()[0]?.count).to.equal(3);
+  });
+
+  it('coalesces a burst of repeats: one create, then one update per minute carrying the count', async () => {
+    // A failing reconcile retried every 0.5 s for 15 s (issue 9: 11 Event updates in 15 s before).
+    for (let i = 0; i < 30; i++) {
+      await recorder.record(cluster, 'Warning', 'ApplyFailed', 'daemonsets.apps is forbidden');
+      scheduler.advance(500);
+    }
+    expect(api.calls).to.deep.equal(['create']);
+    scheduler.advance(45_000);
+    await settle();
+    expect(api.calls).to.deep.equal(['create', 'replace']);
+    expect(api.list()[0]?.count).to.equal(30);
+    // Nothing more to say: no further writes.
+    scheduler.advance(10 * 60_000);
+    await settle();
+    expect(api.calls).to.deep.equal(['create', 'replace']);
+  });
+
+  it('stop() cancels a pending coalesced update', async () => {
+    await recorder.record(cluster, 'Warning', 'X', 'y');
+    await recorder.record(cluster, 'Warning', 'X', 'y');
+    recorder.stop();
+    scheduler.advance(120_000);
+    await settle();
+    expect(api.calls).to.deep.equal(['create']);
   });
 
   it('an Event deleted meanwhile (TTL) is created anew', async () => {
     await recorder.record(cluster, 'Normal', 'Synced', 'ok');
+    scheduler.advance(60_000);
     api.events.clear();
     await recorder.record(cluster, 'Normal', 'Synced', 'ok');
     expect(api.list()).to.have.length(1);

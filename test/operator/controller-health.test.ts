@@ -13,6 +13,12 @@ class StubInformer implements ProbedInformer {
   health(): InformerHealth {
     return this.state;
   }
+  /** What makes it not ready besides not being synced (e.g. its CRD is gone). */
+  notReady: string | undefined;
+  readiness(): InformerHealth {
+    if (this.notReady) return { healthy: false, reason: this.notReady };
+    return this.synced ? { healthy: true } : { healthy: false, reason: `${this.name}: not synced` };
+  }
 }
 
 describe('controller health server (real HTTP)', () => {
@@ -51,6 +57,16 @@ describe('controller health server (real HTTP)', () => {
     const res = await fetch(`${url}/healthz`);
     expect(res.status).to.equal(503);
     expect(await res.text()).to.equal('daemonsets: failing for 130 s: Forbidden (403)\n');
+  });
+
+  it('an informer failing on a deleted CRD makes the operator not ready, never not alive', async () => {
+    const url = await server.start('127.0.0.1:0');
+    for (const i of informers) i.synced = true;
+    informers[0]!.notReady = 'gossipclusters: the API answers 404 (is its CRD installed?)';
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).to.equal(503);
+    expect(await ready.text()).to.equal('gossipclusters: the API answers 404 (is its CRD installed?)\n');
+    expect((await fetch(`${url}/healthz`)).status).to.equal(200);
   });
 
   it('serves Prometheus metrics read at scrape time', async () => {

@@ -231,15 +231,28 @@ describe('controller resilient informer (real HTTP list/watch server)', function
     expect(logLines.filter((l) => l.msg.includes('restart'))).to.deep.equal([]);
   });
 
-  it('is unhealthy after failing for longer than stuckAfterMs, healthy again after recovery', async () => {
+  it('is not ready (but alive) after failing for longer than stuckAfterMs, ready again after recovery', async () => {
+    // Issue 9: a failing list is retried by the informer itself; restarting the process (liveness)
+    // would not help, so it is readiness that turns false, never health().
     server.failLists.push(500, 500, 500, 500, 500, 500);
     const inf = makeInformer({ restartBackoff: { baseMs: 60, maxMs: 60 }, stuckAfterMs: 200 });
     inf.start();
-    expect(inf.health().healthy).to.equal(true);
-    await waitFor('unhealthy', () => !inf.health().healthy, 2_000);
-    expect(inf.health().reason).to.match(/configmaps: failing for .*500/);
-    await inf.waitForSync();
+    await waitFor('failing past stuckAfterMs', () => /failing for/.test(inf.readiness().reason ?? ''), 2_000);
+    expect(inf.readiness().reason).to.match(/configmaps: failing for .*500/);
     expect(inf.health()).to.deep.equal({ healthy: true });
+    await inf.waitForSync();
+    expect(inf.readiness()).to.deep.equal({ healthy: true });
+    expect(inf.health()).to.deep.equal({ healthy: true });
+  });
+
+  it('a 404 list (CRD not installed or deleted) is not ready at once, and alive', async () => {
+    server.failLists.push(404, 404, 404);
+    const inf = makeInformer({ restartBackoff: { baseMs: 60, maxMs: 60 }, stuckAfterMs: 60_000 });
+    inf.start();
+    await waitFor('404 seen', () => /404/.test(inf.readiness().reason ?? ''), 2_000);
+    expect(inf.health()).to.deep.equal({ healthy: true });
+    await inf.waitForSync();
+    expect(inf.readiness()).to.deep.equal({ healthy: true });
   });
 
   it('a throwing handler is logged and does not stop delivery to others', async () => {

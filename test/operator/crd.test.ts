@@ -76,6 +76,7 @@ describe('GossipCluster CRD', () => {
     const cols = Object.fromEntries(version.additionalPrinterColumns.map((c) => [c.name, c]));
     expect(Object.keys(cols)).to.deep.equal([
       'Ready',
+      'Reason',
       'Desired',
       'Agents-Ready',
       'Alive',
@@ -88,7 +89,11 @@ describe('GossipCluster CRD', () => {
     expect(cols['Agents-Ready']!.jsonPath).to.equal('.status.readyAgents');
     expect(cols.Alive!.jsonPath).to.equal('.status.members.alive');
     expect(cols.Suspect!.jsonPath).to.equal('.status.members.suspect');
-    expect(cols.Converged).to.include({ type: 'boolean', jsonPath: '.status.converged' });
+    expect(cols.Reason!.jsonPath).to.equal('.status.conditions[?(@.type=="Ready")].reason');
+    expect(cols.Converged).to.include({
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="Converged")].status',
+    });
     expect(cols.Age).to.include({ type: 'date', jsonPath: '.metadata.creationTimestamp' });
   });
 

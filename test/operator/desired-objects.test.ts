@@ -138,6 +138,7 @@ describe('desiredObjects', () => {
       expect(raw).not.to.have.property('keyringFile');
       // Issue 8: the write routes require the mounted API token.
       expect(raw.apiTokenFile).to.equal('/etc/grapevine/api-token/token');
+      expect(raw.requireApiToken).to.equal(true);
     });
 
     it("joins through the Service in the operator's cluster domain (--cluster-domain)", () => {

@@ -1,15 +1,17 @@
 // computeStatus is pure: every condition path, transition-time preservation, lastConvergenceTime,
 // and the property that feeding a status back as `previous` with the same inputs changes nothing.
+// Ready means "running and joined" and Converged is its own condition (issue 9): Ready no longer
+// requires every polled digest to be identical.
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Condition, GossipClusterStatus } from '../../src/operator/api/gossipcluster-schema.js';
 import {
   computeStatus,
   type DaemonSetState,
-  type PollSummary,
   type StatusInput,
   statusEqual,
 } from '../../src/operator/status/conditions.js';
+import type { CollectedStatus } from '../../src/operator/status/status-collector.js';
 
 const T0 = new Date('2025-01-01T00:00:00.000Z');
 const T1 = new Date('2025-01-01T00:00:30.000Z');
@@ -24,23 +26,31 @@ const ds = (o: Partial<DaemonSetState> = {}): DaemonSetState => ({
   ...o,
 });
 
-const poll = (o: Partial<PollSummary> = {}): PollSummary => ({
+type Round = CollectedStatus['round'];
+const round = (o: Partial<Round> = {}): Round => ({
   total: 12,
   polled: 12,
   reached: 12,
+  joined: 12,
   sampled: false,
   distinctDigests: 1,
-  converged: true,
+  majorityCount: 12,
   members: { alive: 12, suspect: 0, dead: 0, left: 0 },
   ...o,
 });
+/** A round; converged (after hysteresis) unless said otherwise. */
+const poll = (o: Partial<Round> & { converged?: boolean } = {}): CollectedStatus => {
+  const { converged = true, ...r } = o;
+  const full = round(r);
+  return { round: full, agreement: full.reached ? full.majorityCount / full.reached : 0, converged };
+};
 
 const base = (o: Partial<StatusInput> = {}): StatusInput => ({
   generation: 5,
   specProblems: null,
   applied: true,
   daemonSet: ds(),
-  poll: poll(),
+  collected: poll(),
   now: T0,
   ...o,
 });
@@ -54,17 +64,20 @@ function cond(s: GossipClusterStatus, type: string): Condition {
 /** [status, reason] of Ready, Progressing, Degraded. */
 const summary = (s: GossipClusterStatus) =>
   ['Ready', 'Progressing', 'Degraded'].map((t) => `${t}=${cond(s, t).status}/${cond(s, t).reason}`);
+const reasonOf = (s: GossipClusterStatus, t: string) => `${cond(s, t).status}/${cond(s, t).reason}`;
 
 describe('computeStatus', () => {
   it('a healthy, converged cluster: Ready True, not progressing, not degraded', () => {
     const s = computeStatus(base());
     expect(summary(s)).to.deep.equal([
-      'Ready=True/Converged',
+      'Ready=True/AgentsJoined',
       'Progressing=False/RolloutComplete',
       'Degraded=False/AsExpected',
     ]);
-    expect(cond(s, 'Ready').message).to.equal(
-      '12/12 agents ready; all 12 agents reached report the same membership view',
+    expect(reasonOf(s, 'Converged')).to.equal('True/Converged');
+    expect(cond(s, 'Ready').message).to.equal('12/12 agents ready; all 12 reached of 12 agents have joined');
+    expect(cond(s, 'Converged').message).to.equal(
+      '100 % of 12 reached (12 agents) share one membership view (1 distinct); the majority view has 12 alive members',
     );
     expect(s).to.deep.include({
       observedGeneration: 5,
@@ -105,15 +118,19 @@ describe('computeStatus', () => {
     expect(cond(s, 'Degraded').message.endsWith('…')).to.equal(true);
   });
 
-  it('apply failed: Degraded True ApplyFailed with the error, Progressing False', () => {
+  it('apply failed: Degraded True ApplyFailed with the error, Progressing False, Ready describes the running agents', () => {
     const s = computeStatus(base({ applied: false, applyError: 'daemonsets.apps is forbidden' }));
-    expect(summary(s).slice(1)).to.deep.equal(['Progressing=False/ApplyFailed', 'Degraded=True/ApplyFailed']);
+    expect(summary(s)).to.deep.equal([
+      'Ready=True/AgentsJoined',
+      'Progressing=False/ApplyFailed',
+      'Degraded=True/ApplyFailed',
+    ]);
     expect(cond(s, 'Degraded').message).to.equal('daemonsets.apps is forbidden');
     expect(cond(s, 'Progressing').message).to.equal('cannot roll out: daemonsets.apps is forbidden');
   });
 
   it('no DaemonSet status yet: Progressing True DaemonSetPending, Ready False NoAgents, no agent counts', () => {
-    const s = computeStatus(base({ daemonSet: undefined, poll: undefined }));
+    const s = computeStatus(base({ daemonSet: undefined, collected: undefined }));
     expect(summary(s).slice(0, 2)).to.deep.equal([
       'Ready=False/NoAgents',
       'Progressing=True/DaemonSetPending',
@@ -158,70 +175,99 @@ describe('computeStatus', () => {
     });
   });
 
-  it('not converged: Ready False NotConverged with the number of views', () => {
-    const s = computeStatus(base({ poll: poll({ converged: false, distinctDigests: 3 }) }));
-    expect(cond(s, 'Ready')).to.include({
+  it('not converged: Converged False NotConverged with the share on the majority view; Ready unaffected', () => {
+    const s = computeStatus(
+      base({ collected: poll({ converged: false, distinctDigests: 3, majorityCount: 8 }) }),
+    );
+    expect(reasonOf(s, 'Ready')).to.equal('True/AgentsJoined');
+    expect(cond(s, 'Converged')).to.include({
       status: 'False',
       reason: 'NotConverged',
-      message: '12/12 agents ready; 3 distinct membership views among 12 agents reached',
+      message:
+        '66 % of 12 reached (12 agents) share one membership view (3 distinct); the majority view has 12 alive members',
     });
     expect(s.converged).to.equal(false);
     expect(s.lastConvergenceTime).to.equal(undefined);
   });
 
+  it('agents running but not joined: Ready False AgentsNotJoined', () => {
+    const s = computeStatus(base({ collected: poll({ joined: 9 }) }));
+    expect(cond(s, 'Ready')).to.include({
+      status: 'False',
+      reason: 'AgentsNotJoined',
+      message: '12/12 agents ready; 3 of 12 reached have not joined',
+    });
+  });
+
   it('says when some agents did not answer, and when it sampled', () => {
-    const s1 = computeStatus(base({ poll: poll({ reached: 10 }) }));
+    const s1 = computeStatus(base({ collected: poll({ reached: 10, joined: 10, majorityCount: 10 }) }));
     expect(cond(s1, 'Ready').message).to.equal(
-      '12/12 agents ready; all 10 agents reached report the same membership view; 2 of 12 polled did not answer',
+      '12/12 agents ready; all 10 reached of 12 agents have joined; 2 of 12 polled did not answer',
     );
     const s2 = computeStatus(
       base({
-        daemonSet: ds({ desiredNumberScheduled: 5000, numberReady: 5000, updatedNumberScheduled: 5000 }),
-        poll: poll({ total: 5000, polled: 1000, reached: 1000, sampled: true }),
+        daemonSet: ds({ desiredNumberScheduled: 1000, numberReady: 1000, updatedNumberScheduled: 1000 }),
+        collected: poll({
+          total: 1000,
+          polled: 64,
+          reached: 64,
+          joined: 64,
+          majorityCount: 63,
+          sampled: true,
+        }),
       }),
     );
     expect(cond(s2, 'Ready').message).to.equal(
-      '5000/5000 agents ready; all 1000 sampled agents (1000 of 5000) reached report the same membership view',
+      '1000/1000 agents ready; all 64 reached of 64 sampled agents (of 1000) have joined',
     );
+    expect(cond(s2, 'Converged').message).to.match(/^98 % of 64 reached \(64 sampled agents \(of 1000\)\)/);
   });
 
-  it('no agent answered: Ready Unknown AgentsUnreachable', () => {
+  it('no agent answered: Ready and Converged Unknown AgentsUnreachable', () => {
     const s = computeStatus(
-      base({ poll: poll({ reached: 0, converged: false, distinctDigests: 0, members: undefined }) }),
+      base({
+        collected: poll({
+          reached: 0,
+          joined: 0,
+          majorityCount: 0,
+          converged: false,
+          distinctDigests: 0,
+          members: undefined,
+        }),
+      }),
     );
     expect(cond(s, 'Ready')).to.include({
       status: 'Unknown',
       reason: 'AgentsUnreachable',
-      message: '12/12 agents ready; none of the 12 polled agents answered on their HTTP API',
+      message: '12/12 agents ready; none of the 12 agents polled answered on their HTTP API',
     });
+    expect(reasonOf(s, 'Converged')).to.equal('Unknown/AgentsUnreachable');
     expect(s.members).to.equal(undefined);
     expect(s.agentsReached).to.equal(0);
   });
 
-  it('never polled: Ready Unknown NotPolled', () => {
-    const s = computeStatus(base({ poll: undefined }));
+  it('never polled: Ready and Converged Unknown NotPolled', () => {
+    const s = computeStatus(base({ collected: undefined }));
     expect(cond(s, 'Ready')).to.include({ status: 'Unknown', reason: 'NotPolled' });
+    expect(cond(s, 'Converged')).to.include({ status: 'Unknown', reason: 'NotPolled' });
   });
 
-  it('without a new poll, keeps the agent fields of the previous status', () => {
+  it('without a new round (operator restarted), keeps the agent fields and verdicts of the previous status', () => {
     const first = computeStatus(base());
-    const s = computeStatus(base({ poll: undefined, previous: first, now: T1 }));
+    const s = computeStatus(base({ collected: undefined, previous: first, now: T1 }));
     expect(s).to.deep.include({ converged: true, agentsReached: 12, lastConvergenceTime: T0.toISOString() });
     expect(s.members).to.deep.equal(first.members);
-    expect(cond(s, 'Ready')).to.include({
-      status: 'True',
-      reason: 'Converged',
-      lastTransitionTime: T0.toISOString(),
-    });
-    const diverged = computeStatus(base({ poll: poll({ converged: false, distinctDigests: 2 }), now: T1 }));
-    expect(cond(computeStatus(base({ poll: undefined, previous: diverged, now: T2 })), 'Ready')).to.include({
-      status: 'False',
-      reason: 'NotConverged',
-    });
+    expect(statusEqual(s, first)).to.equal(true);
+    const diverged = computeStatus(
+      base({ collected: poll({ converged: false, distinctDigests: 2 }), now: T1 }),
+    );
+    expect(
+      cond(computeStatus(base({ collected: undefined, previous: diverged, now: T2 })), 'Converged'),
+    ).to.include({ status: 'False', reason: 'NotConverged' });
   });
 
   it('lastTransitionTime moves only when the status changes', () => {
-    const s0 = computeStatus(base({ poll: poll({ converged: false, distinctDigests: 2 }), now: T0 }));
+    const s0 = computeStatus(base({ collected: poll({ joined: 3 }), now: T0 }));
     // Still not ready, for another reason and message: the time stays.
     const s1 = computeStatus(base({ daemonSet: ds({ numberReady: 11 }), previous: s0, now: T1 }));
     expect(cond(s1, 'Ready')).to.include({
@@ -238,14 +284,14 @@ describe('computeStatus', () => {
   });
 
   it('lastConvergenceTime: set when convergence starts, kept while it lasts and after it ends', () => {
-    const s0 = computeStatus(base({ poll: poll({ converged: false, distinctDigests: 2 }), now: T0 }));
+    const s0 = computeStatus(base({ collected: poll({ converged: false, distinctDigests: 2 }), now: T0 }));
     expect(s0.lastConvergenceTime).to.equal(undefined);
     const s1 = computeStatus(base({ previous: s0, now: T1 }));
     expect(s1.lastConvergenceTime).to.equal(T1.toISOString());
     const s2 = computeStatus(base({ previous: s1, now: T2 }));
     expect(s2.lastConvergenceTime).to.equal(T1.toISOString());
     const s3 = computeStatus(
-      base({ poll: poll({ converged: false, distinctDigests: 2 }), previous: s2, now: T2 }),
+      base({ collected: poll({ converged: false, distinctDigests: 2 }), previous: s2, now: T2 }),
     );
     expect(s3).to.include({ converged: false, lastConvergenceTime: T1.toISOString() });
     const s4 = computeStatus(base({ previous: s3, now: new Date('2025-01-01T00:02:00.000Z') }));
@@ -255,7 +301,7 @@ describe('computeStatus', () => {
   it('conditions carry the generation they were computed for', () => {
     const s = computeStatus(base({ generation: 9 }));
     expect(s.observedGeneration).to.equal(9);
-    expect(s.conditions!.map((c) => c.observedGeneration)).to.deep.equal([9, 9, 9]);
+    expect(s.conditions!.map((c) => c.observedGeneration)).to.deep.equal([9, 9, 9, 9]);
   });
 });
 
@@ -279,7 +325,7 @@ describe('statusEqual', () => {
     expect(
       statusEqual(
         s,
-        computeStatus(base({ poll: poll({ members: { alive: 11, suspect: 1, dead: 0, left: 0 } }) })),
+        computeStatus(base({ collected: poll({ members: { alive: 11, suspect: 1, dead: 0, left: 0 } }) })),
       ),
     ).to.equal(false);
     expect(statusEqual(s, computeStatus(base({ generation: 6 })))).to.equal(false);
@@ -305,23 +351,27 @@ describe('computeStatus (property)', () => {
       total: fc.nat(50),
       polled: fc.nat(50),
       reached: fc.nat(50),
+      joined: fc.nat(50),
+      majority: fc.nat(50),
       distinct: fc.nat(4),
       sampled: fc.boolean(),
+      converged: fc.boolean(),
+      members: fc.option(
+        fc.record({ alive: fc.nat(50), suspect: fc.nat(5), dead: fc.nat(5), left: fc.nat(5) }),
+        { nil: undefined },
+      ),
     })
-    .chain((p) =>
-      fc.record({
-        total: fc.constant(p.total),
-        polled: fc.constant(p.polled),
-        reached: fc.constant(p.reached),
-        sampled: fc.constant(p.sampled),
-        distinctDigests: fc.constant(p.distinct),
-        converged: fc.constant(p.reached > 0 && p.distinct === 1),
-        members: fc.option(
-          fc.record({ alive: fc.nat(50), suspect: fc.nat(5), dead: fc.nat(5), left: fc.nat(5) }),
-          {
-            nil: undefined,
-          },
-        ),
+    .map((p) =>
+      poll({
+        total: p.total,
+        polled: p.polled,
+        reached: p.reached,
+        joined: Math.min(p.joined, p.reached),
+        majorityCount: Math.min(p.majority, p.reached),
+        sampled: p.sampled,
+        distinctDigests: p.distinct,
+        converged: p.converged,
+        members: p.members,
       }),
     );
   const arbInput = fc.record({
@@ -330,7 +380,7 @@ describe('computeStatus (property)', () => {
     applied: fc.boolean(),
     applyError: fc.option(fc.string({ maxLength: 30 }), { nil: undefined }),
     daemonSet: fc.option(arbDs, { nil: undefined }),
-    poll: fc.option(arbPoll, { nil: undefined }),
+    collected: fc.option(arbPoll, { nil: undefined }),
     now: fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }),
   });
 

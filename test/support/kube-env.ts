@@ -63,6 +63,11 @@ export interface KubeEnv {
    * SIGKILLs it instead of a SIGTERM (clients see connections reset rather than closed).
    */
   restartApiserver(opts?: { crash?: boolean }): Promise<void>;
+  /**
+   * SIGKILLs etcd, keeps it down for `downMs`, starts it again on the same ports and data, and waits
+   * until it is healthy and the apiserver answers /readyz again (a control-plane outage).
+   */
+  killEtcd(opts: { downMs: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -271,6 +276,13 @@ export async function startKubeEnv(opts: KubeEnvOptions = {}): Promise<KubeEnv> 
         apiserver.start();
         await waitApiserverReady();
         timings.apiserverRestart = Date.now() - start;
+      },
+      async killEtcd({ downMs }) {
+        await etcd.stop(0);
+        await new Promise((r) => setTimeout(r, downMs));
+        etcd.start();
+        await waitUntil(etcd, 'healthy', timeoutMs, () => etcdHealthy(etcdUrl));
+        await waitApiserverReady();
       },
       async stop() {
         if (stopped) return;

@@ -1,7 +1,8 @@
 // The agent's HTTP API (see docs/api.md). Depends only on AgentApi, so it is tested against a fake.
 import { type Context, type Handler, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { AgentApi, MemberView } from '../agent-api.js';
+import type { MemberView } from '../../contract/agent-http.js';
+import type { AgentApi } from '../agent-api.js';
 import { eventNameProblem } from '../wire/limits-check.js';
 import { MEMBER_STATES, type MemberState } from '../wire/messages.js';
 import { ApiError, errorHandler, jsonError, limitChecked } from './api-error.js';

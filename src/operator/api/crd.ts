@@ -60,6 +60,12 @@ const PRINTER_COLUMNS = [
     jsonPath: '.status.conditions[?(@.type=="Ready")].status',
     description: 'The Ready condition.',
   },
+  {
+    name: 'Reason',
+    type: 'string',
+    jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+    description: 'Why the cluster is (not) Ready.',
+  },
   { name: 'Desired', type: 'integer', jsonPath: '.status.desiredAgents', description: 'Agents scheduled.' },
   {
     name: 'Agents-Ready',
@@ -76,9 +82,9 @@ const PRINTER_COLUMNS = [
   },
   {
     name: 'Converged',
-    type: 'boolean',
-    jsonPath: '.status.converged',
-    description: 'All reached agents report the same membership view.',
+    type: 'string',
+    jsonPath: '.status.conditions[?(@.type=="Converged")].status',
+    description: 'The Converged condition: enough agents share one membership view (with hysteresis).',
   },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ];

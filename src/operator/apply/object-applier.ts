@@ -1,20 +1,7 @@
 // Writes owned objects with server-side apply (one field manager, forced: the operator owns these
-// objects), deletes what is no longer wanted, and patches GossipCluster status — counting every
-// write, so "no write when nothing changed" can be measured and tested.
-import {
-  type CustomObjectsApi,
-  type KubernetesObject,
-  type KubernetesObjectApi,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
-import {
-  type GossipCluster,
-  type GossipClusterStatus,
-  GROUP,
-  PLURAL,
-  VERSION,
-} from '../api/gossipcluster-schema.js';
+// objects) and deletes what is no longer wanted — counting every write, so "no write when nothing
+// changed" can be measured and tested. The status has its own writer (status/status-writer.ts).
+import { type KubernetesObject, type KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 
 export const FIELD_MANAGER = 'grapevine-operator';
 
@@ -23,7 +10,6 @@ export type WriteVerb = 'apply' | 'create' | 'delete' | 'status';
 export class ObjectApplier {
   constructor(
     private readonly objects: KubernetesObjectApi,
-    private readonly custom: CustomObjectsApi,
     private readonly onWrite: (verb: WriteVerb, kind: string) => void = () => {},
   ) {}
 
@@ -61,21 +47,6 @@ export class ObjectApplier {
     } catch (err) {
       if (statusCode(err) !== 404) throw err;
     }
-  }
-
-  async patchStatus(cr: GossipCluster, status: GossipClusterStatus): Promise<void> {
-    this.onWrite('status', 'GossipCluster');
-    await this.custom.patchNamespacedCustomObjectStatus(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace: cr.metadata.namespace,
-        plural: PLURAL,
-        name: cr.metadata.name,
-        body: { status },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
   }
 }
 

@@ -1,8 +1,10 @@
 // Kubernetes Events (core/v1) for what the operator does, shown by `kubectl describe gossipcluster`.
 // Repeats of the same (object, type, reason, message) within the aggregation window bump the count of
-// the existing Event instead of creating new ones, so a reconcile loop retrying every few seconds makes
-// one Event with a growing count, not thousands. Recording never throws: an Event is a courtesy, and a
-// failure to write one is logged and must never fail a reconcile.
+// the existing Event instead of creating new ones, and those bumps are themselves coalesced: at most one
+// update per key every `minUpdateIntervalMs`, carrying every repeat seen meanwhile (client-go's spam
+// filter does the same). A loop retrying every second thus makes one Event and a few writes, not one
+// write per retry. Recording never throws: an Event is a courtesy, and a failure to write one is logged
+// and must never fail a reconcile.
 import type { CoreV1Api, CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { realScheduler, type Scheduler } from './scheduler.js';
@@ -18,6 +20,8 @@ export interface EventRecorderOptions {
   instance?: string;
   /** Repeats within this window are aggregated. Default 10 min. */
   aggregateWindowMs?: number;
+  /** Repeats of one key write at most one update per this interval. Default 60 s. */
+  minUpdateIntervalMs?: number;
   /** Most remembered (object, reason, message) keys; the oldest are forgotten first. Default 4096. */
   maxKeys?: number;
   logger?: Logger;
@@ -28,7 +32,14 @@ export interface EventRecorderOptions {
 
 interface Seen {
   event: CoreV1Event;
+  /** Last occurrence (scheduler time). */
   lastAt: number;
+  /** Last write to the API (scheduler time). */
+  writtenAt: number;
+  /** Occurrences not yet written into the Event's count. */
+  unsent: number;
+  /** Cancels the pending coalesced update, if one is scheduled. */
+  flush?: () => void;
 }
 
 export class EventRecorder {
@@ -36,6 +47,7 @@ export class EventRecorder {
   private readonly component: string;
   private readonly instance: string | undefined;
   private readonly windowMs: number;
+  private readonly minUpdateMs: number;
   private readonly maxKeys: number;
   private readonly logger: Logger | undefined;
   private readonly scheduler: Scheduler;
@@ -49,6 +61,7 @@ export class EventRecorder {
     this.component = options.component;
     this.instance = options.instance;
     this.windowMs = options.aggregateWindowMs ?? 10 * 60_000;
+    this.minUpdateMs = options.minUpdateIntervalMs ?? 60_000;
     this.maxKeys = options.maxKeys ?? 4096;
     this.logger = options.logger;
     this.scheduler = options.scheduler ?? realScheduler;
@@ -58,8 +71,17 @@ export class EventRecorder {
   /** Records an Event about obj; resolves when written (or when writing failed and was logged). */
   record(obj: KubernetesObject, type: EventType, reason: string, message: string): Promise<void> {
     const key = aggregationKey(obj, type, reason, message);
+    return this.serial(key, () => this.write(key, obj, type, reason, message));
+  }
+
+  /** Cancels pending coalesced updates (their counts are lost; Events are a courtesy). */
+  stop(): void {
+    for (const seen of this.seen.values()) seen.flush?.();
+  }
+
+  private serial(key: string, op: () => Promise<void>): Promise<void> {
     const previous = this.pending.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.write(key, obj, type, reason, message));
+    const next = previous.then(op);
     this.pending.set(key, next);
     void next.then(() => {
       if (this.pending.get(key) === next) this.pending.delete(key);
@@ -79,11 +101,20 @@ export class EventRecorder {
     const seen = this.seen.get(key);
     try {
       if (seen !== undefined && now - seen.lastAt < this.windowMs) {
-        const updated = await this.bump(seen.event, wallNow);
-        if (updated !== undefined) {
-          this.remember(key, updated, now);
+        seen.unsent++;
+        seen.lastAt = now;
+        const wait = seen.writtenAt + this.minUpdateMs - now;
+        if (wait > 0) {
+          // Coalesce: one update later carries every repeat seen until then.
+          seen.flush ??= this.scheduler.schedule(() => {
+            seen.flush = undefined;
+            void this.serial(key, async () => {
+              await this.flushSeen(key, seen);
+            });
+          }, wait);
           return;
         }
+        if (await this.flushSeen(key, seen, wallNow)) return;
       }
       const created = await this.api.createNamespacedEvent({
         namespace: eventNamespace(obj),
@@ -99,8 +130,27 @@ export class EventRecorder {
     }
   }
 
-  /** Increments count on the existing Event; undefined when it is gone (expired by the event TTL). */
-  private async bump(event: CoreV1Event, at: Date): Promise<CoreV1Event | undefined> {
+  /** Writes the unsent repeats of `seen`; false when its Event is gone (expired by the event TTL). */
+  private async flushSeen(key: string, seen: Seen, at: Date = new Date()): Promise<boolean> {
+    if (seen.unsent === 0 || this.seen.get(key) !== seen) return true;
+    try {
+      const updated = await this.bump(seen.event, seen.unsent, at);
+      if (updated === undefined) {
+        this.seen.delete(key);
+        return false;
+      }
+      this.remember(key, updated, seen.lastAt);
+    } catch (err) {
+      this.logger?.warn(
+        { error: err instanceof Error ? err.message : String(err), reason: seen.event.reason },
+        'could not record event',
+      );
+    }
+    return true;
+  }
+
+  /** Adds `by` to the count of the existing Event; undefined when it is gone (expired by the event TTL). */
+  private async bump(event: CoreV1Event, by: number, at: Date): Promise<CoreV1Event | undefined> {
     const name = event.metadata?.name ?? '';
     const namespace = event.metadata?.namespace ?? '';
     // No resourceVersion: only this recorder writes its Events, and a conflict would just lose a count.
@@ -109,7 +159,7 @@ export class EventRecorder {
       const updated = await this.api.replaceNamespacedEvent({
         name,
         namespace,
-        body: { ...event, metadata, count: (event.count ?? 1) + 1, lastTimestamp: at },
+        body: { ...event, metadata, count: (event.count ?? 1) + by, lastTimestamp: at },
       });
       this.onWrite?.('update', 'Event');
       return updated;
@@ -156,8 +206,9 @@ export class EventRecorder {
   }
 
   private remember(key: string, event: CoreV1Event, at: number): void {
+    this.seen.get(key)?.flush?.();
     this.seen.delete(key); // re-insert: Map order is then oldest-first
-    this.seen.set(key, { event, lastAt: at });
+    this.seen.set(key, { event, lastAt: at, writtenAt: this.scheduler.now(), unsent: 0 });
     while (this.seen.size > this.maxKeys) {
       const oldest = this.seen.keys().next().value;
       if (oldest === undefined) break;

@@ -1,7 +1,8 @@
-// The operator's probe and metrics endpoints: /healthz (liveness: the process answers and no informer
-// is stuck failing), /readyz (readiness: every informer has finished its initial list — a follower that
-// is not the leader is ready too, so rolling updates and PodDisruptionBudgets treat replicas alike) and
-// /metrics (Prometheus text format).
+// The operator's probe and metrics endpoints: /healthz (liveness: the process answers and no watch is
+// hung — nothing a restart would not fix), /readyz (readiness: every informer has finished its initial
+// list and none keeps failing; a deleted or not-yet-installed CRD makes the operator not ready, never
+// dead, so the kubelet does not restart it in a loop; a follower that is not the leader is ready too,
+// so rolling updates and PodDisruptionBudgets treat replicas alike) and /metrics (Prometheus text).
 import { Hono } from 'hono';
 import { type ServedApi, serveApi } from '../../agent/http/serve-api.js';
 import type { InformerHealth } from './resilient-informer.js';
@@ -11,6 +12,7 @@ export interface ProbedInformer {
   readonly name: string;
   hasSynced(): boolean;
   health(): InformerHealth;
+  readiness(): InformerHealth;
 }
 
 export interface MetricsSource {
@@ -37,8 +39,9 @@ export function healthApp(options: HealthServerOptions): Hono {
   app.get('/readyz', (c) => {
     const waiting = options
       .informers()
-      .filter((i) => !i.hasSynced())
-      .map((i) => `${i.name}: not synced`);
+      .map((i) => i.readiness())
+      .filter((h) => !h.healthy)
+      .map((h) => h.reason ?? 'not ready');
     return waiting.length === 0 ? c.text('ok\n') : c.text(`${waiting.join('\n')}\n`, 503);
   });
   app.get('/metrics', async (c) => {

@@ -22,6 +22,8 @@ export class OperatorMetrics {
   private readonly reconcileDuration: Histogram;
   private readonly informerRestarts: Counter<'informer'>;
   private readonly apiWrites: Counter<'verb' | 'kind'>;
+  private readonly statusRounds: Histogram;
+  private readonly agentRequests: Counter;
 
   constructor(sources: OperatorMetricsSources = {}, registry: Registry = new Registry()) {
     this.registry = registry;
@@ -66,6 +68,17 @@ export class OperatorMetrics {
       labelNames: ['informer'],
       registers: [registry],
     });
+    this.statusRounds = new Histogram({
+      name: 'grapevine_operator_status_round_seconds',
+      help: 'Duration of one status round (agents asked for their view) of one GossipCluster.',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+    this.agentRequests = new Counter({
+      name: 'grapevine_operator_agent_requests_total',
+      help: 'GET /v1/self requests sent to agents by status rounds.',
+      registers: [registry],
+    });
     this.apiWrites = new Counter({
       name: 'grapevine_operator_api_writes_total',
       help: 'Writes (create/update/patch/apply/delete) sent to the Kubernetes API, by verb and kind.',
@@ -96,6 +109,11 @@ export class OperatorMetrics {
 
   informerRestarted(informer: string): void {
     this.informerRestarts.inc({ informer });
+  }
+
+  statusRound(seconds: number, agentsAsked: number): void {
+    this.statusRounds.observe(seconds);
+    this.agentRequests.inc(agentsAsked);
   }
 
   apiWrite(verb: string, kind: string): void {

@@ -96,6 +96,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   private failingSince: number | undefined;
   private lastConnectAt: number | undefined;
   private lastError: string | undefined;
+  private lastErrorCode: number | undefined;
 
   constructor(options: ResilientInformerOptions<T>) {
     this.name = options.name ?? options.path;
@@ -190,11 +191,14 @@ export class ResilientInformer<T extends KubernetesObject> {
   }
 
   /**
-   * Liveness: unhealthy when it has kept failing for stuckAfterMs, or when no list/watch (re)connection
-   * happened for the longest watch timeout plus stuckAfterMs (a watch that neither ends nor errors).
+   * Readiness: not ready before the first list, when the collection does not exist (404: its CRD is not
+   * installed or was deleted), and when it has kept failing for stuckAfterMs. The informer keeps
+   * retrying by itself, so none of these is a reason to restart the process: they are not liveness.
    */
-  health(): InformerHealth {
+  readiness(): InformerHealth {
     if (!this.running) return { healthy: true };
+    if (this.failingSince !== undefined && this.lastErrorCode === 404)
+      return { healthy: false, reason: `${this.name}: the API answers 404 (is its CRD installed?)` };
     const now = this.scheduler.now();
     if (this.failingSince !== undefined && now - this.failingSince > this.stuckAfterMs) {
       return {
@@ -202,6 +206,19 @@ export class ResilientInformer<T extends KubernetesObject> {
         reason: `${this.name}: failing for ${Math.round((now - this.failingSince) / 1000)} s: ${this.lastError}`,
       };
     }
+    if (!this.synced) return { healthy: false, reason: `${this.name}: not synced` };
+    return { healthy: true };
+  }
+
+  /**
+   * Liveness: unhealthy only when no list/watch (re)connection happened for the longest watch timeout
+   * plus stuckAfterMs — a watch that neither ends nor errors, which only a restart fixes. A list that
+   * keeps failing is retried here already (see readiness()).
+   */
+  health(): InformerHealth {
+    if (!this.running) return { healthy: true };
+    const now = this.scheduler.now();
+    if (this.failingSince !== undefined) return { healthy: true };
     const quietLimit = 2 * this.watchTimeoutSeconds * 1000 + this.stuckAfterMs;
     if (this.lastConnectAt !== undefined && now - this.lastConnectAt > quietLimit) {
       return {
@@ -231,6 +248,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.cancelStable = undefined;
     this.failingSince ??= this.scheduler.now();
     this.lastError = describeError(err);
+    this.lastErrorCode = errorCode(err);
     const delay = this.backoff.next();
     this.logger?.warn(
       { error: this.lastError, restartInMs: delay, restarts: this.restartCount },
@@ -291,6 +309,13 @@ export function objectKey(obj: KubernetesObject): string {
   const ns = obj.metadata?.namespace;
   const name = obj.metadata?.name ?? '';
   return ns ? `${ns}/${name}` : name;
+}
+
+function errorCode(err: unknown): number | undefined {
+  const code =
+    (err as { statusCode?: unknown; code?: unknown } | null)?.statusCode ??
+    (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
 }
 
 function describeError(err: unknown): string {

@@ -43,8 +43,10 @@ export function agentConfigFor(
     join: [],
     joinDns: agentServiceFqdn(cr, clusterDomain),
     ...(keyring !== undefined ? { keyringFile: keyring } : {}),
-    // The write routes then require the token (the Secret is mounted at this path).
+    // The write routes then require the token (the Secret is mounted at this path); an agent whose
+    // token file is missing refuses to start rather than serve them open.
     apiTokenFile: API_TOKEN_FILE,
+    requireApiToken: true,
     logLevel: spec.logLevel,
     tags: sortedKeys(spec.tags),
     gossip: inSchemaOrder(EngineSchema, {

@@ -1,20 +1,29 @@
 // One status round for one GossipCluster: ask each agent (or a sample) for its view digest with a
 // small GET /v1/self, then take the member counts from ONE agent holding the majority digest with a
 // single GET /v1/members. Bounded: `concurrency` requests in flight, each aborted after `timeoutMs`
-// (body included), so a round lasts at most ≈ timeoutMs × (⌈polled / concurrency⌉ + 2). It never
-// throws: every failure becomes an entry with ok=false, which the conditions then report.
-import type { MemberView, SelfView } from '../../agent/agent-api.js';
-import { MEMBER_STATES, type MemberState } from '../../agent/wire/messages.js';
+// (body included), and no new /v1/self request starts after `budgetMs`, so a round lasts at most
+// ≈ budgetMs + 3 × timeoutMs whatever the agents do. It never throws: every failure becomes an entry
+// with ok=false, which the conditions then report.
+import {
+  AGENT_PATHS,
+  MEMBER_STATE_NAMES,
+  type MemberStateName,
+  type MemberView,
+  type SelfView,
+} from '../../contract/agent-http.js';
 
-export const DEFAULT_POLL_CONCURRENCY = 16;
+export const DEFAULT_POLL_CONCURRENCY = 8;
 export const DEFAULT_POLL_TIMEOUT_MS = 1_000;
-export const DEFAULT_POLL_MAX_AGENTS = 1_000;
-/** The controller starts a round for a cluster at most this often (see status-throttle.ts). */
+/** A uniform sample of 64 estimates the share of agents agreeing within about ±6 % (95 %). */
+export const DEFAULT_POLL_MAX_AGENTS = 64;
+/** No /v1/self request starts later than this into a round. */
+export const DEFAULT_POLL_BUDGET_MS = 5_000;
+/** The status collector runs a round per cluster this often (see status-collector.ts). */
 export const DEFAULT_STATUS_INTERVAL_MS = 30_000;
 /** /v1/members is asked of one agent; a second one only if the first fails. */
 const MEMBERS_ATTEMPTS = 2;
 
-export type MemberCounts = Record<MemberState, number>;
+export type MemberCounts = Record<MemberStateName, number>;
 
 export interface PollTarget {
   pod: string;
@@ -27,6 +36,8 @@ export interface PollOptions {
   timeoutMs?: number;
   /** Poll at most this many agents, a random sample when there are more. */
   maxAgents?: number;
+  /** No new /v1/self request starts after this many ms; the agents not asked count as not polled. */
+  budgetMs?: number;
   /** Bearer token for the agents' /v1 routes (their `apiTokenFile`). */
   token?: string;
   /** Source of randomness for the sample (tests pass a seeded one). */
@@ -54,6 +65,8 @@ export interface AgentPollResult {
   polled: number;
   /** Polled agents that answered /v1/self. */
   reached: number;
+  /** Reached agents that report themselves ready (joined, not leaving). */
+  joined: number;
   /** polled < total: "converged" then means "all sampled agents agree". */
   sampled: boolean;
   distinctDigests: number;
@@ -80,13 +93,14 @@ export async function pollAgents(
   const concurrency = positiveInt(opts.concurrency, DEFAULT_POLL_CONCURRENCY);
   const timeoutMs = positiveInt(opts.timeoutMs, DEFAULT_POLL_TIMEOUT_MS);
   const maxAgents = positiveInt(opts.maxAgents, DEFAULT_POLL_MAX_AGENTS);
+  const deadline = started + positiveInt(opts.budgetMs, DEFAULT_POLL_BUDGET_MS);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   const get = (url: string) => getJson(fetchFn, url, headers, timeoutMs);
 
   const chosen = sample(targets, maxAgents, opts.random ?? Math.random);
-  const agents = await mapBounded(chosen, concurrency, async (t): Promise<AgentPollEntry> => {
-    const got = await get(`${t.url}/v1/self`);
+  const asked = await mapBounded(chosen, concurrency, deadline, async (t): Promise<AgentPollEntry> => {
+    const got = await get(`${t.url}${AGENT_PATHS.self}`);
     if (!got.ok) return { pod: t.pod, url: t.url, ok: false, error: got.error };
     const self = got.body as Partial<SelfView> | null;
     if (typeof self?.viewDigest !== 'string' || self.viewDigest === '')
@@ -101,6 +115,8 @@ export async function pollAgents(
     };
   });
 
+  // Agents left unasked when the budget ran out are simply not part of this round.
+  const agents = asked.filter((a): a is AgentPollEntry => a !== undefined);
   const counts = new Map<string, number>();
   for (const a of agents) if (a.ok && a.digest) counts.set(a.digest, (counts.get(a.digest) ?? 0) + 1);
   let majorityDigest: string | undefined;
@@ -116,6 +132,7 @@ export async function pollAgents(
     }
   }
   const reached = agents.filter((a) => a.ok).length;
+  const joined = agents.filter((a) => a.ok && a.ready).length;
 
   let members: MemberCounts | undefined;
   let membersFrom: string | undefined;
@@ -128,7 +145,7 @@ export async function pollAgents(
         (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0),
     );
   for (const c of candidates.slice(0, MEMBERS_ATTEMPTS)) {
-    const got = await get(`${c.url}/v1/members`);
+    const got = await get(`${c.url}${AGENT_PATHS.members}`);
     const tally = got.ok ? countByState(got.body) : undefined;
     if (tally) {
       members = tally;
@@ -140,9 +157,10 @@ export async function pollAgents(
   return {
     agents,
     total: targets.length,
-    polled: chosen.length,
+    polled: agents.length,
     reached,
-    sampled: chosen.length < targets.length,
+    joined,
+    sampled: agents.length < targets.length,
     distinctDigests: counts.size,
     majorityDigest,
     majorityCount,
@@ -171,12 +189,20 @@ function sample<T>(items: readonly T[], n: number, random: () => number): T[] {
     .map((i) => items[i]!);
 }
 
-/** Runs fn over items with at most `limit` calls pending; fn must not throw. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
+/**
+ * Runs fn over items with at most `limit` calls pending and none started after `deadline`
+ * (performance.now() ms); items never started stay undefined. fn must not throw.
+ */
+async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  deadline: number,
+  fn: (t: T) => Promise<R>,
+): Promise<Array<R | undefined>> {
+  const out = new Array<R | undefined>(items.length).fill(undefined);
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && performance.now() < deadline) {
       const i = next++;
       out[i] = await fn(items[i]!);
     }
@@ -223,7 +249,7 @@ function countByState(body: unknown): MemberCounts | undefined {
   const counts: MemberCounts = { alive: 0, suspect: 0, dead: 0, left: 0 };
   for (const m of body as Array<Partial<MemberView> | null>) {
     const state = m?.state;
-    if (!state || !MEMBER_STATES.includes(state)) return undefined;
+    if (!state || !MEMBER_STATE_NAMES.includes(state)) return undefined;
     counts[state]++;
   }
   return counts;

@@ -1,10 +1,11 @@
 // The GossipCluster status as a PURE function of what one reconcile observed: the spec check, whether
-// the child objects were applied, the DaemonSet's status and the last agent poll. Conditions follow
-// the kubebuilder conventions: Ready / Progressing / Degraded, CamelCase reasons, and a
+// the child objects were applied, the DaemonSet's status and the status collector's last round (read
+// from its cache; a reconcile never asks agents itself). Conditions follow the kubebuilder
+// conventions: Ready / Converged / Progressing / Degraded, CamelCase reasons, and a
 // lastTransitionTime that moves only when the condition's status does, so equal inputs give an equal
 // status (and the controller can skip the write: see status-equal.ts).
 import type { Condition, GossipClusterStatus } from '../api/gossipcluster-schema.js';
-import type { AgentPollResult } from './agent-poller.js';
+import type { CollectedStatus } from './status-collector.js';
 
 export { statusEqual } from './status-equal.js';
 
@@ -19,11 +20,6 @@ export interface DaemonSetState {
   generation?: number;
 }
 
-export type PollSummary = Pick<
-  AgentPollResult,
-  'total' | 'polled' | 'reached' | 'sampled' | 'distinctDigests' | 'members' | 'converged'
->;
-
 export interface StatusInput {
   /** metadata.generation of the GossipCluster. */
   generation: number;
@@ -35,15 +31,21 @@ export interface StatusInput {
   applyError?: string;
   /** The condition reason for applyError (default ApplyFailed), e.g. ObjectNotOwned. */
   applyReason?: string;
-  /** Absent until the DaemonSet exists and the informer has seen it. */
+  /**
+   * Absent until the DaemonSet exists and the informer has seen it. Passed even when applying failed:
+   * the agents of the previous generation keep running, and Ready describes them.
+   */
   daemonSet?: DaemonSetState;
-  /** The latest status round; when absent, the previous status's agent fields are kept as they were. */
-  poll?: PollSummary;
+  /**
+   * The status collector's latest round; when absent (operator just started), the previous status's
+   * agent fields and agent-derived verdicts are kept as they were, so a restart rewrites nothing.
+   */
+  collected?: CollectedStatus;
   previous?: GossipClusterStatus;
   now: Date;
 }
 
-export const CONDITION_TYPES = ['Ready', 'Progressing', 'Degraded'] as const;
+export const CONDITION_TYPES = ['Ready', 'Converged', 'Progressing', 'Degraded'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 /** Condition messages are kept well under metav1.Condition's 32 KiB limit. */
@@ -58,7 +60,8 @@ export function computeStatus(input: StatusInput): GossipClusterStatus {
 
   const agents = agentFields(input);
   const verdicts: Record<ConditionType, Verdict> = {
-    Ready: ready(problems, ds, agents, input.poll),
+    Ready: ready(problems, ds, input.collected, previous),
+    Converged: converged(input.collected, previous),
     Progressing: progressing(problems, input, ds),
     Degraded: degraded(problems, input),
   };
@@ -97,9 +100,9 @@ type AgentFields = Pick<
   'members' | 'agentsReached' | 'converged' | 'lastConvergenceTime'
 >;
 
-/** From the poll when there is one, else carried over unchanged from the previous status. */
-function agentFields({ poll, previous, now }: StatusInput): AgentFields {
-  if (!poll) {
+/** From the collector when it has a round, else carried over unchanged from the previous status. */
+function agentFields({ collected, previous, now }: StatusInput): AgentFields {
+  if (!collected) {
     return {
       members: previous?.members,
       agentsReached: previous?.agentsReached,
@@ -109,22 +112,44 @@ function agentFields({ poll, previous, now }: StatusInput): AgentFields {
   }
   // The time it last BECAME converged: kept while it stays converged, and kept (as history) after.
   const lastConvergenceTime =
-    poll.converged && !(previous?.converged === true && previous.lastConvergenceTime)
+    collected.converged && !(previous?.converged === true && previous.lastConvergenceTime)
       ? now.toISOString()
       : previous?.lastConvergenceTime;
   return {
-    members: poll.members,
-    agentsReached: poll.reached,
-    converged: poll.converged,
+    members: collected.round.members,
+    agentsReached: collected.round.reached,
+    converged: collected.converged,
     lastConvergenceTime,
   };
 }
 
+/** Reasons of verdicts that come from a status round (carried over while no new round is known). */
+const FROM_ROUND = new Set([
+  'AgentsJoined',
+  'AgentsNotJoined',
+  'AgentsUnreachable',
+  'Converged',
+  'NotConverged',
+]);
+
+function carried(previous: GossipClusterStatus | undefined, type: ConditionType): Verdict | undefined {
+  const c = previous?.conditions?.find((x) => x.type === type);
+  return c && FROM_ROUND.has(c.reason)
+    ? { status: c.status, reason: c.reason, message: c.message }
+    : undefined;
+}
+
+/** "12 agents" or "64 sampled agents (of 1000)". */
+function scope(round: CollectedStatus['round']): string {
+  return round.sampled ? `${round.polled} sampled agents (of ${round.total})` : `${round.polled} agents`;
+}
+
+/** Ready: the agents are running (DaemonSet) and have joined (they say so on /v1/self). */
 function ready(
   problems: string[] | null,
   ds: DaemonSetState | undefined,
-  agents: AgentFields,
-  poll: PollSummary | undefined,
+  collected: CollectedStatus | undefined,
+  previous: GossipClusterStatus | undefined,
 ): Verdict {
   if (problems)
     return { status: 'False', reason: 'InvalidSpec', message: `spec is invalid: ${problems.join('; ')}` };
@@ -139,46 +164,62 @@ function ready(
     };
   const agentsReady = `${ds.numberReady}/${desired} agents ready`;
   if (ds.numberReady < desired) return { status: 'False', reason: 'AgentsNotReady', message: agentsReady };
-  if (agents.converged === undefined)
-    return {
-      status: 'Unknown',
-      reason: 'NotPolled',
-      message: `${agentsReady}; membership views not checked yet`,
-    };
-  if (!poll) {
-    // After an operator restart, before its first round: what the stored status said.
-    return agents.converged
-      ? {
-          status: 'True',
-          reason: 'Converged',
-          message: `${agentsReady}; agents agreed at the last status round`,
-        }
-      : {
-          status: 'False',
-          reason: 'NotConverged',
-          message: `${agentsReady}; agents disagreed at the last status round`,
-        };
-  }
-  if (poll.reached === 0)
+  if (!collected)
+    return (
+      carried(previous, 'Ready') ?? {
+        status: 'Unknown',
+        reason: 'NotPolled',
+        message: `${agentsReady}; not asked yet whether they joined`,
+      }
+    );
+  const round = collected.round;
+  const unanswered = round.polled - round.reached;
+  const note = unanswered > 0 ? `; ${unanswered} of ${round.polled} polled did not answer` : '';
+  if (round.reached === 0)
     return {
       status: 'Unknown',
       reason: 'AgentsUnreachable',
-      message: `${agentsReady}; none of the ${poll.polled} polled agents answered on their HTTP API`,
+      message: `${agentsReady}; none of the ${scope(round)} polled answered on their HTTP API`,
     };
-  const scope = poll.sampled ? `sampled agents (${poll.polled} of ${poll.total})` : 'agents';
-  const unanswered = poll.polled - poll.reached;
-  const reachedNote = unanswered > 0 ? `; ${unanswered} of ${poll.polled} polled did not answer` : '';
-  if (!poll.converged)
+  if (round.joined < round.reached)
     return {
       status: 'False',
-      reason: 'NotConverged',
-      message: `${agentsReady}; ${poll.distinctDigests} distinct membership views among ${poll.reached} ${scope} reached${reachedNote}`,
+      reason: 'AgentsNotJoined',
+      message: `${agentsReady}; ${round.reached - round.joined} of ${round.reached} reached have not joined${note}`,
     };
   return {
     status: 'True',
-    reason: 'Converged',
-    message: `${agentsReady}; all ${poll.reached} ${scope} reached report the same membership view${reachedNote}`,
+    reason: 'AgentsJoined',
+    message: `${agentsReady}; all ${round.reached} reached of ${scope(round)} have joined${note}`,
   };
+}
+
+/** Converged: the share of agents on the majority view, with hysteresis (convergence.ts). */
+function converged(
+  collected: CollectedStatus | undefined,
+  previous: GossipClusterStatus | undefined,
+): Verdict {
+  if (!collected)
+    return (
+      carried(previous, 'Converged') ?? {
+        status: 'Unknown',
+        reason: 'NotPolled',
+        message: 'no status round yet',
+      }
+    );
+  const round = collected.round;
+  if (round.reached === 0)
+    return {
+      status: 'Unknown',
+      reason: 'AgentsUnreachable',
+      message: `none of the ${scope(round)} polled answered on their HTTP API`,
+    };
+  const pct = Math.floor(collected.agreement * 100);
+  const alive = round.members ? `; the majority view has ${round.members.alive} alive members` : '';
+  const views = `${pct} % of ${round.reached} reached (${scope(round)}) share one membership view (${round.distinctDigests} distinct)${alive}`;
+  return collected.converged
+    ? { status: 'True', reason: 'Converged', message: views }
+    : { status: 'False', reason: 'NotConverged', message: views };
 }
 
 function progressing(problems: string[] | null, input: StatusInput, ds: DaemonSetState | undefined): Verdict {
