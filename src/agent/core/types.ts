@@ -1,13 +1,7 @@
-import type { Channel } from '../transport/transport.js';
+import type { Channel, DropReason, Rng } from '../base/types.js';
 import type { Addr, MemberRecord, MemberState, MessageType, RumorMeta } from '../wire/messages.js';
 
-/** Seeded randomness, injected so the core is deterministic under test and in the simulator. */
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next(): number;
-  /** Uniform integer in [0, n). */
-  int(n: number): number;
-}
+export type { DropReason, Rng };
 
 /** How a piece of state reached this node. */
 export type Via = 'local' | 'rumor' | 'mail' | 'anti-entropy' | 'probe';
@@ -39,14 +33,6 @@ export interface CoreOutput {
   send(to: Addr, bytes: Uint8Array, channel: Channel): void;
   event(e: CoreEvent): void;
 }
-
-export type DropReason =
-  | 'malformed'
-  | 'foreign-cluster'
-  | 'bad-key'
-  | 'oversize'
-  | 'replay'
-  | 'unsupported-version';
 
 /** Monotonic counters the agent turns into Prometheus metrics. */
 export interface CoreStats {
