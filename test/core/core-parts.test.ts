@@ -34,6 +34,14 @@ describe('suspicion timeouts (Lifeguard)', () => {
     expect(t.maxMs).to.equal(72_000);
     expect(t.expected).to.equal(2);
   });
+  it('expects no confirmations when fewer than mult − 2 members could confirm (memberlist), so small clusters use min', () => {
+    for (const n of [1, 2, 3]) {
+      const t = suspicionTimeouts(n, 1000, 4, 6);
+      expect(t.expected, `n=${n}`).to.equal(0);
+      expect(suspicionTimeoutMs(t, 0), `n=${n}`).to.equal(t.minMs);
+    }
+    expect(suspicionTimeouts(4, 1000, 4, 6).expected).to.equal(2);
+  });
   it('starts at max and shrinks to min as confirmations arrive', () => {
     const t = suspicionTimeouts(100, 1000, 4, 6);
     const d0 = suspicionTimeoutMs(t, 0);

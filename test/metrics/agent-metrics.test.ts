@@ -68,7 +68,15 @@ const COUNTER_OF: Record<string, string> = {
   antiEntropyRepaired: 'grapevine_anti_entropy_repaired_total',
 };
 
-const REASONS = ['malformed', 'foreign-cluster', 'bad-key', 'oversize', 'replay', 'unsupported-version'];
+const REASONS = [
+  'malformed',
+  'foreign-cluster',
+  'bad-key',
+  'oversize',
+  'replay',
+  'unsupported-version',
+  'bad-record',
+];
 
 async function scrape(m: AgentMetrics): Promise<Map<string, Family>> {
   return parseExposition(await m.text());

@@ -22,4 +22,6 @@ export type DropReason =
   | 'bad-key'
   | 'oversize'
   | 'replay'
-  | 'unsupported-version';
+  | 'unsupported-version'
+  /** A record (member or key/value) with a name, address or counter outside sane bounds. */
+  | 'bad-record';

@@ -27,6 +27,8 @@ export interface ProberHost {
   acked(target: string, rttMs: number): void;
   /** Nothing answered within the protocol period, directly or through relays. */
   probeFailed(target: string, now: number): void;
+  /** Call tick() at `at` (or later): every deadline of the prober is announced through this. */
+  wake(at: number): void;
 }
 
 interface OpenProbe {
@@ -63,6 +65,7 @@ export class Prober {
     this.order = new ProbeOrder(host.rng);
     // A random phase, so that nodes started together do not probe in lockstep.
     this.nextProbeAt = now + host.rng.next() * host.config().probeIntervalMs;
+    host.wake(this.nextProbeAt);
   }
 
   nextDeadline(): number {
@@ -102,6 +105,7 @@ export class Prober {
       this.nextProbeAt,
       now + this.host.health.scale(this.host.config().probeIntervalMs),
     );
+    this.host.wake(this.nextProbeAt);
   }
 
   onAck(seq: number, now: number): void {
@@ -138,6 +142,9 @@ export class Prober {
       expiresAt: now + health.scale(cfg.probeIntervalMs),
       nacked: false,
     });
+    const r = this.relays.get(seq)!;
+    this.host.wake(r.nackAt);
+    this.host.wake(r.expiresAt);
     this.host.send(targetAddr, [{ t: 'ping', seq, target }]);
   }
 
@@ -147,6 +154,7 @@ export class Prober {
     const cfg = this.host.config();
     const interval = health.scale(cfg.probeIntervalMs);
     this.nextProbeAt = now + interval;
+    this.host.wake(this.nextProbeAt);
     const target = this.nextTarget();
     if (!target) return;
     const seq = ++this.seq;
@@ -160,6 +168,7 @@ export class Prober {
       expectedNacks: 0,
       nacks: 0,
     };
+    this.host.wake(this.probe.indirectAt);
     stats.probesSent++;
     const ping: Message = { t: 'ping', seq, target: target.record.name };
     this.host.send(target.record.addr, [ping, ...this.host.pingExtras(target.record, now)]);
