@@ -2,8 +2,8 @@
 // what is sent, received and dropped, and topping datagrams up with rumors.
 import type { Channel, DropReason } from '../base/types.js';
 import type { Keyring } from '../wire/keyring.js';
-import { encodeMessage } from '../wire/message-codec.js';
-import type { Addr, Message, MessageType, PacketSender } from '../wire/messages.js';
+import { encodedMessageType, encodeMessage } from '../wire/message-codec.js';
+import type { Addr, Message, PacketSender } from '../wire/messages.js';
 import { decodePacket, encodePacket, framedSize, packetOverhead } from '../wire/packet-codec.js';
 import { ReplayWindow } from '../wire/replay-window.js';
 import type { CoreStats } from './types.js';
@@ -18,7 +18,7 @@ export interface PacketIOHost {
   /** This node as it signs packets (the generation may change at run time). */
   sender(): Omit<PacketSender, 'seq'>;
   /** Rumors for piggybacking, fitting in `budget` bytes. */
-  fill(budget: number, framedSize: (b: Uint8Array) => number): { bytes: Uint8Array; type: MessageType }[];
+  fill(budget: number, framedSize: (b: Uint8Array) => number): { bytes: Uint8Array }[];
   transmit(to: Addr, bytes: Uint8Array, channel: Channel): void;
 }
 
@@ -52,9 +52,8 @@ export class PacketIO {
     this.replay?.forget(name);
   }
 
+  /** Encodes a message; it is counted as sent each time a packet carries it (see send). */
   encode(m: Message): Uint8Array {
-    const { stats } = this.host;
-    stats.messagesSent[m.t] = (stats.messagesSent[m.t] ?? 0) + 1;
     return encodeMessage(m);
   }
 
@@ -83,18 +82,23 @@ export class PacketIO {
     return { sender, messages };
   }
 
-  /** Sends messages, topped up with rumors when `fill` is set; returns the bytes sent (0: nothing). */
+  /**
+   * Sends messages, topped up with rumors when `fill` is set; returns the bytes sent (0: nothing).
+   * Every message is counted once per packet that carries it: each direct-mail copy, each retry,
+   * each rumor each time it rides along - the counters are transmissions, never enqueues.
+   */
   send(to: Addr, messages: Uint8Array[], channel: Channel, fill: boolean): number {
     const { stats } = this.host;
     if (fill) {
       let used = this.overhead();
       for (const m of messages) used += framedSize(m);
-      for (const r of this.host.fill(this.host.maxPacketBytes() - used, framedSize)) {
-        messages.push(r.bytes);
-        stats.messagesSent[r.type] = (stats.messagesSent[r.type] ?? 0) + 1;
-      }
+      for (const r of this.host.fill(this.host.maxPacketBytes() - used, framedSize)) messages.push(r.bytes);
     }
     if (messages.length === 0) return 0;
+    for (const m of messages) {
+      const t = encodedMessageType(m);
+      if (t) stats.messagesSent[t] = (stats.messagesSent[t] ?? 0) + 1;
+    }
     const sender: PacketSender = { ...this.host.sender(), seq: ++this.packetSeq };
     const bytes = encodePacket(this.host.cluster(), sender, messages, this.keyring);
     stats.packetsSent++;
