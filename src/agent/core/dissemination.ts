@@ -57,12 +57,14 @@ export class Dissemination {
   /** News to pass on by rumor mongering. */
   rumor(m: Message): void {
     this.rumors.enqueue(rumorKey(m), m.t, this.host.encode(m));
+    this.host.stats.rumorsPruned = this.rumors.pruned;
   }
 
   /** A local update: rumor it, and mail it straight to peers. */
   announce(m: Message, now: number): void {
     const bytes = this.host.encode(m);
     this.rumors.enqueue(rumorKey(m), m.t, bytes);
+    this.host.stats.rumorsPruned = this.rumors.pruned;
     const dm = this.host.config().directMail;
     if (!dm.enabled) return;
     const { membership } = this.host;

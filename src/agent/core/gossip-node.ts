@@ -126,6 +126,7 @@ export class GossipNode {
         rng,
         config,
         send: (to, messages) => this.sendDatagram(to, messages, true),
+        sendStream: (to, messages) => this.sendStream(to, messages),
         // Buddy system (Lifeguard): tell a suspect it is suspected so it can refute at once.
         pingExtras: (target, at) =>
           target.state === 'suspect' ? [memberMessage(target, this.name, localRumor(this.name, at))] : [],
@@ -324,7 +325,7 @@ export class GossipNode {
     let antiEntropy = false;
     for (const m of messages) {
       if (m.t.startsWith('ae-')) antiEntropy = true;
-      else this.handle(m, sender, via, now);
+      else this.handle(m, sender, via, channel, now);
     }
     if (antiEntropy) this.antiEntropy.onPacket(messages, sender, bytes.length, now);
   }
@@ -360,13 +361,14 @@ export class GossipNode {
     }
   }
 
-  private handle(m: Message, sender: PacketSender, via: Via, now: number): void {
+  private handle(m: Message, sender: PacketSender, via: Via, channel: Channel, now: number): void {
     switch (m.t) {
       case 'ping':
         // The target name guards against acking for a node that used to have this address.
-        if (m.target === this.name && !this.membership.leaving) {
-          this.sendDatagram(sender.addr, [{ t: 'ack', seq: m.seq }], true);
-        }
+        if (m.target !== this.name || this.membership.leaving) return;
+        // A fallback probe came by stream because datagrams did not get through: answer the same way.
+        if (channel === 'stream') this.sendStream(sender.addr, [{ t: 'ack', seq: m.seq }]);
+        else this.sendDatagram(sender.addr, [{ t: 'ack', seq: m.seq }], true);
         return;
       case 'ping-req':
         this.prober.relay(m.seq, m.target, m.targetAddr, sender.addr, now);
@@ -395,6 +397,15 @@ export class GossipNode {
       default:
         return;
     }
+  }
+
+  private sendStream(to: Addr, messages: Message[]): void {
+    this.io.send(
+      to,
+      messages.map((m) => this.io.encode(m)),
+      'stream',
+      false,
+    );
   }
 
   private sendDatagram(to: Addr, messages: Message[], fill: boolean): void {

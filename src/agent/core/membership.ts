@@ -119,7 +119,7 @@ export class Membership {
 
   setTags(tags: Record<string, string>, now: number): void {
     this.tags = { ...tags };
-    this.bumpSelf(now, this.incarnation + 1);
+    this.bumpSelf(now, this.incarnation + 1, true);
   }
 
   /** Merges a record about a member; returns true when it changed local state. */
@@ -217,17 +217,20 @@ export class Membership {
     if (rec.state === 'alive' && rec.addr !== this.addr) return false;
     if (rec.state !== 'alive') this.host.stats.suspicionsRefuted++;
     this.host.health.apply(1);
+    // Refutations are rumored, not direct-mailed: the news they answer travels by rumor too, and
+    // mailing every refutation to maxPeers peers (with retries) was most of the load under loss.
     if (rec.generation > this.gen || rec.incarnation >= MAX_INCARNATION) {
       // A newer generation (or an incarnation we cannot raise): move to the next generation.
       this.gen = Math.min(MAX_GENERATION, Math.max(this.gen, rec.generation) + 1);
-      this.bumpSelf(now, 0);
+      this.bumpSelf(now, 0, false);
     } else {
-      this.bumpSelf(now, rec.incarnation + 1);
+      this.bumpSelf(now, rec.incarnation + 1, false);
     }
     return false;
   }
 
-  private bumpSelf(now: number, incarnation: number): void {
+  /** A new version of our own record; `mail` sends it straight to peers as well as rumoring it. */
+  private bumpSelf(now: number, incarnation: number, mail: boolean): void {
     this.incarnation = incarnation;
     const rec: MemberRecord = {
       ...this.self(),
@@ -237,7 +240,9 @@ export class Membership {
       state: this.leavingFlag ? 'left' : 'alive',
     };
     this.put(rec, now);
-    this.host.announce(memberMessage(rec, this.name, localRumor(this.name, now)), now);
+    const m = memberMessage(rec, this.name, localRumor(this.name, now));
+    if (mail) this.host.announce(m, now);
+    else this.host.rumor(m);
   }
 
   private put(rec: MemberRecord, now: number): void {

@@ -103,7 +103,10 @@ export class PacketIO {
     const bytes = encodePacket(this.host.cluster(), sender, messages, this.keyring);
     stats.packetsSent++;
     stats.bytesSent += bytes.length;
-    if (channel === 'stream') stats.antiEntropyBytes += bytes.length;
+    // Stream bytes of anti-entropy sessions (fallback probes and their acks are not counted here).
+    if (channel === 'stream' && encodedMessageType(messages[0]!)?.startsWith('ae-')) {
+      stats.antiEntropyBytes += bytes.length;
+    }
     this.host.transmit(to, bytes, channel);
     return bytes.length;
   }

@@ -22,6 +22,8 @@ export interface ProberHost {
   config(): EngineConfig;
   /** Sends messages in one datagram, topped up with rumors. */
   send(to: Addr, messages: Message[]): void;
+  /** Sends messages over the stream transport (the TCP fallback probe). */
+  sendStream(to: Addr, messages: Message[]): void;
   /** Messages to send along with a ping of `target` (the buddy system's suspicion notice). */
   pingExtras(target: MemberRecord, now: number): Message[];
   acked(target: string, rttMs: number): void;
@@ -203,6 +205,11 @@ export class Prober {
         { t: 'ping-req', seq: p.seq, target: p.target, targetAddr: target.record.addr },
       ]);
     }
+    // TCP fallback (memberlist): the same ping over the stream transport, in parallel with the
+    // relays, so a member that only UDP cannot reach (a filter, heavy datagram loss) is not
+    // suspected. Its ack comes back on the stream and ends the probe like any other ack.
+    this.host.stats.fallbackProbesSent++;
+    this.host.sendStream(target.record.addr, [{ t: 'ping', seq: p.seq, target: p.target }]);
   }
 
   private fail(p: OpenProbe, now: number): void {

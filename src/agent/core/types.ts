@@ -39,6 +39,8 @@ export interface CoreStats {
   probesSent: number;
   probesFailed: number;
   indirectProbesSent: number;
+  /** Probes re-tried over the stream transport after the UDP probes failed (memberlist's TCP ping). */
+  fallbackProbesSent: number;
   nacksSent: number;
   nacksReceived: number;
   suspicionsRaised: number;
@@ -55,6 +57,8 @@ export interface CoreStats {
   directMailRetries: number;
   directMailDropped: number;
   directMailAcked: number;
+  /** Rumors dropped because the rumor queue was full (the most-transmitted first). */
+  rumorsPruned: number;
   antiEntropyRounds: number;
   antiEntropyBytes: number;
   antiEntropyRepaired: number;
@@ -65,6 +69,7 @@ export function emptyStats(): CoreStats {
     probesSent: 0,
     probesFailed: 0,
     indirectProbesSent: 0,
+    fallbackProbesSent: 0,
     nacksSent: 0,
     nacksReceived: 0,
     suspicionsRaised: 0,
@@ -81,6 +86,7 @@ export function emptyStats(): CoreStats {
     directMailRetries: 0,
     directMailDropped: 0,
     directMailAcked: 0,
+    rumorsPruned: 0,
     antiEntropyRounds: 0,
     antiEntropyBytes: 0,
     antiEntropyRepaired: 0,
