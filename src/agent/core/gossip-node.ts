@@ -170,13 +170,7 @@ export class GossipNode {
         membership,
         config,
         event: (e) => event.event(e),
-        send: (to, messages) =>
-          this.io.send(
-            to,
-            messages.map((m) => this.io.encode(m)),
-            'stream',
-            false,
-          ),
+        send: (to, messages) => this.send(to, messages, 'stream', false),
         schedule,
       },
       this.replicatedState(),
@@ -400,19 +394,18 @@ export class GossipNode {
   }
 
   private sendStream(to: Addr, messages: Message[]): void {
-    this.io.send(
-      to,
-      messages.map((m) => this.io.encode(m)),
-      'stream',
-      false,
-    );
+    this.send(to, messages, 'stream', false);
   }
 
   private sendDatagram(to: Addr, messages: Message[], fill: boolean): void {
-    this.io.send(
+    this.send(to, messages, 'datagram', fill);
+  }
+
+  private send(to: Addr, messages: Message[], channel: Channel, fill: boolean): number {
+    return this.io.send(
       to,
       messages.map((m) => this.io.encode(m)),
-      'datagram',
+      channel,
       fill,
     );
   }

@@ -32,27 +32,20 @@ export function saneAddr(addr: string): boolean {
   }
 }
 
+/** A non-negative safe integer no larger than `max`. */
+function counter(v: number, max: number): boolean {
+  return Number.isSafeInteger(v) && v >= 0 && v <= max;
+}
+
 export function saneMember(r: MemberRecord): boolean {
   return (
     saneName(r.name) &&
     saneAddr(r.addr) &&
-    Number.isSafeInteger(r.generation) &&
-    r.generation >= 0 &&
-    r.generation <= MAX_GENERATION &&
-    Number.isSafeInteger(r.incarnation) &&
-    r.incarnation >= 0 &&
-    r.incarnation <= MAX_INCARNATION
+    counter(r.generation, MAX_GENERATION) &&
+    counter(r.incarnation, MAX_INCARNATION)
   );
 }
 
 export function saneKv(e: KvEntry): boolean {
-  return (
-    saneName(e.writer) &&
-    Number.isSafeInteger(e.clock) &&
-    e.clock >= 0 &&
-    e.clock <= MAX_KV_CLOCK &&
-    Number.isSafeInteger(e.at) &&
-    e.at >= 0 &&
-    e.at <= MAX_GENERATION
-  );
+  return saneName(e.writer) && counter(e.clock, MAX_KV_CLOCK) && counter(e.at, MAX_GENERATION);
 }
