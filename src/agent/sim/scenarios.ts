@@ -62,6 +62,8 @@ export interface SimReport {
   bound_rounds: number;
   /** Direct-mail packets (first sends, retries and acks) per node per virtual second. */
   mail_packets_per_node_per_s: number;
+  /** Direct-mail packets (first sends, retries and acks) of all nodes over the run. */
+  mail_packets: number;
   /** Packets handed to the network per node per virtual second, all channels and message types. */
   msgs_per_node_per_s: number;
   /** Protocol messages (several may share a packet) per node per virtual second, from CoreStats. */
@@ -382,6 +384,7 @@ export function runScenario(o: ScenarioOptions): SimReport {
     time_p100_s: t100 === null ? null : round3(t100 / 1000),
     bound_rounds: round3(boundRounds(n, o.fanout)) as number,
     mail_packets_per_node_per_s: perNodePerS(mailPackets),
+    mail_packets: mailPackets,
     msgs_per_node_per_s: perNodePerS(packets),
     protocol_msgs_per_node_per_s: perNodePerS(protocolMsgs),
     bytes_per_node_per_s: perNodePerS(bytes),
