@@ -50,46 +50,57 @@ async function main(): Promise<void> {
       await simulate(['--nodes', String(n), '--scenario', 'rumor', '--duration', '30', '--no-direct-mail']),
     );
   }
-  lines.push('### Rounds until 99.9 % informed', '');
+  lines.push('### Rumor spread: hops and time until 99.9 % / 100 % informed', '');
   lines.push(
-    '| N | direct mail | rounds p99.9 | rounds p100 | bound | 1.2 × bound | p99.9 ≤ 1.2 × bound | command |',
+    '| N | direct mail | hops p99.9 | hops p100 | push bound (hops) | time p99.9 | time p100 | direct-mail packets (all nodes) | command |',
   );
-  lines.push('|---:|---|---:|---:|---:|---:|---|---|');
+  lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---|');
   for (const { report: r, command } of spread) {
-    const limit = 1.2 * r.bound_rounds;
-    const ok = r.rounds_p999 !== null && r.rounds_p999 <= limit;
     lines.push(
-      `| ${r.nodes} | ${r.direct_mail ? 'on' : 'off'} | ${fmt(r.rounds_p999)} | ${fmt(r.rounds_p100)} | ` +
-        `${fmt(r.bound_rounds)} | ${fmt(limit)} | ${ok ? 'yes' : 'NO'} | ${code(command)} |`,
+      `| ${r.nodes} | ${r.direct_mail ? 'on' : 'off'} | ${r.hops_p999 ?? 'n/a'} | ${r.hops_p100 ?? 'n/a'} | ` +
+        `${fmt(r.bound_rounds)} | ${fmt(r.time_p999_s)} s | ${fmt(r.time_p100_s)} s | ` +
+        `${r.mail_packets} | ${code(command)} |`,
     );
   }
   lines.push(
     '',
-    'A round is one gossip interval (200 ms); bound = log_{f+1}(N) + ln(N)/f with f = 3. Rumors also ride on',
-    'probe packets, and with direct mail on the origin mails up to 32 peers at once, so both beat plain push.',
+    'Hops: transmissions on the path by which each node first heard the rumor (the origin is 0); push bound =',
+    'log_{f+1}(N) + ln(N)/f with f = 3, the rounds plain push needs. Hops exceed it because a rumor rides on',
+    'every packet (probes, acks, relays, gossip), so it makes several hops within one 200 ms gossip interval;',
+    'the time columns show what that buys. Direct-mail packets are first sends, retries and acks of all',
+    'nodes over the run (one event, mailed to up to 32 peers).',
     '',
   );
 
-  // 2. Load per node vs N (same scenario and duration).
+  // 2. Load per node vs N, without and with 10 % datagram loss.
   const load: Run[] = [];
-  for (const n of [10, 100])
-    load.push(await simulate(['--nodes', String(n), '--scenario', 'rumor', '--duration', '30']));
-  for (const run of spread) if (run.report.direct_mail) load.push(run);
-  const rates = load.map((r) => r.report.msgs_per_node_per_s);
-  lines.push('### Messages per node per second', '');
-  lines.push('| N | packets/node/s | protocol msgs/node/s | bytes/node/s | command |');
-  lines.push('|---:|---:|---:|---:|---|');
+  for (const n of [100, 1_000, ...big]) {
+    for (const loss of ['0', '0.1']) {
+      const reuse =
+        loss === '0' ? spread.find((r) => r.report.nodes === n && r.report.direct_mail) : undefined;
+      load.push(
+        reuse ??
+          (await simulate(['--nodes', String(n), '--scenario', 'rumor', '--duration', '30', '--loss', loss])),
+      );
+    }
+  }
+  const rates = load.filter((r) => r.report.loss === 0).map((r) => r.report.msgs_per_node_per_s);
+  lines.push('### Load per node, without and with 10 % datagram loss', '');
+  lines.push('| N | loss | packets/node/s | protocol msgs/node/s | bytes/node/s | false deaths | command |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---|');
   for (const { report: r, command } of load) {
     lines.push(
-      `| ${r.nodes} | ${fmt(r.msgs_per_node_per_s, 3)} | ${fmt(r.protocol_msgs_per_node_per_s, 3)} | ` +
-        `${fmt(r.bytes_per_node_per_s, 1)} | ${code(command)} |`,
+      `| ${r.nodes} | ${r.loss * 100} % | ${fmt(r.msgs_per_node_per_s, 3)} | ${fmt(r.protocol_msgs_per_node_per_s, 3)} | ` +
+        `${fmt(r.bytes_per_node_per_s, 1)} | ${r.false_deaths} | ${code(command)} |`,
     );
   }
   lines.push(
     '',
-    `Max deviation of packets/node/s from their mean (${fmt(rates.reduce((s, v) => s + v, 0) / rates.length, 3)}): ` +
+    `Max deviation of loss-free packets/node/s from their mean (${fmt(rates.reduce((s, v) => s + v, 0) / rates.length, 3)}): ` +
       `${fmt(100 * maxRelativeDeviation(rates), 1)} %. All packets of all types (probes, acks, gossip, direct mail, ` +
-      'anti-entropy) over the whole 30 s virtual run.',
+      'TCP fallback probes, anti-entropy) over the whole 30 s virtual run; protocol messages count every',
+    'message in every packet (each mail copy, retry and piggybacked rumor). Target under 10 % loss: ≤ 2× the',
+    'loss-free load with 0 false deaths.',
     '',
   );
 
@@ -99,7 +110,7 @@ async function main(): Promise<void> {
   if (biggest) {
     lines.push(
       `10,000 nodes × 30 s virtual: ${fmt(biggest.report.wall_s, 1)} s simulating, ` +
-        `${fmt(biggest.processWallS, 1)} s for the whole process (target ≤ 120 s). Command: ${code(biggest.command)}`,
+        `${fmt(biggest.processWallS, 1)} s for the whole process (target ≤ 30 s). Command: ${code(biggest.command)}`,
       '',
     );
   } else lines.push('(skipped with --quick)', '');

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
 import { DirectMail } from '../../src/agent/core/direct-mail.js';
 import { LocalHealth } from '../../src/agent/core/local-health.js';
@@ -33,6 +34,14 @@ describe('suspicion timeouts (Lifeguard)', () => {
     expect(t.minMs).to.equal(12_000);
     expect(t.maxMs).to.equal(72_000);
     expect(t.expected).to.equal(2);
+  });
+  it('expects no confirmations when fewer than mult − 2 members could confirm (memberlist), so small clusters use min', () => {
+    for (const n of [1, 2, 3]) {
+      const t = suspicionTimeouts(n, 1000, 4, 6);
+      expect(t.expected, `n=${n}`).to.equal(0);
+      expect(suspicionTimeoutMs(t, 0), `n=${n}`).to.equal(t.minMs);
+    }
+    expect(suspicionTimeouts(4, 1000, 4, 6).expected).to.equal(2);
   });
   it('starts at max and shrinks to min as confirmations arrive', () => {
     const t = suspicionTimeouts(100, 1000, 4, 6);
@@ -79,6 +88,55 @@ describe('rumor queue', () => {
     expect(second.map((r) => r.key)).to.deep.equal(['a']);
     q.take(100, 2, size);
     expect(q.size).to.equal(0);
+  });
+  it('is bounded: beyond its cap the most-transmitted rumors are pruned first, and counted', () => {
+    const q = new RumorQueue(3);
+    q.enqueue('old', 'member', new Uint8Array(5));
+    q.take(6, 10, size); // 'old' now has one transmission
+    q.enqueue('a', 'member', new Uint8Array(5));
+    q.enqueue('b', 'member', new Uint8Array(5));
+    q.enqueue('c', 'member', new Uint8Array(5));
+    expect(q.size).to.equal(3);
+    expect(q.pruned).to.equal(1);
+    expect(q.has('old')).to.equal(false);
+    expect(q.take(100, 10, size).map((r) => r.key)).to.deep.equal(['c', 'b', 'a']);
+  });
+  it('takes in the same order as a full sort by (transmits, newest) would (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 40 })), {
+          maxLength: 60,
+        }),
+        fc.array(fc.integer({ min: 0, max: 120 }), { minLength: 1, maxLength: 20 }),
+        (ops, budgets) => {
+          const q = new RumorQueue();
+          type Ref = { key: string; size: number; transmits: number; id: number };
+          let ref: Ref[] = [];
+          let id = 0;
+          for (const [k, n] of ops) {
+            const key = `k${k}`;
+            q.enqueue(key, 'member', new Uint8Array(n));
+            ref = ref.filter((r) => r.key !== key);
+            ref.push({ key, size: n, transmits: 0, id: id++ });
+          }
+          for (const budget of budgets) {
+            ref.sort((a, b) => a.transmits - b.transmits || b.id - a.id);
+            const want: string[] = [];
+            let left = budget;
+            for (const r of ref) {
+              if (r.size + 1 > left) continue;
+              left -= r.size + 1;
+              want.push(r.key);
+              r.transmits++;
+              if (left < 8 || want.length >= 120) break;
+            }
+            ref = ref.filter((r) => r.transmits < 3);
+            expect(q.take(budget, 3, size).map((r) => r.key)).to.deep.equal(want);
+            expect(q.size).to.equal(ref.length);
+          }
+        },
+      ),
+    );
   });
   it('replaces a rumor with a newer one of the same key', () => {
     const q = new RumorQueue();

@@ -378,3 +378,21 @@ describe('GossipNode: joining', () => {
     expect(failed).to.deep.equal([]);
   });
 });
+
+describe('GossipNode: TCP fallback probe', function () {
+  this.timeout(60_000);
+
+  it('when no datagram gets through, members probed over the stream transport are never suspected', () => {
+    const c = joinedCluster(8, 5);
+    c.net.setLoss(1);
+    c.run(30_000);
+    const suspected = [...c.nodes.values()].flatMap((n) =>
+      n.events.filter((e) => e.type === 'member' && e.member.state !== 'alive'),
+    );
+    expect(suspected).to.deep.equal([]);
+    const fallbacks = names(8).reduce((s, n) => s + c.get(n).stats.fallbackProbesSent, 0);
+    // Every probe period of every node needed the fallback (about 30 × 8, with margin for phases).
+    expect(fallbacks).to.be.greaterThan(150);
+    expect(c.falseDeaths()).to.deep.equal([]);
+  });
+});

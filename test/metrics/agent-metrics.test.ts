@@ -17,6 +17,8 @@ const EXPECTED_FAMILIES: Record<string, string> = {
   grapevine_probes_total: 'counter',
   grapevine_probes_failed_total: 'counter',
   grapevine_indirect_probes_total: 'counter',
+  grapevine_fallback_probes_total: 'counter',
+  grapevine_rumors_pruned_total: 'counter',
   grapevine_nacks_sent_total: 'counter',
   grapevine_nacks_received_total: 'counter',
   grapevine_suspicions_raised_total: 'counter',
@@ -50,6 +52,8 @@ const COUNTER_OF: Record<string, string> = {
   probesSent: 'grapevine_probes_total',
   probesFailed: 'grapevine_probes_failed_total',
   indirectProbesSent: 'grapevine_indirect_probes_total',
+  fallbackProbesSent: 'grapevine_fallback_probes_total',
+  rumorsPruned: 'grapevine_rumors_pruned_total',
   nacksSent: 'grapevine_nacks_sent_total',
   nacksReceived: 'grapevine_nacks_received_total',
   suspicionsRaised: 'grapevine_suspicions_raised_total',
@@ -68,7 +72,15 @@ const COUNTER_OF: Record<string, string> = {
   antiEntropyRepaired: 'grapevine_anti_entropy_repaired_total',
 };
 
-const REASONS = ['malformed', 'foreign-cluster', 'bad-key', 'oversize', 'replay', 'unsupported-version'];
+const REASONS = [
+  'malformed',
+  'foreign-cluster',
+  'bad-key',
+  'oversize',
+  'replay',
+  'unsupported-version',
+  'bad-record',
+];
 
 async function scrape(m: AgentMetrics): Promise<Map<string, Family>> {
   return parseExposition(await m.text());

@@ -72,22 +72,24 @@ describe('sim/EventQueue', () => {
     );
   });
 
-  it('handles a million operations quickly', () => {
+  // Speed is a benchmark figure (docs/benchmarks.md, simulator speed), not a wall-clock assert here:
+  // the shared test machine made the old 2 s limit fail for reasons unrelated to the code.
+  it('keeps a million operations in time order', () => {
     const q = new EventQueue<undefined>();
     let x = 12345;
-    const start = performance.now();
     for (let i = 0; i < 500_000; i++) {
       x = (Math.imul(x, 1103515245) + 12345) >>> 0;
       q.push(x % 100_000, 0, i);
     }
     let prev = -1;
     let outOfOrder = 0;
+    let popped = 0;
     for (let e = q.pop(); e !== undefined; e = q.pop()) {
       if (e.time < prev) outOfOrder++;
       prev = e.time;
+      popped++;
     }
-    const ms = performance.now() - start;
     expect(outOfOrder).to.equal(0);
-    expect(ms).to.be.lessThan(2000);
+    expect(popped).to.equal(500_000);
   });
 });

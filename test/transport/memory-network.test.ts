@@ -4,6 +4,7 @@ import { createRng } from '../../src/agent/runtime/rng.js';
 import { DeliveryQueue } from '../../src/agent/transport/delivery-queue.js';
 import { MemoryNetwork } from '../../src/agent/transport/memory-network.js';
 import type { Channel } from '../../src/agent/transport/transport.js';
+import { MemoryCluster } from '../support/memory-cluster.js';
 
 type Log = Array<{ at: number; from: string; data: number; channel: Channel }>;
 
@@ -188,5 +189,45 @@ describe('MemoryNetwork', () => {
     const net = new MemoryNetwork({ rng: createRng(1) });
     net.attach('a:1');
     expect(() => net.attach('a:1')).to.throw('already attached');
+  });
+});
+
+describe('GossipNode counters on the in-memory network', function () {
+  this.timeout(60_000);
+
+  it('count every transmission: messages and packets sent equal what the network delivered', () => {
+    const c = new MemoryCluster(21);
+    const n = 10;
+    for (let i = 0; i < n; i++) c.add(`n${i}`, `10.1.0.${i + 1}:7946`);
+    for (let i = 1; i < n; i++) c.get(`n${i}`).join(['10.1.0.1:7946'], c.now);
+    c.run(5_000);
+    c.get('n3').kvPut('k', new TextEncoder().encode('v'), c.now);
+    c.get('n5').fireEvent('deploy', new Uint8Array([1]), c.now);
+    c.get('n7').setTags({ zone: 'b' }, c.now);
+    c.run(15_000);
+    // Let the packets in flight (and the replies they cause) land, without firing new timers.
+    for (let at = c.net.nextDeliveryAt(); at !== null; at = c.net.nextDeliveryAt()) {
+      c.now = at;
+      c.net.deliverUntil(at);
+    }
+    const sent: Record<string, number> = {};
+    const received: Record<string, number> = {};
+    let packetsSent = 0;
+    let packetsReceived = 0;
+    for (const { node } of c.nodes.values()) {
+      packetsSent += node.stats.packetsSent;
+      packetsReceived += node.stats.packetsReceived;
+      for (const [t, k] of Object.entries(node.stats.messagesSent)) sent[t] = (sent[t] ?? 0) + (k ?? 0);
+      for (const [t, k] of Object.entries(node.stats.messagesReceived))
+        received[t] = (received[t] ?? 0) + (k ?? 0);
+    }
+    expect(c.net.stats.lost + c.net.stats.blocked + c.net.stats.unreachable).to.equal(0);
+    expect(packetsSent).to.equal(c.net.stats.delivered);
+    expect(packetsReceived).to.equal(c.net.stats.delivered);
+    expect(sent).to.deep.equal(received);
+    // The update rumors really went out (several transmissions each, mail copies included).
+    expect(sent.kv).to.be.greaterThan(n - 1);
+    expect(sent['user-event']).to.be.greaterThan(n - 1);
+    expect(sent.mail).to.be.greaterThan(0);
   });
 });

@@ -39,7 +39,7 @@ export class DirectMail {
   /** Records a first send (the caller transmits it) and returns the entry. */
   add(id: number, peer: string, addr: Addr, messages: Uint8Array[], now: number): PendingMail {
     const mail = { id, peer, addr, messages, attempts: 1, nextAt: now + this.cfg.retryBaseMs };
-    this.pending.set(`${peer}/${id}`, mail);
+    this.pending.set(keyOf(peer, id), mail);
     while (this.pending.size > this.cfg.bufferSize) {
       const oldest = this.pending.keys().next().value as string;
       this.pending.delete(oldest);
@@ -49,7 +49,7 @@ export class DirectMail {
   }
 
   ack(peer: string, id: number): boolean {
-    const ok = this.pending.delete(`${peer}/${id}`);
+    const ok = this.pending.delete(keyOf(peer, id));
     if (ok) this.counters.acked++;
     return ok;
   }
@@ -67,19 +67,29 @@ export class DirectMail {
   /** Mail due for another attempt; exhausted mail is dropped and counted. */
   due(now: number): PendingMail[] {
     const out: PendingMail[] = [];
-    for (const [key, mail] of this.pending) {
-      if (mail.nextAt > now) continue;
-      if (mail.attempts >= this.cfg.maxAttempts) {
-        this.pending.delete(key);
-        this.counters.dropped++;
-        continue;
-      }
-      mail.attempts++;
-      mail.nextAt = now + this.cfg.retryBaseMs * 2 ** (mail.attempts - 1);
-      this.counters.retries++;
-      out.push(mail);
+    for (const key of [...this.pending.keys()]) {
+      const mail = this.dueOne(key, now);
+      if (mail) out.push(mail);
     }
     return out;
+  }
+
+  /**
+   * The mail under `key` (see keyOf) when it is due for another attempt, counted as a retry;
+   * undefined when it was acknowledged, is not due yet, or was exhausted (dropped and counted).
+   */
+  dueOne(key: string, now: number): PendingMail | undefined {
+    const mail = this.pending.get(key);
+    if (!mail || mail.nextAt > now) return undefined;
+    if (mail.attempts >= this.cfg.maxAttempts) {
+      this.pending.delete(key);
+      this.counters.dropped++;
+      return undefined;
+    }
+    mail.attempts++;
+    mail.nextAt = now + this.cfg.retryBaseMs * 2 ** (mail.attempts - 1);
+    this.counters.retries++;
+    return mail;
   }
 
   nextDeadline(): number {
@@ -87,4 +97,8 @@ export class DirectMail {
     for (const mail of this.pending.values()) if (mail.nextAt < next) next = mail.nextAt;
     return next;
   }
+}
+
+export function keyOf(peer: string, id: number): string {
+  return `${peer}/${id}`;
 }

@@ -22,11 +22,15 @@ export interface ProberHost {
   config(): EngineConfig;
   /** Sends messages in one datagram, topped up with rumors. */
   send(to: Addr, messages: Message[]): void;
+  /** Sends messages over the stream transport (the TCP fallback probe). */
+  sendStream(to: Addr, messages: Message[]): void;
   /** Messages to send along with a ping of `target` (the buddy system's suspicion notice). */
   pingExtras(target: MemberRecord, now: number): Message[];
   acked(target: string, rttMs: number): void;
   /** Nothing answered within the protocol period, directly or through relays. */
   probeFailed(target: string, now: number): void;
+  /** Call tick() at `at` (or later): every deadline of the prober is announced through this. */
+  wake(at: number): void;
 }
 
 interface OpenProbe {
@@ -63,6 +67,7 @@ export class Prober {
     this.order = new ProbeOrder(host.rng);
     // A random phase, so that nodes started together do not probe in lockstep.
     this.nextProbeAt = now + host.rng.next() * host.config().probeIntervalMs;
+    host.wake(this.nextProbeAt);
   }
 
   nextDeadline(): number {
@@ -102,6 +107,7 @@ export class Prober {
       this.nextProbeAt,
       now + this.host.health.scale(this.host.config().probeIntervalMs),
     );
+    this.host.wake(this.nextProbeAt);
   }
 
   onAck(seq: number, now: number): void {
@@ -138,6 +144,9 @@ export class Prober {
       expiresAt: now + health.scale(cfg.probeIntervalMs),
       nacked: false,
     });
+    const r = this.relays.get(seq)!;
+    this.host.wake(r.nackAt);
+    this.host.wake(r.expiresAt);
     this.host.send(targetAddr, [{ t: 'ping', seq, target }]);
   }
 
@@ -147,6 +156,7 @@ export class Prober {
     const cfg = this.host.config();
     const interval = health.scale(cfg.probeIntervalMs);
     this.nextProbeAt = now + interval;
+    this.host.wake(this.nextProbeAt);
     const target = this.nextTarget();
     if (!target) return;
     const seq = ++this.seq;
@@ -160,6 +170,7 @@ export class Prober {
       expectedNacks: 0,
       nacks: 0,
     };
+    this.host.wake(this.probe.indirectAt);
     stats.probesSent++;
     const ping: Message = { t: 'ping', seq, target: target.record.name };
     this.host.send(target.record.addr, [ping, ...this.host.pingExtras(target.record, now)]);
@@ -194,6 +205,11 @@ export class Prober {
         { t: 'ping-req', seq: p.seq, target: p.target, targetAddr: target.record.addr },
       ]);
     }
+    // TCP fallback (memberlist): the same ping over the stream transport, in parallel with the
+    // relays, so a member that only UDP cannot reach (a filter, heavy datagram loss) is not
+    // suspected. Its ack comes back on the stream and ends the probe like any other ack.
+    this.host.stats.fallbackProbesSent++;
+    this.host.sendStream(target.record.addr, [{ t: 'ping', seq: p.seq, target: p.target }]);
   }
 
   private fail(p: OpenProbe, now: number): void {

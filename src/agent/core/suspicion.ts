@@ -8,7 +8,12 @@ export interface SuspicionTimeouts {
   expected: number;
 }
 
-/** memberlist's formula: min = mult × log10(max(1, n)) × interval; max = maxMult × min. */
+/**
+ * memberlist's formula: min = mult × log10(max(1, n)) × interval; max = maxMult × min. `members`
+ * counts live members including this node. Confirmations can only come from members other than
+ * this node and the suspect: with fewer of those than the expected count (mult − 2), none are
+ * expected, so small clusters do not wait near max for confirmations that cannot come (memberlist).
+ */
 export function suspicionTimeouts(
   members: number,
   probeIntervalMs: number,
@@ -17,7 +22,8 @@ export function suspicionTimeouts(
 ): SuspicionTimeouts {
   const scale = Math.max(1, Math.log10(Math.max(1, members)));
   const minMs = suspicionMult * scale * probeIntervalMs;
-  return { minMs, maxMs: maxTimeoutMult * minMs, expected: Math.max(0, suspicionMult - 2) };
+  const k = Math.max(0, suspicionMult - 2);
+  return { minMs, maxMs: maxTimeoutMult * minMs, expected: members - 2 < k ? 0 : k };
 }
 
 export function suspicionTimeoutMs(t: SuspicionTimeouts, confirmations: number): number {

@@ -1,13 +1,7 @@
-import type { Channel } from '../transport/transport.js';
+import type { Channel, DropReason, Rng } from '../base/types.js';
 import type { Addr, MemberRecord, MemberState, MessageType, RumorMeta } from '../wire/messages.js';
 
-/** Seeded randomness, injected so the core is deterministic under test and in the simulator. */
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next(): number;
-  /** Uniform integer in [0, n). */
-  int(n: number): number;
-}
+export type { DropReason, Rng };
 
 /** How a piece of state reached this node. */
 export type Via = 'local' | 'rumor' | 'mail' | 'anti-entropy' | 'probe';
@@ -40,19 +34,13 @@ export interface CoreOutput {
   event(e: CoreEvent): void;
 }
 
-export type DropReason =
-  | 'malformed'
-  | 'foreign-cluster'
-  | 'bad-key'
-  | 'oversize'
-  | 'replay'
-  | 'unsupported-version';
-
 /** Monotonic counters the agent turns into Prometheus metrics. */
 export interface CoreStats {
   probesSent: number;
   probesFailed: number;
   indirectProbesSent: number;
+  /** Probes re-tried over the stream transport after the UDP probes failed (memberlist's TCP ping). */
+  fallbackProbesSent: number;
   nacksSent: number;
   nacksReceived: number;
   suspicionsRaised: number;
@@ -69,6 +57,8 @@ export interface CoreStats {
   directMailRetries: number;
   directMailDropped: number;
   directMailAcked: number;
+  /** Rumors dropped because the rumor queue was full (the most-transmitted first). */
+  rumorsPruned: number;
   antiEntropyRounds: number;
   antiEntropyBytes: number;
   antiEntropyRepaired: number;
@@ -79,6 +69,7 @@ export function emptyStats(): CoreStats {
     probesSent: 0,
     probesFailed: 0,
     indirectProbesSent: 0,
+    fallbackProbesSent: 0,
     nacksSent: 0,
     nacksReceived: 0,
     suspicionsRaised: 0,
@@ -95,6 +86,7 @@ export function emptyStats(): CoreStats {
     directMailRetries: 0,
     directMailDropped: 0,
     directMailAcked: 0,
+    rumorsPruned: 0,
     antiEntropyRounds: 0,
     antiEntropyBytes: 0,
     antiEntropyRepaired: 0,

@@ -27,6 +27,7 @@ export const DROP_REASONS = [
   'oversize',
   'replay',
   'unsupported-version',
+  'bad-record',
 ] as const satisfies readonly DropReason[];
 
 /** Rumor kinds, the `kind` label of the spread and hop histograms. */

@@ -23,6 +23,11 @@ const SCALARS: readonly ScalarCounter[] = [
     help: 'Indirect probe requests (ping-req) sent to relays.',
     read: (s) => s.indirectProbesSent,
   },
+  {
+    name: 'fallback_probes_total',
+    help: 'Probes re-tried over TCP after the direct and indirect UDP probes got no ack in time.',
+    read: (s) => s.fallbackProbesSent,
+  },
   { name: 'nacks_sent_total', help: 'Nacks sent as a relay (Lifeguard).', read: (s) => s.nacksSent },
   {
     name: 'nacks_received_total',
@@ -75,6 +80,11 @@ const SCALARS: readonly ScalarCounter[] = [
     name: 'direct_mail_dropped_total',
     help: 'Direct-mail packets given up (retries exhausted, queue full or peer gone).',
     read: (s) => s.directMailDropped,
+  },
+  {
+    name: 'rumors_pruned_total',
+    help: 'Rumors dropped because the rumor queue was full (most-transmitted first).',
+    read: (s) => s.rumorsPruned,
   },
   {
     name: 'anti_entropy_rounds_total',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Rng } from '../core/types.js';
+import type { Rng } from '../base/types.js';
 
 const TWO_POW_32 = 4_294_967_296;
 

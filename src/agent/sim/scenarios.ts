@@ -50,11 +50,20 @@ export interface SimReport {
   gossip_interval_ms: number;
   /** rumor: nodes that received the event (origin included). */
   informed: number | null;
+  /** rumor: hops (transmissions on the path from the origin) by which 99.9 % / 100 % were informed. */
+  hops_p999: number | null;
+  hops_p100: number | null;
+  /** rumor: elapsed time until 99.9 % / 100 % informed, in gossip intervals (not hops). */
   rounds_p999: number | null;
   rounds_p100: number | null;
   time_p999_s: number | null;
   time_p100_s: number | null;
+  /** The push bound log_{f+1} N + ln N / f, in hops. */
   bound_rounds: number;
+  /** Direct-mail packets (first sends, retries and acks) per node per virtual second. */
+  mail_packets_per_node_per_s: number;
+  /** Direct-mail packets (first sends, retries and acks) of all nodes over the run. */
+  mail_packets: number;
   /** Packets handed to the network per node per virtual second, all channels and message types. */
   msgs_per_node_per_s: number;
   /** Protocol messages (several may share a packet) per node per virtual second, from CoreStats. */
@@ -130,6 +139,7 @@ export function runScenario(o: ScenarioOptions): SimReport {
 
   // --- observations, filled by the event listener ---------------------------------------------
   const informedAt = new Float64Array(n).fill(Number.NaN);
+  const informedHops = new Float64Array(n).fill(Number.NaN);
   let firedAt = Number.NaN;
   let victim = -1;
   let killedAt = Number.NaN;
@@ -169,8 +179,10 @@ export function runScenario(o: ScenarioOptions): SimReport {
   const onEvent = (observer: number, e: CoreEvent, now: number): void => {
     switch (e.type) {
       case 'user-event':
-        if (e.name === RUMOR_EVENT && Number.isNaN(informedAt[observer] as number))
+        if (e.name === RUMOR_EVENT && Number.isNaN(informedAt[observer] as number)) {
           informedAt[observer] = now;
+          informedHops[observer] = e.rumor.hops;
+        }
         break;
       case 'member': {
         const m = sim?.indexOf(e.member.name);
@@ -287,6 +299,7 @@ export function runScenario(o: ScenarioOptions): SimReport {
     s.at(t0 + RUMOR_AT_MS, () => {
       firedAt = s.now;
       informedAt[origin] = s.now;
+      informedHops[origin] = 0;
       s.withNode(origin, (node, now) =>
         node.fireEvent(RUMOR_EVENT, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), now),
       );
@@ -319,9 +332,12 @@ export function runScenario(o: ScenarioOptions): SimReport {
   let packets = 0;
   let bytes = 0;
   let protocolMsgs = 0;
+  let mailPackets = 0;
   for (let i = 0; i < n; i++) {
     packets += s.network.packetsSent[i] as number;
     bytes += s.network.bytesSent[i] as number;
+    const st = s.node(i).stats;
+    mailPackets += st.directMailSent + st.directMailRetries + (st.messagesSent['mail-ack'] ?? 0);
     for (const count of Object.values(s.node(i).stats.messagesSent)) protocolMsgs += count ?? 0;
   }
   const perNodePerS = (x: number) => round3(x / n / virtualS) as number;
@@ -360,11 +376,15 @@ export function runScenario(o: ScenarioOptions): SimReport {
     direct_mail: config.directMail.enabled,
     gossip_interval_ms: config.gossipIntervalMs,
     informed: rumor ? informed : null,
+    hops_p999: rumor ? coverageTime(informedHops, 0.999) : null,
+    hops_p100: rumor ? coverageTime(informedHops, 1) : null,
     rounds_p999: rumor && t999 !== null ? round3(t999 / gossipMs) : null,
     rounds_p100: rumor && t100 !== null ? round3(t100 / gossipMs) : null,
     time_p999_s: t999 === null ? null : round3(t999 / 1000),
     time_p100_s: t100 === null ? null : round3(t100 / 1000),
     bound_rounds: round3(boundRounds(n, o.fanout)) as number,
+    mail_packets_per_node_per_s: perNodePerS(mailPackets),
+    mail_packets: mailPackets,
     msgs_per_node_per_s: perNodePerS(packets),
     protocol_msgs_per_node_per_s: perNodePerS(protocolMsgs),
     bytes_per_node_per_s: perNodePerS(bytes),

@@ -6,6 +6,7 @@ import { createSharedView, GossipNode } from '../core/gossip-node.js';
 import type { CoreEvent, CoreOutput, Rng } from '../core/types.js';
 import { createRng } from '../runtime/rng.js';
 import type { Channel } from '../transport/transport.js';
+import { Keyring } from '../wire/keyring.js';
 import type { Addr, KvEntry, MemberRecord } from '../wire/messages.js';
 import { EventQueue } from './event-queue.js';
 import { DELIVER_DATAGRAM, DELIVER_STREAM, SimNetwork, type SimNetworkOptions } from './sim-network.js';
@@ -25,6 +26,17 @@ export interface SimulatorOptions {
   kv?: KvEntry[];
   /** Sees every event any node emits. */
   onEvent?: (node: number, event: CoreEvent, now: number) => void;
+  /**
+   * 'converged' (default): every node starts knowing every other (one shared view, copy-on-write).
+   * 'join': every node starts alone and joins through node 0, node i at i × joinSpacingMs.
+   */
+  start?: 'converged' | 'join';
+  joinSpacingMs?: number;
+  /**
+   * Encrypt every packet (AES-256-GCM, one cluster key). Nonces come from a per-node counter
+   * (node index | sequence), so runs stay deterministic and no nonce repeats under the key.
+   */
+  encrypt?: boolean;
 }
 
 export function simName(i: number): string {
@@ -72,7 +84,11 @@ export class Simulator {
       });
     }
     // One view for everyone: nodes fork it copy-on-write, so 10,000 nodes cost O(N), not O(N²).
-    const shared = createSharedView(this.members, options.kv ?? [], options.config.tombstoneTtlMs);
+    const joining = options.start === 'join';
+    const shared = joining
+      ? undefined
+      : createSharedView(this.members, options.kv ?? [], options.config.tombstoneTtlMs);
+    const key = new Uint8Array(32).fill(7);
     for (let i = 0; i < n; i++) {
       const node = new GossipNode(
         {
@@ -80,14 +96,20 @@ export class Simulator {
           addr: this.network.addrOf(i),
           generation: 1,
           config: options.config,
-          keyring: null,
+          keyring: options.encrypt ? new Keyring([key], counterNonces(i)) : null,
         },
-        { rng: createRng(master.nextUint32()), out: this.outputFor(i), shared },
+        { rng: createRng(master.nextUint32()), out: this.outputFor(i), ...(shared ? { shared } : {}) },
         this.now,
       );
       this.nodes.push(node);
     }
     for (let i = 0; i < n; i++) this.rearm(i);
+    if (joining) {
+      const spacing = options.joinSpacingMs ?? 10;
+      const seed = this.network.addrOf(0);
+      for (let i = 1; i < n; i++)
+        this.at(this.now + i * spacing, () => this.withNode(i, (node, now) => node.join([seed], now)));
+    }
   }
 
   indexOf(name: string): number | undefined {
@@ -191,3 +213,14 @@ export class Simulator {
 }
 
 function noop(): void {}
+
+/** Deterministic, never-repeating 12-byte nonces for node `index`: index (4 bytes) | counter (8 bytes). */
+function counterNonces(index: number): (size: number) => Buffer {
+  let counter = 0;
+  return (size) => {
+    const nonce = Buffer.alloc(size);
+    nonce.writeUInt32BE(index >>> 0, 0);
+    nonce.writeUIntBE(++counter, size - 6, 6);
+    return nonce;
+  };
+}

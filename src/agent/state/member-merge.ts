@@ -19,10 +19,17 @@ export function compareMemberVersion(a: MemberRecord, b: MemberRecord): number {
   return RANK[a.state] - RANK[b.state];
 }
 
+/**
+ * The total order of the join: version first, then (equal versions, different contents) the
+ * content hash, so every node picks the same record. 0 only for equal contents.
+ */
+export function compareMembers(a: MemberRecord, b: MemberRecord): number {
+  const c = compareMemberVersion(a, b);
+  if (c !== 0 || a === b) return c;
+  return compareHash(hashMemberRecord(a), hashMemberRecord(b));
+}
+
 /** The join of two records of the same member; returns one of the two objects unchanged. */
 export function newerMember(a: MemberRecord, b: MemberRecord): MemberRecord {
-  const c = compareMemberVersion(a, b);
-  if (c !== 0) return c > 0 ? a : b;
-  if (a === b) return a;
-  return compareHash(hashMemberRecord(a), hashMemberRecord(b)) >= 0 ? a : b;
+  return compareMembers(a, b) >= 0 ? a : b;
 }

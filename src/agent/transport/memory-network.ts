@@ -1,4 +1,4 @@
-import type { Rng } from '../core/types.js';
+import type { Rng } from '../base/types.js';
 import type { Addr } from '../wire/messages.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import type { Channel, ReceiveHandler, Transport } from './transport.js';

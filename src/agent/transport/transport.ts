@@ -1,7 +1,6 @@
-import type { Addr } from '../wire/messages.js';
+import type { Addr, Channel } from '../base/types.js';
 
-/** datagram: unreliable, at most maxPacketBytes. stream: reliable and ordered per peer, large payloads. */
-export type Channel = 'datagram' | 'stream';
+export type { Channel };
 
 export type ReceiveHandler = (from: Addr, bytes: Uint8Array, channel: Channel) => void;
 

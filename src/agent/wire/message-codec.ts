@@ -50,6 +50,16 @@ const MIN_BYTES = {
   hash: 8,
 } as const;
 
+const TYPE_BY_CODE = new Map<number, MessageType>(
+  Object.entries(MESSAGE_TYPE_CODES).map(([t, code]) => [code, t as MessageType]),
+);
+
+/** The type of an encoded message (its first byte), for counting what is sent without decoding. */
+export function encodedMessageType(encoded: Uint8Array): MessageType | undefined {
+  const code = encoded[0];
+  return code === undefined ? undefined : TYPE_BY_CODE.get(code);
+}
+
 export function encodeMessage(m: Message): Uint8Array {
   const w = new ByteWriter(32);
   w.u8(MESSAGE_TYPE_CODES[m.t]);

@@ -1,8 +1,10 @@
 // Every message the protocol speaks. The codec (message-codec.ts) is the only place that knows
 // their byte layout; everything else works with these plain objects.
 
-/** A transport address, "host:port" (IPv6 hosts in brackets). */
-export type Addr = string;
+import type { Addr } from '../base/types.js';
+
+/** A transport address, "host:port" (IPv6 hosts in brackets); defined in the leaf module. */
+export type { Addr };
 
 export type MemberState = 'alive' | 'suspect' | 'dead' | 'left';
 export const MEMBER_STATES: readonly MemberState[] = ['alive', 'suspect', 'dead', 'left'];

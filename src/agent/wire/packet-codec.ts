@@ -4,7 +4,7 @@
 // Encrypted, the body becomes nonce | AES-256-GCM ciphertext | tag, with the header as additional
 // authenticated data, so the cluster name and flags cannot be altered either.
 
-import type { DropReason } from '../core/types.js';
+import type { DropReason } from '../base/types.js';
 import { ByteReader } from './byte-reader.js';
 import { ByteWriter } from './byte-writer.js';
 import { DecodeError } from './decode-error.js';

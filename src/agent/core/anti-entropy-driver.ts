@@ -1,0 +1,185 @@
+// Drives anti-entropy for one node: periodic exchanges with a peer chosen at random or as the ring
+// successor, joins through seeds (and the announcement after the first exchange), and partition
+// healing (now and then an exchange with a dead member or a seed). The exchange protocol itself is
+// state/anti-entropy-session.ts.
+import type { EngineConfig } from '../config/engine-schema.js';
+import { AntiEntropy, type ReplicatedState } from '../state/anti-entropy-session.js';
+import type { Addr, MemberRecord, Message, PacketSender } from '../wire/messages.js';
+import type { Timer } from './deadlines.js';
+import type { Membership } from './membership.js';
+import type { CoreEvent, CoreStats, Rng } from './types.js';
+
+/** Seeds contacted by one join() call. */
+const JOIN_CONTACTS = 3;
+/** Byte ledgers of sessions that never report (timeouts) are bounded by this. */
+const MAX_LEDGERS = 256;
+
+export interface AntiEntropyHost {
+  readonly rng: Rng;
+  readonly stats: CoreStats;
+  readonly membership: Membership;
+  config(): EngineConfig;
+  event(e: CoreEvent): void;
+  /** Sends messages to the peer in one stream packet; returns the bytes sent. */
+  send(to: Addr, messages: Message[]): number;
+  schedule(at: number, timer: Timer): void;
+}
+
+export class AntiEntropyDriver {
+  private readonly ae: AntiEntropy;
+  /** Bytes sent and received per open session, for its completion event. */
+  private readonly bytes = new Map<string, number>();
+  private session = 0;
+  private seeds: Addr[] = [];
+  /** Set by join(): announce ourselves once the first exchange has taught us who the peers are. */
+  private announceOnJoin = false;
+  private nextExchangeAt: number;
+  /** The peer whose records are being merged (the `from` of records applied by an exchange). */
+  applyingFrom: string | undefined;
+  private nextReconnectAt: number;
+
+  constructor(
+    private readonly host: AntiEntropyHost,
+    state: ReplicatedState,
+    now: number,
+  ) {
+    const cfg = host.config();
+    this.ae = new AntiEntropy(state, { timeoutMs: 10 * cfg.probeIntervalMs + 5_000 });
+    this.nextExchangeAt = now + (0.5 + host.rng.next()) * cfg.antiEntropy.intervalMs;
+    this.nextReconnectAt = now + cfg.reconnectIntervalMs;
+    host.schedule(this.nextExchangeAt, { kind: 'anti-entropy' });
+    host.schedule(this.nextReconnectAt, { kind: 'reconnect' });
+  }
+
+  reconfigure(cfg: EngineConfig, now: number): void {
+    if (now + cfg.antiEntropy.intervalMs < this.nextExchangeAt) {
+      this.nextExchangeAt = now + cfg.antiEntropy.intervalMs;
+      this.host.schedule(this.nextExchangeAt, { kind: 'anti-entropy' });
+    }
+    if (now + cfg.reconnectIntervalMs < this.nextReconnectAt) {
+      this.nextReconnectAt = now + cfg.reconnectIntervalMs;
+      this.host.schedule(this.nextReconnectAt, { kind: 'reconnect' });
+    }
+  }
+
+  /**
+   * Joins through seeds: a push-pull exchange with up to JOIN_CONTACTS of them at random (a DNS
+   * answer may list hundreds); all are remembered for partition healing (see reconnect).
+   */
+  join(seeds: Addr[], now: number): void {
+    const self = this.host.membership.addr;
+    const others = [...new Set(seeds)].filter((s) => s !== self);
+    for (const s of others) if (!this.seeds.includes(s)) this.seeds.push(s);
+    for (let i = others.length - 1; i > 0; i--) {
+      const j = this.host.rng.int(i + 1);
+      [others[i], others[j]] = [others[j]!, others[i]!];
+    }
+    for (const s of others.slice(0, JOIN_CONTACTS)) this.exchange(s, 'push-pull', now);
+    if (others.length > 0) this.announceOnJoin = true;
+  }
+
+  /** Starts one exchange now (with `peer`, or one chosen by the configured policy). */
+  start(now: number, peer?: Addr): void {
+    const target = peer ?? this.peer();
+    if (target) this.exchange(target, this.host.config().antiEntropy.mode, now);
+  }
+
+  /** The periodic exchange timer fired. */
+  onTimer(now: number): void {
+    const cfg = this.host.config();
+    if (now < this.nextExchangeAt) return;
+    if (!cfg.antiEntropy.enabled) {
+      // Look again later: a reload may turn exchanges on.
+      this.host.schedule(now + cfg.antiEntropy.intervalMs, { kind: 'anti-entropy' });
+      return;
+    }
+    this.nextExchangeAt = now + cfg.antiEntropy.intervalMs * (0.75 + 0.5 * this.host.rng.next());
+    this.host.schedule(this.nextExchangeAt, { kind: 'anti-entropy' });
+    this.start(now);
+  }
+
+  /**
+   * Partition healing: talk to a dead member or a seed now and then, so two halves that lost each
+   * other exchange state (and refute each other's death notices) without a restart.
+   */
+  reconnect(now: number): void {
+    if (now < this.nextReconnectAt) return;
+    this.nextReconnectAt = now + this.host.config().reconnectIntervalMs;
+    this.host.schedule(this.nextReconnectAt, { kind: 'reconnect' });
+    const { membership } = this.host;
+    const candidates = membership.deadAddrs();
+    const seeds = this.seeds.filter((s) => s !== membership.addr);
+    candidates.push(...seeds);
+    if (candidates.length === 0) return;
+    if (membership.liveCount() <= 1) {
+      for (const s of seeds) this.exchange(s, 'push-pull', now);
+      return;
+    }
+    this.exchange(candidates[this.host.rng.int(candidates.length)]!, 'push-pull', now);
+  }
+
+  /** The ae-* messages of one packet. */
+  onPacket(messages: Message[], sender: PacketSender, size: number, now: number): void {
+    this.applyingFrom = sender.name;
+    const outcomes = this.ae.handle(sender.addr, messages, now);
+    this.applyingFrom = undefined;
+    for (const o of outcomes) {
+      const key = `${o.session}|${o.peer}`;
+      this.bytes.set(key, (this.bytes.get(key) ?? 0) + size / outcomes.length);
+      this.host.stats.antiEntropyRepaired += o.applied;
+      if (o.messages.length > 0) this.sendTo(o.peer, o.session, o.messages);
+      if (o.done) this.finished(key, o.peer, o.totalApplied, o.equal, now);
+    }
+  }
+
+  expire(now: number): void {
+    this.ae.expire(now);
+  }
+
+  private finished(key: string, peer: Addr, repaired: number, equal: boolean, now: number): void {
+    // Our arrival is a local update: mail it to the peers the join taught us, and rumor it,
+    // rather than leaving it to the seed's rumor alone (which may miss some nodes).
+    const { membership } = this.host;
+    if (this.announceOnJoin && membership.liveCount() > 1 && !membership.leaving) {
+      this.announceOnJoin = false;
+      membership.announceSelf(now);
+    }
+    const bytes = Math.round(this.bytes.get(key) ?? 0);
+    this.bytes.delete(key);
+    this.host.event({ type: 'anti-entropy', peer, bytes, repaired, equal });
+  }
+
+  private exchange(peer: Addr, mode: EngineConfig['antiEntropy']['mode'], now: number): void {
+    this.host.stats.antiEntropyRounds++;
+    this.session = (this.session + 1) >>> 0;
+    const start = this.ae.start(peer, this.session, mode, now);
+    this.sendTo(peer, (start as { session: number }).session, [start]);
+  }
+
+  private sendTo(peer: Addr, session: number, messages: Message[]): void {
+    const key = `${session}|${peer}`;
+    this.bytes.set(key, (this.bytes.get(key) ?? 0) + this.host.send(peer, messages));
+    // Sessions that time out never report; keep the byte ledger bounded anyway.
+    if (this.bytes.size > MAX_LEDGERS) this.bytes.delete(this.bytes.keys().next().value as string);
+  }
+
+  private peer(): Addr | undefined {
+    const { membership } = this.host;
+    if (this.host.config().antiEntropy.peerSelection === 'ring') return this.ringSuccessor()?.addr;
+    return membership.table.sample(1, this.host.rng, (e) => membership.isLivePeer(e))[0]?.record.addr;
+  }
+
+  /** The next live member after us in name order (wrapping), so repairs sweep the whole ring. */
+  private ringSuccessor(): MemberRecord | undefined {
+    const { membership } = this.host;
+    let best: MemberRecord | undefined;
+    let first: MemberRecord | undefined;
+    for (const e of membership.table.entries()) {
+      if (!membership.isLivePeer(e)) continue;
+      const n = e.record.name;
+      if (!first || n < first.name) first = e.record;
+      if (n > membership.name && (!best || n < best.name)) best = e.record;
+    }
+    return best ?? first;
+  }
+}

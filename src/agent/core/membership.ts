@@ -1,0 +1,282 @@
+// Membership: the member table, the view digest, this node's own record, merging records that
+// arrive (by rumor, mail, anti-entropy or from our own probes), refuting news about ourselves,
+// and reaping the dead. Suspicion timers and gossip are the host's; this module decides.
+import type { EngineConfig } from '../config/engine-schema.js';
+import type { DigestTree } from '../state/digest-tree.js';
+import { hashMemberRecord, memberKey } from '../state/entry-hash.js';
+import { hashId, xorHash } from '../state/hash64.js';
+import { compareMembers } from '../state/member-merge.js';
+import type { Addr, Hash64, MemberRecord, MemberState, Message, RumorMeta } from '../wire/messages.js';
+import type { LocalHealth } from './local-health.js';
+import type { MemberEntry, MemberTable } from './member-table.js';
+import { MAX_GENERATION, MAX_INCARNATION, saneMember } from './record-bounds.js';
+import { suspicionTimeouts } from './suspicion.js';
+import type { Suspicions } from './suspicions.js';
+import type { CoreEvent, CoreStats, Via } from './types.js';
+import { viewEntryHash } from './view-hash.js';
+
+export interface MembershipHost {
+  readonly tree: DigestTree;
+  readonly suspicions: Suspicions;
+  readonly health: LocalHealth;
+  readonly stats: CoreStats;
+  config(): EngineConfig;
+  event(e: CoreEvent): void;
+  /** News worth spreading: rumor it (it is already about someone else). */
+  rumor(m: Message): void;
+  /** Our own record changed: rumor it and mail it to peers. */
+  announce(m: Message, now: number): void;
+  /** The member is dead or left: undelivered mail to it is dropped. */
+  peerGone(name: string): void;
+  /** The member was reaped: forget per-member state (replay window). */
+  reaped(name: string): void;
+  /** A record from a peer was outside sane bounds and was dropped. */
+  badRecord(): void;
+}
+
+export interface SelfInit {
+  name: string;
+  addr: Addr;
+  generation: number;
+  tags: Record<string, string>;
+}
+
+export class Membership {
+  readonly name: string;
+  readonly addr: Addr;
+  private gen: number;
+  private incarnation = 0;
+  private tags: Record<string, string>;
+  private leavingFlag = false;
+  /** Dead and left members, so reaping and reconnecting never scan the whole view. */
+  private readonly mortals = new Set<string>();
+
+  constructor(
+    self: SelfInit,
+    private readonly host: MembershipHost,
+    readonly table: MemberTable,
+    private viewHash: Hash64,
+    now: number,
+  ) {
+    this.name = self.name;
+    this.addr = self.addr;
+    this.gen = self.generation;
+    this.tags = { ...self.tags };
+    this.put({ ...self, incarnation: 0, state: 'alive', tags: this.tags }, now);
+  }
+
+  /** This process's generation: its start stamp, raised when a record about us claims a newer one. */
+  get generation(): number {
+    return this.gen;
+  }
+
+  get leaving(): boolean {
+    return this.leavingFlag;
+  }
+
+  self(): MemberRecord {
+    return this.table.get(this.name)!.record;
+  }
+
+  get(name: string): MemberEntry | undefined {
+    return this.table.get(name);
+  }
+
+  counts(): Readonly<Record<MemberState, number>> {
+    return this.table.counts;
+  }
+
+  /** Alive and suspect members, ourselves included. */
+  liveCount(): number {
+    return this.table.counts.alive + this.table.counts.suspect;
+  }
+
+  viewDigest(): string {
+    return hashId(this.viewHash);
+  }
+
+  isLivePeer(e: MemberEntry): boolean {
+    return e.record.name !== this.name && (e.record.state === 'alive' || e.record.state === 'suspect');
+  }
+
+  /** Addresses of dead members (partition healing talks to them now and then). */
+  deadAddrs(): Addr[] {
+    const out: Addr[] = [];
+    for (const name of this.mortals) {
+      const e = this.table.get(name);
+      if (e && e.record.state === 'dead') out.push(e.record.addr);
+    }
+    return out;
+  }
+
+  /** Graceful leave: announce `left` (final, unlike `dead`). */
+  leave(now: number): void {
+    this.leavingFlag = true;
+    const rec: MemberRecord = { ...this.self(), state: 'left' };
+    this.put(rec, now);
+    this.host.announce(memberMessage(rec, this.name, localRumor(this.name, now)), now);
+  }
+
+  setTags(tags: Record<string, string>, now: number): void {
+    this.tags = { ...tags };
+    this.bumpSelf(now, this.incarnation + 1, true);
+  }
+
+  /** Merges a record about a member; returns true when it changed local state. */
+  apply(rec: MemberRecord, from: string, via: Via, rumor: RumorMeta | null, now: number): boolean {
+    if (via !== 'local' && !saneMember(rec)) {
+      this.host.badRecord();
+      return false;
+    }
+    if (rec.name === this.name) return this.aboutSelf(rec, now);
+    const cur = this.table.get(rec.name);
+    if (!cur) {
+      // Bad news about a member we never knew adds nothing but a ghost.
+      if (rec.state !== 'alive') return false;
+    } else if (compareMembers(rec, cur.record) <= 0) {
+      // The same join as the property tests cover: older, or an equal version that loses the
+      // content tie-break, changes nothing.
+      if (rec.state === 'suspect' && cur.record.state === 'suspect' && sameVersion(rec, cur.record)) {
+        // An independent confirmation shortens the timeout and is worth passing on.
+        if (this.host.suspicions.confirm(rec.name, from) && rumor) {
+          this.host.rumor(memberMessage(rec, from, rumor));
+        }
+      }
+      return false;
+    }
+    const previous = cur?.record.state ?? null;
+    this.put(rec, now);
+    this.host.suspicions.clear(rec.name);
+    if (rec.state === 'suspect') {
+      const cfg = this.host.config();
+      const t = suspicionTimeouts(
+        this.liveCount(),
+        cfg.probeIntervalMs,
+        cfg.suspicionMult,
+        cfg.suspicionMaxTimeoutMult,
+      );
+      this.host.suspicions.start(rec, from, t, now);
+    }
+    if (rec.state === 'dead' || rec.state === 'left') this.host.peerGone(rec.name);
+    this.host.event({ type: 'member', member: rec, previous, via, rumor });
+    // Anti-entropy repairs what it finds by itself; only news a member must hear (to refute it, or
+    // to learn of a newcomer through the peer it joined) is turned into rumors from there.
+    const spread = via !== 'anti-entropy' || rec.state !== 'alive' || cur !== undefined || from === rec.name;
+    if (spread) this.host.rumor(memberMessage(rec, from, rumor ?? localRumor(this.name, now)));
+    return true;
+  }
+
+  /** Our probe of `target` failed: suspect it, or count as a confirmation if it already is. */
+  probeFailed(target: string, now: number): void {
+    const e = this.table.get(target);
+    if (e && e.record.state === 'alive') {
+      this.host.stats.suspicionsRaised++;
+      this.apply({ ...e.record, state: 'suspect' }, this.name, 'local', localRumor(this.name, now), now);
+    } else if (e?.record.state === 'suspect' && this.host.suspicions.confirm(target, this.name)) {
+      // Our own failed probe is an independent confirmation: others' timeouts shrink with it too.
+      this.host.rumor(memberMessage(e.record, this.name, localRumor(this.name, now)));
+    }
+  }
+
+  /** The suspicion timer of `name` ran out: declare it dead if the suspected version still holds. */
+  suspicionExpired(name: string, now: number): void {
+    const s = this.host.suspicions.expired(name, now);
+    if (!s) return;
+    const e = this.table.get(name);
+    if (e?.record.state !== 'suspect') return;
+    if (e.record.incarnation !== s.incarnation || e.record.generation !== s.generation) return;
+    this.host.stats.deathsDeclared++;
+    this.apply({ ...e.record, state: 'dead' }, this.name, 'local', localRumor(this.name, now), now);
+  }
+
+  /** Our arrival is a local update: announce ourselves once a join taught us who the peers are. */
+  announceSelf(now: number): void {
+    this.host.announce(memberMessage(this.self(), this.name, localRumor(this.name, now)), now);
+  }
+
+  /** Forgets dead and left members after deadReapMs. */
+  reap(now: number): void {
+    const after = this.host.config().deadReapMs;
+    for (const name of [...this.mortals]) {
+      const e = this.table.get(name);
+      if (e && now - e.changedAt >= after) this.remove(name);
+    }
+  }
+
+  /**
+   * Someone says something about us that would win the join against our own record (a suspicion or
+   * death at our version, or a newer generation or incarnation — a restart after a clock step, a
+   * stale record from a run with a clock ahead, or a forgery): take a version above it and
+   * re-announce, so the cluster sees us alive again.
+   */
+  private aboutSelf(rec: MemberRecord, now: number): boolean {
+    if (this.leavingFlag || compareMembers(rec, this.self()) <= 0) return false;
+    // Alive at another address: another process claims our name (the newer run of a restart, or a
+    // misconfiguration). Outbidding it would make two live processes raise each other forever; once
+    // that process is gone, its record turns dead and is refuted here.
+    if (rec.state === 'alive' && rec.addr !== this.addr) return false;
+    if (rec.state !== 'alive') this.host.stats.suspicionsRefuted++;
+    this.host.health.apply(1);
+    // Refutations are rumored, not direct-mailed: the news they answer travels by rumor too, and
+    // mailing every refutation to maxPeers peers (with retries) was most of the load under loss.
+    if (rec.generation > this.gen || rec.incarnation >= MAX_INCARNATION) {
+      // A newer generation (or an incarnation we cannot raise): move to the next generation.
+      this.gen = Math.min(MAX_GENERATION, Math.max(this.gen, rec.generation) + 1);
+      this.bumpSelf(now, 0, false);
+    } else {
+      this.bumpSelf(now, rec.incarnation + 1, false);
+    }
+    return false;
+  }
+
+  /** A new version of our own record; `mail` sends it straight to peers as well as rumoring it. */
+  private bumpSelf(now: number, incarnation: number, mail: boolean): void {
+    this.incarnation = incarnation;
+    const rec: MemberRecord = {
+      ...this.self(),
+      generation: this.gen,
+      incarnation,
+      tags: this.tags,
+      state: this.leavingFlag ? 'left' : 'alive',
+    };
+    this.put(rec, now);
+    const m = memberMessage(rec, this.name, localRumor(this.name, now));
+    if (mail) this.host.announce(m, now);
+    else this.host.rumor(m);
+  }
+
+  private put(rec: MemberRecord, now: number): void {
+    const old = this.table.get(rec.name);
+    if (old) this.viewHash = xorHash(this.viewHash, viewEntryHash(old.record));
+    this.viewHash = xorHash(this.viewHash, viewEntryHash(rec));
+    this.table.set({ record: rec, changedAt: now });
+    this.host.tree.set(memberKey(rec.name), hashMemberRecord(rec));
+    if (rec.state === 'dead' || rec.state === 'left') this.mortals.add(rec.name);
+    else this.mortals.delete(rec.name);
+  }
+
+  private remove(name: string): void {
+    const old = this.table.get(name);
+    if (!old) return;
+    this.viewHash = xorHash(this.viewHash, viewEntryHash(old.record));
+    this.table.delete(name);
+    this.host.tree.delete(memberKey(name));
+    this.mortals.delete(name);
+    this.host.suspicions.clear(name);
+    this.host.reaped(name);
+    this.host.event({ type: 'member-reaped', name });
+  }
+}
+
+export function memberMessage(member: MemberRecord, from: string, rumor: RumorMeta): Message {
+  return { t: 'member', rumor, member, from };
+}
+
+/** Rumor metadata for news that starts here. */
+export function localRumor(origin: string, now: number): RumorMeta {
+  return { origin, originTime: Math.floor(now), hops: 0 };
+}
+
+function sameVersion(a: MemberRecord, b: MemberRecord): boolean {
+  return a.generation === b.generation && a.incarnation === b.incarnation;
+}

@@ -1,0 +1,121 @@
+// Replicated data: the key/value store and user events, with their payload checks. Local writes
+// are announced (rumor + direct mail); writes from peers are applied last-writer-wins and passed on.
+import type { EngineConfig } from '../config/engine-schema.js';
+import type { DigestTree } from '../state/digest-tree.js';
+import { hashKvEntry, kvKey } from '../state/entry-hash.js';
+import { EventDedupe } from '../state/event-dedupe.js';
+import type { KvStore } from '../state/kv-store.js';
+import type { KvEntry, Message, RumorMeta } from '../wire/messages.js';
+import { localRumor } from './membership.js';
+import { saneKv } from './record-bounds.js';
+import type { CoreEvent, Via } from './types.js';
+
+export interface ReplicatedDataHost {
+  readonly name: string;
+  readonly tree: DigestTree;
+  config(): EngineConfig;
+  /** This process's generation (user event ids are unique per generation). */
+  generation(): number;
+  event(e: CoreEvent): void;
+  rumor(m: Message): void;
+  announce(m: Message, now: number): void;
+  /** An entry from a peer was outside sane bounds and was dropped. */
+  badRecord(): void;
+}
+
+export class ReplicatedData {
+  private readonly events: EventDedupe;
+  private eventSeq = 0;
+
+  constructor(
+    private readonly host: ReplicatedDataHost,
+    readonly kv: KvStore,
+  ) {
+    this.events = new EventDedupe({ forgetAfterMs: host.config().deadReapMs, maxOrigins: 100_000 });
+  }
+
+  reconfigure(cfg: EngineConfig): void {
+    this.kv.setTombstoneTtl(cfg.tombstoneTtlMs);
+    this.events.forgetAfterMs = cfg.deadReapMs;
+  }
+
+  get(key: string): KvEntry | undefined {
+    return this.kv.get(key);
+  }
+
+  fireEvent(name: string, payload: Uint8Array, now: number): void {
+    this.checkPayload(payload);
+    const seq = ++this.eventSeq;
+    const generation = this.host.generation();
+    this.events.firstTime(this.host.name, generation, seq, now);
+    const rumor = localRumor(this.host.name, now);
+    const m: Message = { t: 'user-event', rumor, generation, seq, name, payload };
+    this.host.event({ type: 'user-event', origin: this.host.name, name, payload, via: 'local', rumor });
+    this.host.announce(m, now);
+  }
+
+  put(key: string, value: Uint8Array, now: number): KvEntry {
+    this.checkPayload(value);
+    return this.local(this.kv.put(key, value, this.host.name, Math.floor(now)), now);
+  }
+
+  delete(key: string, now: number): KvEntry {
+    return this.local(this.kv.delete(key, this.host.name, Math.floor(now)), now);
+  }
+
+  onUserEvent(m: Extract<Message, { t: 'user-event' }>, via: Via, now: number): void {
+    if (!this.events.firstTime(m.rumor.origin, m.generation, m.seq, now)) return;
+    const rumor = { ...m.rumor, hops: m.rumor.hops + 1 };
+    this.host.event({
+      type: 'user-event',
+      origin: m.rumor.origin,
+      name: m.name,
+      payload: m.payload,
+      via,
+      rumor,
+    });
+    this.host.rumor({ ...m, rumor });
+  }
+
+  /** Merges an entry from a peer; passes it on when it came by rumor (`spread`). */
+  apply(entry: KvEntry, rumor: RumorMeta | null, via: Via, now: number, spread: boolean): boolean {
+    if (via !== 'local' && !saneKv(entry)) {
+      this.host.badRecord();
+      return false;
+    }
+    if (this.kv.apply(entry, now) !== 'applied') return false;
+    const stored = this.kv.get(entry.key)!;
+    this.host.tree.set(kvKey(entry.key), hashKvEntry(stored));
+    this.host.event({ type: 'kv', key: entry.key, value: entry.value, writer: entry.writer, via, rumor });
+    if (spread && rumor) this.host.rumor({ t: 'kv', rumor, entry });
+    return true;
+  }
+
+  /** Drops expired tombstones and old event ids. */
+  expire(now: number): void {
+    for (const key of this.kv.expire(now)) this.host.tree.delete(kvKey(key));
+    this.events.prune(now);
+  }
+
+  private local(entry: KvEntry, now: number): KvEntry {
+    this.host.tree.set(kvKey(entry.key), hashKvEntry(entry));
+    const rumor = localRumor(this.host.name, now);
+    this.host.event({
+      type: 'kv',
+      key: entry.key,
+      value: entry.value,
+      writer: this.host.name,
+      via: 'local',
+      rumor,
+    });
+    this.host.announce({ t: 'kv', rumor, entry }, now);
+    return entry;
+  }
+
+  private checkPayload(payload: Uint8Array): void {
+    const max = this.host.config().maxPayloadBytes;
+    if (payload.length > max) {
+      throw new RangeError(`payload is ${payload.length} bytes; the limit (maxPayloadBytes) is ${max}`);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// The agent's folders form layers: a folder may import its own files and the layers below it,
+// never one above (so no two folders import each other's types).
+import { strict as assert } from 'node:assert';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const ROOT = resolve('src/agent');
+const LAYERS = ['base', 'wire', 'state', 'transport', 'core', 'runtime', 'sim'];
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? files(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : [],
+  );
+}
+
+describe('agent module layers', () => {
+  it(`${LAYERS.join(' < ')}: no folder imports a folder above it`, () => {
+    const violations: string[] = [];
+    let checked = 0;
+    for (const layer of LAYERS) {
+      for (const file of files(join(ROOT, layer))) {
+        const src = readFileSync(file, 'utf8');
+        for (const m of src.matchAll(/from '(\.[^']+)'/g)) {
+          const target = relative(ROOT, resolve(dirname(file), m[1]!)).split('/')[0]!;
+          const rank = LAYERS.indexOf(target);
+          checked++;
+          if (rank > LAYERS.indexOf(layer)) violations.push(`${relative(ROOT, file)} → ${m[1]}`);
+        }
+      }
+    }
+    assert.ok(checked > 50, `only ${checked} imports seen: the scan is broken`);
+    assert.deepEqual(violations, []);
+  });
+});
