@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { MemberView } from '../src/agent/agent-api.js';
+import { errnoText } from '../src/agent/net-error-text.js';
 import { type CliIo, EXIT_FAILURE } from './cli-io.js';
 
 export const DEFAULT_AGENT_URL = 'http://127.0.0.1:7947';
@@ -175,16 +176,6 @@ async function errorDetail(res: Response): Promise<string> {
   return line === '' ? res.statusText || 'no details' : line.slice(0, 200);
 }
 
-const ERRNO_TEXT: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ETIMEDOUT: 'connection timed out',
-};
-
 function describeFetchError(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
     return `no answer within ${timeoutMs / 1000} s`;
@@ -192,7 +183,7 @@ function describeFetchError(err: unknown, timeoutMs: number): string {
   let cause: unknown = err instanceof Error ? err.cause : undefined;
   while (cause instanceof Error) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code !== undefined) return ERRNO_TEXT[code] ?? cause.message;
+    if (code !== undefined) return errnoText(code) ?? cause.message;
     cause = cause.cause;
   }
   if (err instanceof Error && err.cause instanceof Error) return err.cause.message;

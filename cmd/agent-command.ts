@@ -4,6 +4,7 @@ import { type Command, CommanderError } from 'commander';
 import type { Agent } from '../src/agent/agent.js';
 import { addAgentOptions } from '../src/agent/config/agent-flags.js';
 import { ConfigError } from '../src/agent/config/engine-schema.js';
+import { StartupError } from '../src/agent/startup-error.js';
 import { KeyringError } from '../src/agent/wire/keyring.js';
 import { type CliIo, EXIT_FAILURE, EXIT_USAGE } from './cli-io.js';
 
@@ -11,6 +12,7 @@ import { type CliIo, EXIT_FAILURE, EXIT_USAGE } from './cli-io.js';
 function userFacing(err: unknown): { line: string; code: number } | null {
   if (err instanceof ConfigError || err instanceof KeyringError)
     return { line: err.message, code: EXIT_USAGE };
+  if (err instanceof StartupError) return { line: err.message, code: EXIT_FAILURE };
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'EADDRINUSE' || e?.code === 'EADDRNOTAVAIL' || e?.code === 'EACCES') {
     return { line: `cannot bind: ${e.message}`, code: EXIT_FAILURE };
@@ -55,5 +57,9 @@ export function registerAgent(program: Command, io: CliIo): void {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     await agent.stopped;
+    if (agent.failure) {
+      io.err(`grapevine: ${agent.failure.message}\n`);
+      throw new CommanderError(EXIT_FAILURE, 'grapevine.startup', agent.failure.message);
+    }
   });
 }

@@ -15,7 +15,6 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('grapevine')
     .description('Membership gossip: SWIM/Lifeguard failure detection, rumor mongering and anti-entropy.')
     .exitOverride()
-    .showHelpAfterError()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .allowExcessArguments(false);
   registerAgent(program, io);
@@ -26,7 +25,18 @@ export function buildProgram(io: CliIo): Command {
   registerKv(program, io);
   registerLeave(program, io);
   registerSimulate(program, io);
+  pointToHelp(program);
   return program;
+}
+
+/**
+ * After a usage error, every command prints one pointer to its own --help instead of the whole help
+ * text (which buried the one line that said what was wrong).
+ */
+function pointToHelp(cmd: Command, path: string[] = []): void {
+  const names = [...path, cmd.name()];
+  cmd.showHelpAfterError(`Run '${names.join(' ')} --help' for usage.`);
+  for (const sub of cmd.commands) pointToHelp(sub, names);
 }
 
 /** Parses and runs; returns the process exit code (never throws for user mistakes). */

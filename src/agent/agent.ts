@@ -12,10 +12,13 @@ import { readKeyringFile } from './config/keyring-file.js';
 import type { CoreEvent } from './core/types.js';
 import { DnsJoiner } from './discovery/dns-joiner.js';
 import { seedResolver } from './discovery/dns-seeds.js';
+import { JoinWatch } from './discovery/join-watch.js';
 import { createApi } from './http/api.js';
 import { serveApi } from './http/serve-api.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
+import { describeNetError, errorPeer, isUnreachable } from './net-error-text.js';
 import { type LocalNode, startLocalNode } from './runtime/local-node.js';
+import { bindError, StartupError } from './startup-error.js';
 import { parseAddr } from './transport/address.js';
 
 export interface AgentOptions {
@@ -28,7 +31,12 @@ export interface AgentOptions {
   dnsServers?: string[];
   /** Upper bound on waiting for a leave to spread before closing. Default 5 s. */
   leaveTimeoutMs?: number;
+  /** How long the start-up join through `join` seeds may take before it counts as failed. Default 10 s. */
+  joinTimeoutMs?: number;
 }
+
+/** Seeds a join contacts at once (the core's JOIN_CONTACTS): that many refusals mean none answered. */
+const JOIN_CONTACTS = 3;
 
 export class Agent implements AgentApi {
   private readonly listeners = new Set<(e: AgentEvent) => void>();
@@ -38,6 +46,9 @@ export class Agent implements AgentApi {
   private joined = false;
   private alone = false;
   private stopping: Promise<void> | null = null;
+  private joinWatch: JoinWatch | null = null;
+  /** Why the agent stopped on its own (e.g. no seed reachable); undefined after a normal stop. */
+  failure: StartupError | undefined;
   private resolveStopped!: () => void;
   /** Resolves when the agent has shut down (after leave() or shutdown()). */
   readonly stopped = new Promise<void>((r) => {
@@ -52,9 +63,15 @@ export class Agent implements AgentApi {
     private readonly o: AgentOptions,
   ) {}
 
+  /** Starts the agent; on failure everything opened so far is closed again before the error is thrown. */
   static async start(o: AgentOptions): Promise<Agent> {
     const agent = new Agent(o.config, o);
-    await agent.boot();
+    try {
+      await agent.boot();
+    } catch (err) {
+      for (const close of agent.closers) await close();
+      throw err;
+    }
     return agent;
   }
 
@@ -79,7 +96,9 @@ export class Agent implements AgentApi {
       keyring,
       tags: c.tags,
       onEvent: (e) => this.onCoreEvent(e),
-      onError: (err, context) => log.warn({ err, context }, 'gossip transport or core error'),
+      onError: (err, context) => this.onTransportError(err, context),
+    }).catch((err: unknown) => {
+      throw bindError(err, 'gossip address (UDP and TCP)', c.bind, '--bind');
     });
     this.closers.push(() => this.node.close());
     const n = this.node.node;
@@ -94,7 +113,9 @@ export class Agent implements AgentApi {
       },
       { node: n.name, cluster: c.gossip.cluster },
     );
-    const server = await serveApi(createApi(this, { token }), c.http);
+    const server = await serveApi(createApi(this, { token }), c.http).catch((err: unknown) => {
+      throw bindError(err, 'HTTP API', c.http, '--http');
+    });
     this.httpUrl = server.url;
     this.closers.unshift(() => server.close());
     this.startJoining();
@@ -108,8 +129,12 @@ export class Agent implements AgentApi {
   private startJoining(): void {
     const c = this.config;
     const log = this.o.logger;
-    if (c.join.length > 0) this.node.run((node, now) => node.join(c.join, now));
+    if (c.join.length > 0) {
+      this.node.run((node, now) => node.join(c.join, now));
+      this.watchJoin();
+    }
     if (c.joinDns) {
+      let dnsFailed = false;
       const joiner = new DnsJoiner({
         name: c.joinDns,
         defaultPort: parseAddr(c.bind).port,
@@ -117,10 +142,16 @@ export class Agent implements AgentApi {
         resolver: seedResolver(this.o.dnsServers),
         join: (seeds) => this.node.run((node, now) => node.join(seeds, now)),
         joined: () => this.isJoined(),
-        onAttempt: (seeds, err) =>
-          err
-            ? log.warn({ err, name: c.joinDns }, 'DNS seed lookup failed; retrying')
-            : log.debug({ seeds }, 'DNS seeds'),
+        onAttempt: (seeds, err) => {
+          if (!err) return log.debug({ seeds }, 'DNS seeds');
+          // Said once at warn (with the reason); the retries that follow are debug-level noise.
+          const level = dnsFailed ? 'debug' : 'warn';
+          dnsFailed = true;
+          log[level](
+            { name: c.joinDns, reason: describeNetError(err) },
+            'DNS seed lookup failed; retrying with backoff until it answers',
+          );
+        },
         onAlone: () => {
           if (!this.alone)
             log.info({ name: c.joinDns }, 'DNS lists no other member yet: starting as the first');
@@ -130,6 +161,54 @@ export class Agent implements AgentApi {
       joiner.start();
       this.closers.push(() => joiner.stop());
     }
+  }
+
+  /**
+   * Says once how the start-up join through `join` went. No seed reachable: exit status 1 (after
+   * closing everything), or with retryJoin one line saying that and why the join is being retried.
+   */
+  private watchJoin(): void {
+    const c = this.config;
+    const log = this.o.logger;
+    const watch = new JoinWatch({
+      contacts: Math.min(new Set(c.join).size, JOIN_CONTACTS),
+      joined: () => this.isJoined(),
+      retry: c.retryJoin === true,
+      timeoutMs: this.o.joinTimeoutMs ?? 10_000,
+      onJoined: () => log.info({ members: this.node.node.counts().alive }, 'joined the cluster'),
+      onUnreachable: (reasons) => {
+        if (watch.state === 'retrying') {
+          log.warn(
+            { seeds: c.join, reasons, retryEveryMs: c.gossip.reconnectIntervalMs },
+            'no seed reachable yet; retrying the join until one answers (retryJoin)',
+          );
+          return;
+        }
+        this.failure = new StartupError(
+          `cannot join: no seed reachable (${reasons.join('; ')}); start a seed first, check --join, or pass --retry-join true to keep trying`,
+        );
+        log.error({ seeds: c.join, reasons }, 'cannot join: no seed reachable; stopping');
+        void this.shutdown('join failed');
+      },
+    });
+    this.joinWatch = watch;
+    watch.start();
+    this.closers.push(() => watch.stop());
+  }
+
+  /**
+   * Transport and core errors, one line each. An unreachable peer is expected (a seed not up yet, a
+   * member that died): while joining it feeds the join report, afterwards it is a debug line.
+   */
+  private onTransportError(err: unknown, context: string): void {
+    const log = this.o.logger;
+    if (isUnreachable(err)) {
+      const peer = errorPeer(err) ?? 'peer';
+      if (this.joinWatch?.noteFailure(peer, describeNetError(err))) return;
+      log.debug({ peer, reason: describeNetError(err), context }, 'peer unreachable');
+      return;
+    }
+    log.warn({ err, context }, 'gossip transport or core error');
   }
 
   private isJoined(): boolean {

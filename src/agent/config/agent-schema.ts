@@ -37,6 +37,12 @@ export const AgentConfigSchema = Type.Object(
       maxItems: 64,
       description: 'Seeds to join.',
     }),
+    retryJoin: Type.Optional(
+      Type.Boolean({
+        description:
+          'Keep retrying `join` seeds until one answers (every gossip.reconnectIntervalMs) instead of exiting with status 1 when none can be reached at start.',
+      }),
+    ),
     joinDns: Type.Optional(
       Type.String({
         minLength: 1,

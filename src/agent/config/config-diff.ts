@@ -11,6 +11,7 @@ export const RESTART_REQUIRED_FIELDS: readonly string[] = [
   'http',
   'gossip.cluster',
   'joinDns',
+  'retryJoin',
   'apiTokenFile',
 ];
 
