@@ -21,12 +21,8 @@ function userFacing(err: unknown): { line: string; code: number } | null {
   return null;
 }
 
-export function registerAgent(program: Command, io: CliIo): void {
-  const cmd = program
-    .command('agent')
-    .description(
-      'Run the gossip agent (one per Kubernetes node): membership, rumors, direct mail, anti-entropy.',
-    );
+/** Adds the agent's options (generated from the config schema) and action to the `agent` command. */
+export function configureAgent(cmd: Command, io: CliIo): void {
   addAgentOptions(cmd).action(async (flags: Record<string, unknown>) => {
     const env = process.env;
     // Loaded here, not at the top: other subcommands should not pay for the agent's start-up.

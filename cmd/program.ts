@@ -1,7 +1,6 @@
 // Builds the `grapevine` command tree. Each subcommand lives in its own file and registers itself
 // with `program.command(...)`, which inherits the usage-error handling configured here.
 import { Command, CommanderError } from 'commander';
-import { registerAgent } from './agent-command.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-io.js';
 import { registerDemo } from './demo-command.js';
 import { registerEvent } from './event-command.js';
@@ -10,14 +9,25 @@ import { registerLeave } from './leave-command.js';
 import { registerMembers } from './members-command.js';
 import { registerOperator } from './operator-command.js';
 import { registerSimulate } from './simulate-command.js';
+import { registerVersion } from './version-command.js';
 
-export function buildProgram(io: CliIo): Command {
+const AGENT_DESCRIPTION =
+  'Run the gossip agent (one per Kubernetes node): membership, rumors, direct mail, anti-entropy.';
+
+/**
+ * The command tree for `argv`. The agent's options are generated from the config schema, whose
+ * library takes most of a second to load; it is loaded only when `agent` is the command run (or
+ * asked about), so client commands such as `members --json` start fast.
+ */
+export async function buildProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('grapevine')
     .description('Membership gossip: SWIM/Lifeguard failure detection, rumor mongering and anti-entropy.')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .allowExcessArguments(false);
-  registerAgent(program, io);
+  const agent = program.command('agent').description(AGENT_DESCRIPTION);
+  const wanted = argv[0] === 'help' ? argv[1] : argv[0];
+  if (wanted === 'agent') (await import('./agent-command.js')).configureAgent(agent, io);
   registerDemo(program, io);
   registerMembers(program, io);
   registerOperator(program, io);
@@ -25,6 +35,7 @@ export function buildProgram(io: CliIo): Command {
   registerKv(program, io);
   registerLeave(program, io);
   registerSimulate(program, io);
+  registerVersion(program, io);
   pointToHelp(program);
   return program;
 }
@@ -41,7 +52,7 @@ function pointToHelp(cmd: Command, path: string[] = []): void {
 
 /** Parses and runs; returns the process exit code (never throws for user mistakes). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = buildProgram(io);
+  const program = await buildProgram(io, argv);
   if (argv.length === 0) {
     io.err(program.helpInformation());
     return EXIT_USAGE;
