@@ -79,7 +79,8 @@ describe('demo: the grapevine demo command', function () {
       const r = run(['demo', ...args]);
       expect(await r.exit, args.join(' ')).to.equal(2);
       expect(r.err()).to.match(/error: /);
-      expect(r.err()).to.include('Usage: grapevine demo');
+      // Issue 11: a pointer to the command's help instead of the whole help text.
+      expect(r.err()).to.include("Run 'grapevine demo --help' for usage.");
     }
   });
 
