@@ -4,11 +4,16 @@ import { Command, CommanderError } from 'commander';
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-io.js';
 import { registerDemo } from './demo-command.js';
 import { registerEvent } from './event-command.js';
+import { registerInfo } from './info-command.js';
+import { registerJoin } from './join-command.js';
+import { registerKeys } from './keys-command.js';
 import { registerKv } from './kv-command.js';
 import { registerLeave } from './leave-command.js';
 import { registerMembers } from './members-command.js';
+import { registerMonitor } from './monitor-command.js';
 import { registerOperator } from './operator-command.js';
 import { registerSimulate } from './simulate-command.js';
+import { registerTags } from './tags-command.js';
 import { registerVersion } from './version-command.js';
 
 const AGENT_DESCRIPTION =
@@ -19,7 +24,16 @@ const AGENT_DESCRIPTION =
  * library takes most of a second to load; it is loaded only when `agent` is the command run (or
  * asked about), so client commands such as `members --json` start fast.
  */
-export async function buildProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {
+export interface CliOptions {
+  /** Ends `monitor` (tests run it in-process); by default SIGINT/SIGTERM do. */
+  monitorStop?: AbortSignal;
+}
+
+export async function buildProgram(
+  io: CliIo,
+  argv: readonly string[] = [],
+  options: CliOptions = {},
+): Promise<Command> {
   const program = new Command('grapevine')
     .description('Membership gossip: SWIM/Lifeguard failure detection, rumor mongering and anti-entropy.')
     .exitOverride()
@@ -30,10 +44,15 @@ export async function buildProgram(io: CliIo, argv: readonly string[] = []): Pro
   if (wanted === 'agent') (await import('./agent-command.js')).configureAgent(agent, io);
   registerDemo(program, io);
   registerMembers(program, io);
+  registerMonitor(program, io, options.monitorStop);
+  registerInfo(program, io);
+  registerJoin(program, io);
+  registerTags(program, io);
   registerOperator(program, io);
   registerEvent(program, io);
   registerKv(program, io);
   registerLeave(program, io);
+  registerKeys(program, io);
   registerSimulate(program, io);
   registerVersion(program, io);
   pointToHelp(program);
@@ -51,8 +70,8 @@ function pointToHelp(cmd: Command, path: string[] = []): void {
 }
 
 /** Parses and runs; returns the process exit code (never throws for user mistakes). */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = await buildProgram(io, argv);
+export async function runCli(argv: readonly string[], io: CliIo, options: CliOptions = {}): Promise<number> {
+  const program = await buildProgram(io, argv, options);
   if (argv.length === 0) {
     io.err(program.helpInformation());
     return EXIT_USAGE;

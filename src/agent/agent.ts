@@ -14,12 +14,21 @@ import { DnsJoiner } from './discovery/dns-joiner.js';
 import { seedResolver } from './discovery/dns-seeds.js';
 import { JoinWatch } from './discovery/join-watch.js';
 import { createApi } from './http/api.js';
+import {
+  type AgentControl,
+  type AgentInfo,
+  type JoinResult,
+  type KvListing,
+  RESERVED_TAG_PREFIX,
+} from './http/control-api.js';
 import { serveApi } from './http/serve-api.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
+import { agentVersion } from './metrics/agent-version.js';
 import { describeNetError, errorPeer, isUnreachable } from './net-error-text.js';
 import { type LocalNode, startLocalNode } from './runtime/local-node.js';
 import { bindError, StartupError } from './startup-error.js';
 import { parseAddr } from './transport/address.js';
+import { WIRE_VERSION } from './wire/packet-codec.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -31,6 +40,8 @@ export interface AgentOptions {
   dnsServers?: string[];
   /** Upper bound on waiting for a leave to spread before closing. Default 5 s. */
   leaveTimeoutMs?: number;
+  /** The event-handler command, shown by `info` (the handler itself subscribes like any listener). */
+  eventHandlerCommand?: string;
   /** How long the start-up join through `join` seeds may take before it counts as failed. Default 10 s. */
   joinTimeoutMs?: number;
 }
@@ -38,7 +49,23 @@ export interface AgentOptions {
 /** Seeds a join contacts at once (the core's JOIN_CONTACTS): that many refusals mean none answered. */
 const JOIN_CONTACTS = 3;
 
-export class Agent implements AgentApi {
+/**
+ * Tags every agent sets about itself, so `grapevine members --detailed` shows which version and wire
+ * protocol each member runs during a rolling upgrade.
+ */
+export function versionTags(): Record<string, string> {
+  return {
+    [`${RESERVED_TAG_PREFIX}version`]: agentVersion(),
+    [`${RESERVED_TAG_PREFIX}protocol`]: String(WIRE_VERSION),
+  };
+}
+
+const withVersionTags = (tags: Record<string, string>): Record<string, string> => ({
+  ...tags,
+  ...versionTags(),
+});
+
+export class Agent implements AgentApi, AgentControl {
   private readonly listeners = new Set<(e: AgentEvent) => void>();
   private readonly lastChange = new Map<string, number>();
   private readonly closers: Array<() => Promise<void> | void> = [];
@@ -47,6 +74,9 @@ export class Agent implements AgentApi {
   private alone = false;
   private stopping: Promise<void> | null = null;
   private joinWatch: JoinWatch | null = null;
+  private readonly peerFailureListeners = new Set<(peer: string, reason: string) => void>();
+  private readonly startedAt = Date.now();
+  private encrypted = false;
   /** Why the agent stopped on its own (e.g. no seed reachable); undefined after a normal stop. */
   failure: StartupError | undefined;
   private resolveStopped!: () => void;
@@ -87,6 +117,7 @@ export class Agent implements AgentApi {
     const c = this.config;
     const log = this.o.logger;
     const keyring = c.keyringFile ? readKeyringFile(c.keyringFile) : null;
+    this.encrypted = keyring !== null;
     const token = c.apiTokenFile ? readToken(c.apiTokenFile) : undefined;
     this.node = await startLocalNode({
       name: c.name ?? 'grapevine',
@@ -94,7 +125,7 @@ export class Agent implements AgentApi {
       advertise: c.advertise,
       config: c.gossip,
       keyring,
-      tags: c.tags,
+      tags: withVersionTags(c.tags),
       onEvent: (e) => this.onCoreEvent(e),
       onError: (err, context) => this.onTransportError(err, context),
     }).catch((err: unknown) => {
@@ -113,7 +144,7 @@ export class Agent implements AgentApi {
       },
       { node: n.name, cluster: c.gossip.cluster },
     );
-    const server = await serveApi(createApi(this, { token }), c.http).catch((err: unknown) => {
+    const server = await serveApi(createApi(this, { token, control: this }), c.http).catch((err: unknown) => {
       throw bindError(err, 'HTTP API', c.http, '--http');
     });
     this.httpUrl = server.url;
@@ -204,6 +235,7 @@ export class Agent implements AgentApi {
     const log = this.o.logger;
     if (isUnreachable(err)) {
       const peer = errorPeer(err) ?? 'peer';
+      for (const l of this.peerFailureListeners) l(peer, describeNetError(err));
       if (this.joinWatch?.noteFailure(peer, describeNetError(err))) return;
       log.debug({ peer, reason: describeNetError(err), context }, 'peer unreachable');
       return;
@@ -257,9 +289,10 @@ export class Agent implements AgentApi {
     try {
       this.node.run((node, now) => {
         if (live.some((p) => p.startsWith('gossip.'))) node.reconfigure(applied.gossip, now);
-        if (live.includes('tags')) node.setTags(applied.tags, now);
+        if (live.includes('tags')) node.setTags(withVersionTags(applied.tags), now);
         if (live.includes('keyringFile') || keyringChanged) {
           node.setKeyring(applied.keyringFile ? readKeyringFile(applied.keyringFile) : null);
+          this.encrypted = applied.keyringFile !== undefined;
         }
         if (live.includes('join')) node.join(applied.join, now);
       });
@@ -326,6 +359,92 @@ export class Agent implements AgentApi {
 
   leave(): Promise<void> {
     return this.shutdown('leave requested');
+  }
+
+  // ─────────────────────── AgentControl (run-time CLI commands) ───────────────────────
+
+  info(): AgentInfo {
+    const self = this.self();
+    const mem = process.memoryUsage();
+    const c = this.config;
+    return {
+      name: self.name,
+      addr: self.addr,
+      cluster: self.cluster,
+      version: agentVersion(),
+      protocol: WIRE_VERSION,
+      runtime: {
+        node: process.version,
+        pid: process.pid,
+        uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+        rssBytes: mem.rss,
+        heapUsedBytes: mem.heapUsed,
+      },
+      ready: self.ready,
+      leaving: self.leaving,
+      healthScore: self.healthScore,
+      viewDigest: self.viewDigest,
+      members: { ...this.node.node.counts() },
+      encrypted: this.encrypted,
+      tags: self.tags,
+      config: {
+        bind: c.bind,
+        http: this.httpUrl,
+        join: c.join,
+        joinDns: c.joinDns ?? null,
+        eventHandler: this.o.eventHandlerCommand ?? null,
+      },
+    };
+  }
+
+  async join(addrs: string[], timeoutMs: number): Promise<JoinResult> {
+    const failures = new Map<string, string>();
+    const onFailure = (peer: string, reason: string): void => void failures.set(peer, reason);
+    this.peerFailureListeners.add(onFailure);
+    const reached = (): string[] => {
+      const alive = new Set(
+        this.node.node
+          .members()
+          .filter((m) => m.state === 'alive')
+          .map((m) => m.addr),
+      );
+      return addrs.filter((a) => alive.has(a));
+    };
+    try {
+      this.node.run((node, now) => node.join(addrs, now));
+      const deadline = Date.now() + timeoutMs;
+      while (
+        Date.now() < deadline &&
+        reached().length + addrs.filter((a) => failures.has(a)).length < addrs.length
+      )
+        await sleep(25);
+      const ok = reached();
+      return {
+        joined: ok,
+        failed: addrs
+          .filter((a) => !ok.includes(a))
+          .map((addr) => ({ addr, reason: failures.get(addr) ?? `no answer within ${timeoutMs} ms` })),
+      };
+    } finally {
+      this.peerFailureListeners.delete(onFailure);
+    }
+  }
+
+  updateTags(set: Record<string, string>, remove: string[]): Record<string, string> {
+    const current = { ...this.node.node.self().tags };
+    for (const k of remove) delete current[k];
+    const next = withVersionTags({ ...current, ...set });
+    this.node.run((node, now) => node.setTags(next, now));
+    return next;
+  }
+
+  kvList(prefix: string): KvListing[] {
+    return this.node.node.kvList(prefix).map((e) => ({
+      key: e.key,
+      bytes: e.value?.length ?? 0,
+      writer: e.writer,
+      at: e.at,
+    }));
   }
 
   async metrics(): Promise<{ contentType: string; body: string }> {

@@ -246,8 +246,8 @@ describe('cmd: agent client failures without a server', () => {
   for (const [why, argv, message] of [
     ['event without a name', ['event'], /missing required argument 'name'/],
     ['kv put without a value', ['kv', 'put', 'k'], /missing required argument 'value'/],
-    ['kv without a subcommand', ['kv'], /missing kv command \(expected get, put, del\)/],
-    ['an unknown kv subcommand', ['kv', 'list'], /unknown kv command 'list'/],
+    ['kv without a subcommand', ['kv'], /missing kv command \(expected get, put, del, list\)/],
+    ['an unknown kv subcommand', ['kv', 'ls'], /unknown kv command 'ls'/],
     [
       'a bad --agent URL',
       ['members', '--agent', 'localhost:7947'],

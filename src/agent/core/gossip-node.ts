@@ -296,6 +296,12 @@ export class GossipNode {
     else this.replay ??= new ReplayWindow();
   }
 
+  /** Live key/value entries (no tombstones) whose key starts with `prefix`, in key order (`kv list`). */
+  kvList(prefix = ''): KvEntry[] {
+    const out = [...this.kv.entries()].filter((e) => e.value !== null && e.key.startsWith(prefix));
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
   // ───────────────────────────── driving ─────────────────────────────
 
   nextDeadline(): number {

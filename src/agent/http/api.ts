@@ -5,6 +5,8 @@ import type { AgentApi, MemberView } from '../agent-api.js';
 import { MEMBER_STATES, type MemberState } from '../wire/messages.js';
 import { ApiError, errorHandler, jsonError, limitChecked } from './api-error.js';
 import { bearerAuth } from './bearer-auth.js';
+import type { AgentControl } from './control-api.js';
+import { controlRoutes } from './control-routes.js';
 import { isJsonContentType, parseEventRequest } from './event-body.js';
 import { eventStream } from './event-stream.js';
 
@@ -17,6 +19,8 @@ export interface ApiOptions {
   sseHeartbeatMs?: number;
   /** Unsent SSE frames after which a slow client is dropped (default 10 000). */
   sseMaxBacklog?: number;
+  /** The run-time CLI routes (info, join, tags, kv list): mounted when given. */
+  control?: AgentControl;
   /** Told about every unexpected error (the client only gets a generic 500). */
   onInternalError?: (err: unknown) => void;
 }
@@ -110,6 +114,7 @@ export function createApi(agent: AgentApi, opts: ApiOptions = {}): Hono {
       return c.json({ status: 'leaving' }, 202);
     },
   });
+  if (opts.control) controlRoutes(app, opts.control, route);
   return app;
 }
 
