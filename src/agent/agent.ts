@@ -13,6 +13,7 @@ import type { CoreEvent } from './core/types.js';
 import { DnsJoiner } from './discovery/dns-joiner.js';
 import { seedResolver } from './discovery/dns-seeds.js';
 import { JoinWatch } from './discovery/join-watch.js';
+import { EventHandler } from './hooks/event-handler.js';
 import { createApi } from './http/api.js';
 import {
   type AgentControl,
@@ -40,8 +41,6 @@ export interface AgentOptions {
   dnsServers?: string[];
   /** Upper bound on waiting for a leave to spread before closing. Default 5 s. */
   leaveTimeoutMs?: number;
-  /** The event-handler command, shown by `info` (the handler itself subscribes like any listener). */
-  eventHandlerCommand?: string;
   /** How long the start-up join through `join` seeds may take before it counts as failed. Default 10 s. */
   joinTimeoutMs?: number;
 }
@@ -149,6 +148,7 @@ export class Agent implements AgentApi, AgentControl {
     });
     this.httpUrl = server.url;
     this.closers.unshift(() => server.close());
+    this.startEventHandler();
     this.startJoining();
     this.watchConfig();
     log.info(
@@ -192,6 +192,37 @@ export class Agent implements AgentApi, AgentControl {
       joiner.start();
       this.closers.push(() => joiner.stop());
     }
+  }
+
+  /** Runs the configured command per event (bounded; see hooks/event-handler.ts). */
+  private startEventHandler(): void {
+    const c = this.config;
+    if (!c.eventHandler) return;
+    const log = this.o.logger;
+    let dropped = 0;
+    const handler = new EventHandler({
+      command: c.eventHandler,
+      timeoutMs: c.eventHandlerTimeoutMs ?? 30_000,
+      concurrency: c.eventHandlerConcurrency ?? 4,
+      self: { name: this.name, addr: this.node.addr },
+      onResult: (result, d) => {
+        this.metricsRegistry.eventHandlerResult(result);
+        if (result === 'ok') return log.debug({ event: d.event }, 'event handler ran');
+        if (result === 'dropped') {
+          // One line for the first drop of a burst and every 100th after it, not one per event.
+          if (dropped++ % 100 === 0)
+            log.warn({ event: d.event, dropped }, 'event handler queue full; event dropped');
+          return;
+        }
+        dropped = 0;
+        log.warn({ event: d.event, result, exitCode: d.code, stderr: d.stderr }, 'event handler failed');
+      },
+    });
+    const unsubscribe = this.subscribe((e) => handler.handle(e));
+    this.closers.push(() => {
+      unsubscribe();
+      handler.close();
+    });
   }
 
   /**
@@ -392,7 +423,7 @@ export class Agent implements AgentApi, AgentControl {
         http: this.httpUrl,
         join: c.join,
         joinDns: c.joinDns ?? null,
-        eventHandler: this.o.eventHandlerCommand ?? null,
+        eventHandler: c.eventHandler ?? null,
       },
     };
   }

@@ -51,6 +51,32 @@ export const AgentConfigSchema = Type.Object(
           'DNS name (e.g. a headless Service) whose A/SRV records are seeds; retried until joined.',
       }),
     ),
+    eventHandler: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description:
+          'Command (run by /bin/sh -c) for every membership change and user event: GRAPEVINE_* variables describe it, the payload is on stdin (docs/api.md#event-handlers).',
+      }),
+    ),
+    eventHandlerTimeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 100,
+        maximum: 3_600_000,
+        default: 30_000,
+        description:
+          'An event-handler run is killed (with its process group) after this long (milliseconds).',
+      }),
+    ),
+    eventHandlerConcurrency: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 64,
+        default: 4,
+        description:
+          'Event-handler runs at once; up to 256 more events wait, later ones are dropped and counted.',
+      }),
+    ),
     keyringFile: Type.Optional(
       Type.String({
         minLength: 1,

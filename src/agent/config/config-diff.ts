@@ -12,6 +12,9 @@ export const RESTART_REQUIRED_FIELDS: readonly string[] = [
   'gossip.cluster',
   'joinDns',
   'retryJoin',
+  'eventHandler',
+  'eventHandlerTimeoutMs',
+  'eventHandlerConcurrency',
   'apiTokenFile',
 ];
 

@@ -1,7 +1,7 @@
 // The agent's Prometheus metrics: counters and gauges read from the core at scrape time, and
 // histograms fed with the core's events. One Registry per agent (never prom-client's global one),
 // so several agents in one process (tests, the demo) keep their metrics apart.
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CoreEvent } from '../core/types.js';
 import { agentVersion } from './agent-version.js';
 import { CONVERGENCE_SECONDS_BUCKETS, PROBE_RTT_SECONDS_BUCKETS } from './buckets.js';
@@ -35,6 +35,7 @@ export class AgentMetrics {
   private readonly probeRtt: Histogram;
   private readonly convergence: Histogram;
   private readonly tracker: ConvergenceTracker;
+  private readonly handlerRuns: Counter<'result'>;
 
   constructor(
     private readonly source: MetricsSource,
@@ -74,6 +75,17 @@ export class AgentMetrics {
       // A scrape may be the first to notice that the view has gone quiet.
       collect: () => this.settle(this.tracker.poll(source.viewDigest(), now())),
     });
+    this.handlerRuns = new Counter({
+      name: `${METRIC_PREFIX}event_handler_runs_total`,
+      help: 'Event-handler runs by result: ok, failed (non-zero exit), timeout (killed), dropped (queue full).',
+      labelNames: ['result'],
+      registers: [registry],
+    });
+  }
+
+  /** Counts one event-handler run by how it ended (ok, failed, timeout, dropped). */
+  eventHandlerResult(result: 'ok' | 'failed' | 'timeout' | 'dropped'): void {
+    this.handlerRuns.inc({ result });
   }
 
   get contentType(): string {
