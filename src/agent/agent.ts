@@ -141,7 +141,7 @@ export class Agent implements AgentApi, AgentControl {
         pendingRumors: () => n.pendingRumors(),
         pendingMail: () => n.pendingMail(),
       },
-      { node: n.name, cluster: c.gossip.cluster },
+      { node: n.name, cluster: c.gossip.cluster, processMetrics: true },
     );
     const server = await serveApi(createApi(this, { token, control: this }), c.http).catch((err: unknown) => {
       throw bindError(err, 'HTTP API', c.http, '--http');
