@@ -249,6 +249,18 @@ describe('AgentMetrics', () => {
     expect(sampleValue(f, 'grapevine_rumor_clock_skew_total')).to.equal(0);
   });
 
+  it('resolves LAN spreads below 10 ms: buckets start at 0.5 ms (issue 11)', async () => {
+    const m = new AgentMetrics(new FakeSource());
+    m.observe(userEvent(rumor(5_000)), 5_002); // 2 ms
+    m.observe(userEvent(rumor(5_000)), 5_007); // 7 ms
+    const f = await scrape(m);
+    const le = (b: string) =>
+      sampleValue(f, 'grapevine_rumor_spread_seconds_bucket', { kind: 'user-event', le: b });
+    expect([le('0.0005'), le('0.001'), le('0.0025'), le('0.005'), le('0.01'), le('300')]).to.deep.equal([
+      0, 0, 1, 1, 2, 2,
+    ]);
+  });
+
   it('clamps spread from a clock that runs ahead to 0 and counts it', async () => {
     const m = new AgentMetrics(new FakeSource());
     m.observe(userEvent(rumor(5_000)), 4_200); // origin clock 800 ms ahead of ours
