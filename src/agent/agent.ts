@@ -41,8 +41,8 @@ export interface AgentOptions {
   dnsServers?: string[];
   /** Upper bound on waiting for a leave to spread before closing. Default 5 s. */
   leaveTimeoutMs?: number;
-  /** How long the start-up join through `join` seeds may take before it counts as failed. Default 10 s. */
-  joinTimeoutMs?: number;
+  /** After how long a start-up join through `join` seeds that is neither done nor failed is logged as slow. Default 10 s. */
+  joinSlowAfterMs?: number;
 }
 
 /** Seeds a join contacts at once (the core's JOIN_CONTACTS): that many refusals mean none answered. */
@@ -232,11 +232,17 @@ export class Agent implements AgentApi, AgentControl {
   private watchJoin(): void {
     const c = this.config;
     const log = this.o.logger;
+    const slowAfterMs = this.o.joinSlowAfterMs ?? 10_000;
     const watch = new JoinWatch({
       contacts: Math.min(new Set(c.join).size, JOIN_CONTACTS),
       joined: () => this.isJoined(),
       retry: c.retryJoin === true,
-      timeoutMs: this.o.joinTimeoutMs ?? 10_000,
+      slowAfterMs,
+      onSlow: () =>
+        log.warn(
+          { seeds: c.join, afterMs: slowAfterMs },
+          'join is slow: no seed has answered or failed yet; still waiting',
+        ),
       onJoined: () => log.info({ members: this.node.node.counts().alive }, 'joined the cluster'),
       onUnreachable: (reasons) => {
         if (watch.state === 'retrying') {

@@ -1,20 +1,23 @@
 // Watches the start-up join through static seeds (`join`) and says once how it went: joined, or
 // no seed reachable and why. Without `retryJoin` an agent that cannot reach any seed gives up, as
 // `serf agent -join` does; with it, the agent says once that it keeps retrying (the core contacts
-// seeds again every reconnectIntervalMs) and stays quiet about each repeated failure.
+// seeds again every reconnectIntervalMs) and stays quiet about each repeated failure. Only failures
+// count: a seed that is merely slow (an overloaded host) is waited for, with one line saying so.
 
 export interface JoinWatchOptions {
   /** How many seeds the join contacts (failures from that many distinct peers mean "none reachable"). */
   contacts: number;
   joined: () => boolean;
   retry: boolean;
-  /** Give up (or report "retrying") after this long without a join, even without errors. */
-  timeoutMs: number;
+  /** After this long without a join (and without every seed failing), say once that it is slow. */
+  slowAfterMs: number;
   /** How often to look whether the node has joined. */
   pollMs?: number;
   onJoined: () => void;
   /** Once, with one reason per failed seed (e.g. "127.0.0.1:7946: connection refused"). */
   onUnreachable: (reasons: string[]) => void;
+  /** Once, when the join has taken slowAfterMs without a verdict. */
+  onSlow?: () => void;
   setTimer?: (fn: () => void, ms: number) => { unref?(): unknown };
   clearTimer?: (t: unknown) => void;
 }
@@ -25,6 +28,7 @@ export class JoinWatch {
   private readonly failures = new Map<string, string>();
   private timer: unknown = null;
   private waitedMs = 0;
+  private saidSlow = false;
   state: JoinWatchState = 'joining';
 
   constructor(private readonly o: JoinWatchOptions) {}
@@ -66,14 +70,17 @@ export class JoinWatch {
       return;
     }
     this.waitedMs += poll;
-    if (this.state === 'joining' && this.waitedMs >= this.o.timeoutMs) this.unreachable();
+    if (this.state === 'joining' && !this.saidSlow && this.waitedMs >= this.o.slowAfterMs) {
+      this.saidSlow = true;
+      this.o.onSlow?.();
+    }
     if (this.state === 'joining' || this.state === 'retrying') this.schedule();
   }
 
   private unreachable(): void {
     this.state = this.o.retry ? 'retrying' : 'failed';
     const reasons = this.reasons();
-    this.o.onUnreachable(reasons.length > 0 ? reasons : [`no answer within ${this.o.timeoutMs / 1000} s`]);
+    this.o.onUnreachable(reasons);
     if (this.state === 'failed') this.stop();
   }
 }
