@@ -7,6 +7,7 @@ import { ConfigError } from '../src/agent/config/engine-schema.js';
 import { StartupError } from '../src/agent/startup-error.js';
 import { KeyringError } from '../src/agent/wire/keyring.js';
 import { type CliIo, EXIT_FAILURE, EXIT_USAGE } from './cli-io.js';
+import { logDestination } from './log-format.js';
 
 /** Startup failures a user can fix, as one line (no stack trace). */
 function userFacing(err: unknown): { line: string; code: number } | null {
@@ -35,7 +36,10 @@ export function configureAgent(cmd: Command, io: CliIo): void {
     let agent: Agent;
     try {
       const { config, configFile } = load();
-      const logger = pino({ level: config.logLevel, base: { node: config.name } });
+      const logger = pino(
+        { level: config.logLevel, base: { node: config.name } },
+        logDestination(config.logFormat ?? 'auto') ?? pino.destination(1),
+      );
       agent = await Agent.start({
         config,
         logger,

@@ -34,6 +34,26 @@ describe('grapevine agent: start-up failures (real processes)', function () {
     for (const a of agents) await a.stop('SIGKILL');
   });
 
+  it('logs readable text with --log-format text (JSON when piped by default)', async () => {
+    const a = AgentProcess.spawn([
+      '--name',
+      'texty',
+      '--bind',
+      '127.0.0.1:0',
+      '--http',
+      '127.0.0.1:0',
+      '--log-format',
+      'text',
+    ]);
+    agents.push(a);
+    const line = await a.waitForLog((l) => l.msg.includes('agent started'), 30_000);
+    expect(line.level).to.equal(0); // not JSON
+    expect(line.msg).to.match(
+      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}agent started {2}name=texty gossipAddr=127\.0\.0\.1:\d+ /,
+    );
+    await a.stop();
+  });
+
   it('HTTP port in use: one line naming --http, exit 1, gossip port released', async () => {
     const [holder, mine] = await reserveAgentPorts('127.0.0.1', 2);
     const first = await AgentProcess.start([

@@ -93,6 +93,12 @@ export const AgentConfigSchema = Type.Object(
       LOG_LEVELS.map((l) => Type.Literal(l)),
       { default: 'info', description: 'Log level.' },
     ),
+    logFormat: Type.Optional(
+      Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('text')], {
+        default: 'auto',
+        description: 'Log format: JSON lines, readable text, or auto (text on a terminal, else JSON).',
+      }),
+    ),
     tags: Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 512 }), {
       default: {},
       description: 'Metadata gossiped with this node (size-bounded by gossip.maxTagBytes).',

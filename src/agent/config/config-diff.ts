@@ -12,6 +12,7 @@ export const RESTART_REQUIRED_FIELDS: readonly string[] = [
   'gossip.cluster',
   'joinDns',
   'retryJoin',
+  'logFormat',
   'eventHandler',
   'eventHandlerTimeoutMs',
   'eventHandlerConcurrency',
