@@ -84,7 +84,7 @@ describe('grapevine agent: start-up failures (real processes)', function () {
   });
 
   it('gossip port in use: one line naming --bind, exit 1', async () => {
-    const first = agents[0]!;
+    const first = agents.find((a) => a.name === 'holder')!;
     const port = first.gossipAddr.split(':')[1];
     const second = AgentProcess.spawn([
       '--name',
@@ -100,6 +100,25 @@ describe('grapevine agent: start-up failures (real processes)', function () {
     expect(second.stderr).to.match(
       /^grapevine: cannot bind the gossip address \(UDP and TCP\) to 127\.0\.0\.1:\d+: address already in use .*choose another --bind\n$/,
     );
+  });
+
+  it("the README tour's third command: the example config plus this machine's ports joins", async () => {
+    const holder = agents.find((a) => a.name === 'holder')!;
+    const n3 = await AgentProcess.start([
+      '--config',
+      'examples/agent-config.yaml',
+      '--name',
+      'n3',
+      '--bind',
+      '127.0.0.1:0',
+      '--http',
+      '127.0.0.1:0',
+      '--join',
+      holder.gossipAddr,
+    ]);
+    agents.push(n3);
+    await n3.waitForLog((l) => l.msg === 'joined the cluster', 20_000);
+    expect((await fetch(`${n3.url}/readyz`)).status).to.equal(200);
   });
 
   it('--join with no reachable seed and no --retry-join: exit 1 with one line saying why', async () => {
