@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { MemberView } from '../src/agent/agent-api.js';
+import type { AgentInfo, JoinResult, KvListing } from '../src/agent/http/control-api.js';
+import { errnoText } from '../src/agent/net-error-text.js';
 import { type CliIo, EXIT_FAILURE } from './cli-io.js';
 
 export const DEFAULT_AGENT_URL = 'http://127.0.0.1:7947';
@@ -117,6 +119,47 @@ export class AgentClient {
     return res.status !== 404;
   }
 
+  async info(): Promise<AgentInfo> {
+    return (await this.readJson(await this.request('GET', '/v1/info'))) as AgentInfo;
+  }
+
+  /** Waits up to timeoutMs on the agent's side; the HTTP timeout allows for that. */
+  async join(addrs: string[], timeoutMs: number): Promise<JoinResult> {
+    const body = JSON.stringify({ addrs, timeoutMs });
+    const res = await this.request(
+      'POST',
+      '/v1/join',
+      body,
+      'application/json',
+      [],
+      timeoutMs + this.timeoutMs,
+    );
+    return (await this.readJson(res)) as JoinResult;
+  }
+
+  async updateTags(set: Record<string, string>, remove: string[]): Promise<Record<string, string>> {
+    const body = JSON.stringify({ set, delete: remove });
+    return (await this.readJson(await this.request('POST', '/v1/tags', body, 'application/json'))) as Record<
+      string,
+      string
+    >;
+  }
+
+  async kvList(prefix: string): Promise<KvListing[]> {
+    const query = prefix === '' ? '' : `?prefix=${encodeURIComponent(prefix)}`;
+    return (await this.readJson(await this.request('GET', `/v1/kv${query}`))) as KvListing[];
+  }
+
+  /**
+   * Opens the event stream (no timeout once connected); resolves with the response whose body is the
+   * SSE text. `signal` ends it.
+   */
+  async eventStream(signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const res = await this.request('GET', '/v1/events', undefined, undefined, [], undefined, signal);
+    if (res.body === null) throw new AgentClientError(`${this.baseUrl} sent an empty event stream`);
+    return res.body;
+  }
+
   async leave(): Promise<{ status: string }> {
     const res = await this.request('POST', '/v1/leave');
     return (await this.readJson(res)) as { status: string };
@@ -137,6 +180,8 @@ export class AgentClient {
     body?: string | Uint8Array,
     contentType?: string,
     expected: readonly number[] = [],
+    timeoutMs = this.timeoutMs,
+    stream?: AbortSignal,
   ): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
@@ -147,11 +192,12 @@ export class AgentClient {
         method,
         headers,
         body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        // A stream has no overall timeout (only its caller's signal); a request has one.
+        signal: stream ?? AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       throw new AgentClientError(
-        `cannot reach agent at ${this.baseUrl}: ${describeFetchError(err, this.timeoutMs)}`,
+        `cannot reach agent at ${this.baseUrl}: ${describeFetchError(err, timeoutMs)}`,
       );
     }
     if (res.ok || expected.includes(res.status)) return res;
@@ -175,16 +221,6 @@ async function errorDetail(res: Response): Promise<string> {
   return line === '' ? res.statusText || 'no details' : line.slice(0, 200);
 }
 
-const ERRNO_TEXT: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ETIMEDOUT: 'connection timed out',
-};
-
 function describeFetchError(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
     return `no answer within ${timeoutMs / 1000} s`;
@@ -192,7 +228,7 @@ function describeFetchError(err: unknown, timeoutMs: number): string {
   let cause: unknown = err instanceof Error ? err.cause : undefined;
   while (cause instanceof Error) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code !== undefined) return ERRNO_TEXT[code] ?? cause.message;
+    if (code !== undefined) return errnoText(code) ?? cause.message;
     cause = cause.cause;
   }
   if (err instanceof Error && err.cause instanceof Error) return err.cause.message;

@@ -4,13 +4,16 @@ import { type Command, CommanderError } from 'commander';
 import type { Agent } from '../src/agent/agent.js';
 import { addAgentOptions } from '../src/agent/config/agent-flags.js';
 import { ConfigError } from '../src/agent/config/engine-schema.js';
+import { StartupError } from '../src/agent/startup-error.js';
 import { KeyringError } from '../src/agent/wire/keyring.js';
 import { type CliIo, EXIT_FAILURE, EXIT_USAGE } from './cli-io.js';
+import { logDestination } from './log-format.js';
 
 /** Startup failures a user can fix, as one line (no stack trace). */
 function userFacing(err: unknown): { line: string; code: number } | null {
   if (err instanceof ConfigError || err instanceof KeyringError)
     return { line: err.message, code: EXIT_USAGE };
+  if (err instanceof StartupError) return { line: err.message, code: EXIT_FAILURE };
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'EADDRINUSE' || e?.code === 'EADDRNOTAVAIL' || e?.code === 'EACCES') {
     return { line: `cannot bind: ${e.message}`, code: EXIT_FAILURE };
@@ -19,12 +22,8 @@ function userFacing(err: unknown): { line: string; code: number } | null {
   return null;
 }
 
-export function registerAgent(program: Command, io: CliIo): void {
-  const cmd = program
-    .command('agent')
-    .description(
-      'Run the gossip agent (one per Kubernetes node): membership, rumors, direct mail, anti-entropy.',
-    );
+/** Adds the agent's options (generated from the config schema) and action to the `agent` command. */
+export function configureAgent(cmd: Command, io: CliIo): void {
   addAgentOptions(cmd).action(async (flags: Record<string, unknown>) => {
     const env = process.env;
     // Loaded here, not at the top: other subcommands should not pay for the agent's start-up.
@@ -37,7 +36,10 @@ export function registerAgent(program: Command, io: CliIo): void {
     let agent: Agent;
     try {
       const { config, configFile } = load();
-      const logger = pino({ level: config.logLevel, base: { node: config.name } });
+      const logger = pino(
+        { level: config.logLevel, base: { node: config.name } },
+        logDestination(config.logFormat ?? 'auto') ?? pino.destination(1),
+      );
       agent = await Agent.start({
         config,
         logger,
@@ -55,5 +57,9 @@ export function registerAgent(program: Command, io: CliIo): void {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     await agent.stopped;
+    if (agent.failure) {
+      io.err(`grapevine: ${agent.failure.message}\n`);
+      throw new CommanderError(EXIT_FAILURE, 'grapevine.startup', agent.failure.message);
+    }
   });
 }

@@ -1,6 +1,7 @@
 // `grapevine demo`: a local cluster of real agents on 127.0.0.1 and a web page that shows it live.
 // Runs until SIGINT/SIGTERM, then stops every agent process and exits 0.
 import { type Command, CommanderError } from 'commander';
+import { waitForConvergence } from '../src/demo/convergence-wait.js';
 import { integerArg } from './cli-args.js';
 import { type CliIo, EXIT_FAILURE } from './cli-io.js';
 
@@ -62,7 +63,16 @@ export function registerDemo(program: Command, io: CliIo): void {
       ]);
       if (outcome?.ready) {
         const secs = ((Date.now() - started) / 1000).toFixed(1);
-        io.out(`${flags.nodes} agents running (started in ${secs} s). Press Ctrl-C to stop.\n`);
+        io.out(`${flags.nodes} agents started in ${secs} s; waiting for their views to agree …\n`);
+        const stopWaiting = new AbortController();
+        void signalled.then(() => stopWaiting.abort());
+        const urls = demo.fleet.agents().map((a) => a.httpUrl ?? '');
+        if (await waitForConvergence(urls, stopWaiting.signal)) {
+          const at = ((Date.now() - started) / 1000).toFixed(1);
+          io.out(
+            `${flags.nodes} agents running, every view agrees (converged ${at} s after start). Press Ctrl-C to stop.\n`,
+          );
+        }
         await signalled;
       } else if (outcome && !outcome.ready) {
         io.err(`grapevine demo: ${message(outcome.error)}\n`);

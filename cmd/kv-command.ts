@@ -9,7 +9,7 @@ import {
 } from './agent-client.js';
 import type { CliIo } from './cli-io.js';
 
-const SUBCOMMANDS = ['get', 'put', 'del'];
+const SUBCOMMANDS = ['get', 'put', 'del', 'list'];
 
 export function registerKv(program: Command, io: CliIo): void {
   const kv = program
@@ -48,6 +48,21 @@ export function registerKv(program: Command, io: CliIo): void {
       await client.kvPut(key, bytes);
       const json = JSON.stringify({ key, bytes: bytes.length });
       io.out(flags.json ? `${json}\n` : `stored '${key}' (${bytes.length} bytes)\n`);
+    });
+  });
+
+  const list = kv
+    .command('list')
+    .description('List the keys (with sizes and writers) that start with PREFIX, in key order.')
+    .argument('[prefix]', 'key prefix', '');
+  withAgentOptions(list).action(async function (this: Command, prefix: string, flags: AgentFlags) {
+    const client = clientFor(this, flags);
+    await reportingFailures(io, async () => {
+      const entries = await client.kvList(prefix);
+      if (flags.json) io.out(`${JSON.stringify(entries)}\n`);
+      else
+        for (const e of entries)
+          io.out(`${e.key}\t${e.bytes} B\t${e.writer}\t${new Date(e.at).toISOString()}\n`);
     });
   });
 

@@ -1,6 +1,5 @@
 // `grapevine simulate`: runs one simulator scenario and prints its report.
 import { type Command, Option } from 'commander';
-import { ConfigError } from '../src/agent/config/engine-schema.js';
 import type { ScenarioName, SimReport } from '../src/agent/sim/scenarios.js';
 import { integerArg, numberArg } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
@@ -70,7 +69,11 @@ export function registerSimulate(program: Command, io: CliIo): void {
           exitCode: 2,
         });
       }
-      const { runScenario } = await import('../src/agent/sim/scenarios.js');
+      // Loaded here: the schema library is not needed by the other subcommands.
+      const [{ runScenario }, { ConfigError }] = await Promise.all([
+        import('../src/agent/sim/scenarios.js'),
+        import('../src/agent/config/engine-schema.js'),
+      ]);
       let report: SimReport;
       try {
         report = runScenario({

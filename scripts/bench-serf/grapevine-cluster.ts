@@ -34,7 +34,8 @@ export class GrapevineCluster implements ClusterAdapter {
     const loader = this.cli.endsWith('.ts') ? ['--import', 'tsx'] : [];
     const args = [...loader, this.cli, 'agent', '--name', this.name(i), '--bind', `${host}:${GOSSIP_PORT}`];
     args.push('--http', `${host}:${HTTP_PORT}`, '--probe-interval-ms', String(this.probeIntervalMs));
-    if (i > 0) args.push('--join', `${agentHost(0)}:${GOSSIP_PORT}`);
+    // Like Serf's -retry-join: agent 0 may not listen yet when the others start.
+    if (i > 0) args.push('--join', `${agentHost(0)}:${GOSSIP_PORT}`, '--retry-join', 'true');
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.procs.set(i, child);
     let subscribed = false;

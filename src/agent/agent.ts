@@ -11,17 +11,30 @@ import { watchConfigFile } from './config/config-watcher.js';
 import { readKeyringFile } from './config/keyring-file.js';
 import type { CoreEvent } from './core/types.js';
 import { resolveSeeds, seedResolver } from './discovery/dns-seeds.js';
+import { JoinWatch } from './discovery/join-watch.js';
 import { SeedJoiner } from './discovery/seed-joiner.js';
+import { EventHandler } from './hooks/event-handler.js';
 import { createApi } from './http/api.js';
+import {
+  type AgentControl,
+  type AgentInfo,
+  type JoinResult,
+  type KvListing,
+  RESERVED_TAG_PREFIX,
+} from './http/control-api.js';
 import { serveApi } from './http/serve-api.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
+import { agentVersion } from './metrics/agent-version.js';
 import { RateLimitedLog } from './metrics/rate-limited-log.js';
 import { Refusals } from './metrics/refusals.js';
+import { describeNetError, errorPeer, isUnreachable } from './net-error-text.js';
 import { type LocalNode, startLocalNode } from './runtime/local-node.js';
+import { bindError, StartupError } from './startup-error.js';
 import { parseAddr } from './transport/address.js';
 import { STREAM_REFUSALS } from './transport/stream-transport.js';
 import { escapeControl } from './wire/limits-check.js';
 import type { Addr } from './wire/messages.js';
+import { WIRE_VERSION } from './wire/packet-codec.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -33,9 +46,30 @@ export interface AgentOptions {
   dnsServers?: string[];
   /** Upper bound on waiting for a leave to spread before closing. Default 5 s. */
   leaveTimeoutMs?: number;
+  /** After how long a start-up join through `join` seeds that is neither done nor failed is logged as slow. Default 10 s. */
+  joinSlowAfterMs?: number;
 }
 
-export class Agent implements AgentApi {
+/** Seeds a join contacts at once (the core's JOIN_CONTACTS): that many refusals mean none answered. */
+const JOIN_CONTACTS = 3;
+
+/**
+ * Tags every agent sets about itself, so `grapevine members --detailed` shows which version and wire
+ * protocol each member runs during a rolling upgrade.
+ */
+export function versionTags(): Record<string, string> {
+  return {
+    [`${RESERVED_TAG_PREFIX}version`]: agentVersion(),
+    [`${RESERVED_TAG_PREFIX}protocol`]: String(WIRE_VERSION),
+  };
+}
+
+const withVersionTags = (tags: Record<string, string>): Record<string, string> => ({
+  ...tags,
+  ...versionTags(),
+});
+
+export class Agent implements AgentApi, AgentControl {
   private readonly listeners = new Set<(e: AgentEvent) => void>();
   private readonly lastChange = new Map<string, number>();
   private readonly closers: Array<() => Promise<void> | void> = [];
@@ -43,6 +77,14 @@ export class Agent implements AgentApi {
   private joined = false;
   private alone = false;
   private stopping: Promise<void> | null = null;
+  private joinWatch: JoinWatch | null = null;
+  private readonly peerFailureListeners = new Set<(peer: string, reason: string) => void>();
+  private readonly startedAt = Date.now();
+  private encrypted = false;
+  /** Peers and the network choose much of what transport errors say: escaped, no stack, rate-limited. */
+  private transportLog!: RateLimitedLog;
+  /** Why the agent stopped on its own (e.g. no seed reachable); undefined after a normal stop. */
+  failure: StartupError | undefined;
   private resolveStopped!: () => void;
   /** Resolves when the agent has shut down (after leave() or shutdown()). */
   readonly stopped = new Promise<void>((r) => {
@@ -57,9 +99,15 @@ export class Agent implements AgentApi {
     private readonly o: AgentOptions,
   ) {}
 
+  /** Starts the agent; on failure everything opened so far is closed again before the error is thrown. */
   static async start(o: AgentOptions): Promise<Agent> {
     const agent = new Agent(o.config, o);
-    await agent.boot();
+    try {
+      await agent.boot();
+    } catch (err) {
+      for (const close of agent.closers) await close();
+      throw err;
+    }
     return agent;
   }
 
@@ -75,11 +123,11 @@ export class Agent implements AgentApi {
     const c = this.config;
     const log = this.o.logger;
     const keyring = c.keyringFile ? readKeyringFile(c.keyringFile) : null;
+    this.encrypted = keyring !== null;
     const token = c.apiTokenFile ? readToken(c.apiTokenFile) : undefined;
     if (c.requireApiToken && token === undefined)
       throw new Error('requireApiToken is set but no apiTokenFile is given: the write routes would be open');
-    // Peers and the network choose much of what these errors say: escaped, no stack, rate-limited.
-    const transportLog = new RateLimitedLog((fields, msg) => log.warn(fields, msg));
+    this.transportLog = new RateLimitedLog((fields, msg) => log.warn(fields, msg));
     // Created before the node: inbound connections may be refused as soon as the port is bound.
     let refusals: Refusals | undefined;
     this.node = await startLocalNode({
@@ -88,23 +136,17 @@ export class Agent implements AgentApi {
       advertise: c.advertise,
       config: c.gossip,
       keyring,
-      tags: c.tags,
+      tags: withVersionTags(c.tags),
       onEvent: (e) => this.onCoreEvent(e),
-      onError: (err, context) => {
-        if (context.startsWith('core-')) log.warn({ err, context }, 'gossip core error');
-        else
-          transportLog.log(
-            context,
-            { context, error: escapeControl(err instanceof Error ? err.message : String(err)) },
-            'gossip transport error',
-          );
-      },
+      onError: (err, context) => this.onTransportError(err, context),
       stream: {
         maxInbound: c.maxInboundConnections,
         maxInboundPerSource: c.maxInboundConnectionsPerSource,
         onIncident: (i) =>
           refusals?.report({ resource: 'gossip-tcp', reason: i.kind, peer: i.from, detail: i.detail }),
       },
+    }).catch((err: unknown) => {
+      throw bindError(err, 'gossip address (UDP and TCP)', c.bind, '--bind');
     });
     this.closers.push(() => this.node.close());
     const n = this.node.node;
@@ -117,20 +159,24 @@ export class Agent implements AgentApi {
         pendingRumors: () => n.pendingRumors(),
         pendingMail: () => n.pendingMail(),
       },
-      { node: n.name, cluster: c.gossip.cluster },
+      { node: n.name, cluster: c.gossip.cluster, processMetrics: true },
     );
     refusals = new Refusals(this.metricsRegistry.registry, (fields, msg) => log.warn(fields, msg));
     refusals.declare('gossip-tcp', STREAM_REFUSALS);
     refusals.declare('event-stream', ['subscribers', 'slow-subscriber']);
     const api = createApi(this, {
       token,
+      control: this,
       sseMaxSubscribers: c.maxEventSubscribers,
       sseMaxQueueBytes: c.maxEventQueueBytes,
       onRefused: (reason, detail) => refusals?.report({ resource: 'event-stream', reason, detail }),
     });
-    const server = await serveApi(api, c.http);
+    const server = await serveApi(api, c.http).catch((err: unknown) => {
+      throw bindError(err, 'HTTP API', c.http, '--http');
+    });
     this.httpUrl = server.url;
     this.closers.unshift(() => server.close());
+    this.startEventHandler();
     this.startJoining();
     this.watchConfig();
     log.info(
@@ -142,25 +188,36 @@ export class Agent implements AgentApi {
   private startJoining(): void {
     const c = this.config;
     const log = this.o.logger;
+    let lookupFailed = false;
     const joiner = (lookup: () => Promise<Addr[]>, source: string) =>
       new SeedJoiner({
         lookup,
         ownAddr: this.node.addr,
         join: (seeds) => this.node.run((node, now) => node.join(seeds, now)),
         joined: () => this.isJoined(),
-        onAttempt: (seeds, err) =>
-          err
-            ? log.warn({ err, name: source }, 'DNS seed lookup failed; retrying')
-            : log.debug({ seeds }, 'join attempt'),
+        onAttempt: (seeds, err) => {
+          if (!err) return log.debug({ seeds }, 'join attempt');
+          // Said once at warn (with the reason); the retries that follow are debug-level noise.
+          const level = lookupFailed ? 'debug' : 'warn';
+          lookupFailed = true;
+          log[level](
+            { name: source, reason: describeNetError(err) },
+            'DNS seed lookup failed; retrying with backoff until it answers',
+          );
+        },
         onAlone: () => {
           if (!this.alone) log.info({ name: source }, 'no other member listed yet: starting as the first');
           this.alone = true;
         },
       });
-    // Retried until joined: a seed started a moment after us would otherwise wait for the core's
-    // reconnect interval.
+    // Retried with a short backoff until joined: a seed started a moment after us would otherwise
+    // wait for the core's reconnect interval. Without retryJoin, watchJoin stops the agent once every
+    // contacted static seed has refused (as `serf agent -join` does).
     const joiners: SeedJoiner[] = [];
-    if (c.join.length > 0) joiners.push(joiner(async () => c.join, 'join'));
+    if (c.join.length > 0) {
+      joiners.push(joiner(async () => c.join, 'join'));
+      this.watchJoin();
+    }
     if (c.joinDns) {
       const { joinDns } = c;
       const port = parseAddr(c.bind).port;
@@ -171,6 +228,100 @@ export class Agent implements AgentApi {
       j.start();
       this.closers.push(() => j.stop());
     }
+  }
+
+  /** Runs the configured command per event (bounded; see hooks/event-handler.ts). */
+  private startEventHandler(): void {
+    const c = this.config;
+    if (!c.eventHandler) return;
+    const log = this.o.logger;
+    let dropped = 0;
+    const handler = new EventHandler({
+      command: c.eventHandler,
+      timeoutMs: c.eventHandlerTimeoutMs ?? 30_000,
+      concurrency: c.eventHandlerConcurrency ?? 4,
+      self: { name: this.name, addr: this.node.addr },
+      onResult: (result, d) => {
+        this.metricsRegistry.eventHandlerResult(result);
+        if (result === 'ok') return log.debug({ event: d.event }, 'event handler ran');
+        if (result === 'dropped') {
+          // One line for the first drop of a burst and every 100th after it, not one per event.
+          if (dropped++ % 100 === 0)
+            log.warn({ event: d.event, dropped }, 'event handler queue full; event dropped');
+          return;
+        }
+        dropped = 0;
+        log.warn({ event: d.event, result, exitCode: d.code, stderr: d.stderr }, 'event handler failed');
+      },
+    });
+    const unsubscribe = this.subscribe((e) => handler.handle(e));
+    this.closers.push(() => {
+      unsubscribe();
+      handler.close();
+    });
+  }
+
+  /**
+   * Says once how the start-up join through `join` went. No seed reachable: exit status 1 (after
+   * closing everything), or with retryJoin one line saying that and why the join is being retried.
+   */
+  private watchJoin(): void {
+    const c = this.config;
+    const log = this.o.logger;
+    const slowAfterMs = this.o.joinSlowAfterMs ?? 10_000;
+    const watch = new JoinWatch({
+      contacts: Math.min(new Set(c.join).size, JOIN_CONTACTS),
+      joined: () => this.isJoined(),
+      retry: c.retryJoin === true,
+      slowAfterMs,
+      onSlow: () =>
+        log.warn(
+          { seeds: c.join, afterMs: slowAfterMs },
+          'join is slow: no seed has answered or failed yet; still waiting',
+        ),
+      onJoined: () => log.info({ members: this.node.node.counts().alive }, 'joined the cluster'),
+      onUnreachable: (reasons) => {
+        if (watch.state === 'retrying') {
+          log.warn(
+            { seeds: c.join, reasons },
+            'no seed reachable yet; retrying the join until one answers (retryJoin)',
+          );
+          return;
+        }
+        this.failure = new StartupError(
+          `cannot join: no seed reachable (${reasons.join('; ')}); start a seed first, check --join, or pass --retry-join true to keep trying`,
+        );
+        log.error({ seeds: c.join, reasons }, 'cannot join: no seed reachable; stopping');
+        void this.shutdown('join failed');
+      },
+    });
+    this.joinWatch = watch;
+    watch.start();
+    this.closers.push(() => watch.stop());
+  }
+
+  /**
+   * Transport and core errors, one line each. An unreachable peer is expected (a seed not up yet, a
+   * member that died): while joining it feeds the join report, afterwards it is a debug line.
+   */
+  private onTransportError(err: unknown, context: string): void {
+    const log = this.o.logger;
+    if (isUnreachable(err)) {
+      const peer = errorPeer(err) ?? 'peer';
+      for (const l of this.peerFailureListeners) l(peer, describeNetError(err));
+      if (this.joinWatch?.noteFailure(peer, describeNetError(err))) return;
+      log.debug({ peer, reason: describeNetError(err), context }, 'peer unreachable');
+      return;
+    }
+    if (context.startsWith('core-')) {
+      log.warn({ err, context }, 'gossip core error');
+      return;
+    }
+    this.transportLog.log(
+      context,
+      { context, error: escapeControl(err instanceof Error ? err.message : String(err)) },
+      'gossip transport error',
+    );
   }
 
   private isJoined(): boolean {
@@ -219,9 +370,11 @@ export class Agent implements AgentApi {
     try {
       this.node.run((node, now) => {
         if (live.some((p) => p.startsWith('gossip.'))) node.reconfigure(applied.gossip, now);
-        if (live.includes('tags')) node.setTags(applied.tags, now);
+        if (live.includes('tags')) node.setTags(withVersionTags(applied.tags), now);
         if (live.includes('keyringFile') || keyringChanged) {
+          // Through LocalNode: the transport's first-frame authentication follows the new keyring too.
           this.node.setKeyring(applied.keyringFile ? readKeyringFile(applied.keyringFile) : null);
+          this.encrypted = applied.keyringFile !== undefined;
         }
         if (live.includes('join')) node.join(applied.join, now);
       });
@@ -288,6 +441,92 @@ export class Agent implements AgentApi {
 
   leave(): Promise<void> {
     return this.shutdown('leave requested');
+  }
+
+  // ─────────────────────── AgentControl (run-time CLI commands) ───────────────────────
+
+  info(): AgentInfo {
+    const self = this.self();
+    const mem = process.memoryUsage();
+    const c = this.config;
+    return {
+      name: self.name,
+      addr: self.addr,
+      cluster: self.cluster,
+      version: agentVersion(),
+      protocol: WIRE_VERSION,
+      runtime: {
+        node: process.version,
+        pid: process.pid,
+        uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+        rssBytes: mem.rss,
+        heapUsedBytes: mem.heapUsed,
+      },
+      ready: self.ready,
+      leaving: self.leaving,
+      healthScore: self.healthScore,
+      viewDigest: self.viewDigest,
+      members: { ...this.node.node.counts() },
+      encrypted: this.encrypted,
+      tags: self.tags,
+      config: {
+        bind: c.bind,
+        http: this.httpUrl,
+        join: c.join,
+        joinDns: c.joinDns ?? null,
+        eventHandler: c.eventHandler ?? null,
+      },
+    };
+  }
+
+  async join(addrs: string[], timeoutMs: number): Promise<JoinResult> {
+    const failures = new Map<string, string>();
+    const onFailure = (peer: string, reason: string): void => void failures.set(peer, reason);
+    this.peerFailureListeners.add(onFailure);
+    const reached = (): string[] => {
+      const alive = new Set(
+        this.node.node
+          .members()
+          .filter((m) => m.state === 'alive')
+          .map((m) => m.addr),
+      );
+      return addrs.filter((a) => alive.has(a));
+    };
+    try {
+      this.node.run((node, now) => node.join(addrs, now));
+      const deadline = Date.now() + timeoutMs;
+      while (
+        Date.now() < deadline &&
+        reached().length + addrs.filter((a) => failures.has(a)).length < addrs.length
+      )
+        await sleep(25);
+      const ok = reached();
+      return {
+        joined: ok,
+        failed: addrs
+          .filter((a) => !ok.includes(a))
+          .map((addr) => ({ addr, reason: failures.get(addr) ?? `no answer within ${timeoutMs} ms` })),
+      };
+    } finally {
+      this.peerFailureListeners.delete(onFailure);
+    }
+  }
+
+  updateTags(set: Record<string, string>, remove: string[]): Record<string, string> {
+    const current = { ...this.node.node.self().tags };
+    for (const k of remove) delete current[k];
+    const next = withVersionTags({ ...current, ...set });
+    this.node.run((node, now) => node.setTags(next, now));
+    return next;
+  }
+
+  kvList(prefix: string): KvListing[] {
+    return this.node.node.kvList(prefix).map((e) => ({
+      key: e.key,
+      bytes: e.value?.length ?? 0,
+      writer: e.writer,
+      at: e.at,
+    }));
   }
 
   async metrics(): Promise<{ contentType: string; body: string }> {

@@ -23,11 +23,15 @@ export const DEMO_TIMINGS: readonly string[] = [
   '3',
 ];
 
+/** V8 flags of the `grapevine` bin (its shebang line): see docs/benchmarks.md#agent-memory. */
+export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+
 export function defaultGrapevineCommand(moduleUrl: string = import.meta.url): GrapevineCommand {
   // This file sits at <root>/src/demo/ in the sources and at <root>/dist/src/demo/ when built.
   const builtEntry = new URL('../../cmd/grapevine.js', moduleUrl);
   if (moduleUrl.endsWith('.js') && existsSync(fileURLToPath(builtEntry))) {
-    return { file: process.execPath, args: [fileURLToPath(builtEntry)] };
+    // The same V8 flags as the bin's shebang (cmd/grapevine.ts), which `node FILE` does not read.
+    return { file: process.execPath, args: [...AGENT_NODE_FLAGS, fileURLToPath(builtEntry)] };
   }
   const sourceEntry = new URL('../../cmd/grapevine.ts', moduleUrl);
   // createRequire, not import.meta.resolve: this module may itself be loaded as CommonJS by tsx.
@@ -55,7 +59,8 @@ export function agentArgs(spec: AgentSpec): string[] {
     `${spec.host}:${spec.gossipPort}`,
     '--http',
     `${spec.host}:${spec.httpPort}`,
-    ...(spec.join ? ['--join', spec.join] : []),
+    // Retried: an agent the page restarts may find its seed killed or frozen, and must not exit.
+    ...(spec.join ? ['--join', spec.join, '--retry-join', 'true'] : []),
     '--log-level',
     'warn',
     ...DEMO_TIMINGS,

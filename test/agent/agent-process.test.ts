@@ -175,6 +175,19 @@ describe('grapevine agent (real processes on 127.0.0.1)', function () {
     expect(await metric(a1, 'grapevine_members', 'state="alive"')).to.equal(3);
   });
 
+  it('exports process and Node.js metrics (event-loop lag) and no per-digest series', async () => {
+    const text = await (await fetch(`${a1.url}/metrics`)).text();
+    for (const family of [
+      'process_resident_memory_bytes',
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_heap_size_used_bytes',
+      'grapevine_view_digest',
+    ])
+      expect(text).to.match(new RegExp(`^${family} \\d`, 'm'));
+    expect(text).to.not.include('grapevine_view_digest_info');
+  });
+
   it('leaves on SIGTERM: exit 0, and peers record left', async () => {
     await a3.stop('SIGTERM');
     expect((await a3.exited).code).to.equal(0);

@@ -34,10 +34,11 @@ describe('grapevine agent: joining a seed that starts later', function () {
     for (const a of agents) await a.stop('SIGKILL');
   });
 
-  it('retries --join until the seed answers, instead of waiting for the reconnect interval', async () => {
+  it('with --retry-join, retries --join until the seed answers, instead of waiting for the reconnect interval', async () => {
     const seedAddr = `127.0.0.1:${await freePort()}`;
     const early = await AgentProcess.start([
       ...['--name', 'early', '--bind', '127.0.0.1:0', '--http', '127.0.0.1:0', '--join', seedAddr],
+      ...['--retry-join', 'true'],
       ...NO_RECONNECT,
     ]);
     agents.push(early);

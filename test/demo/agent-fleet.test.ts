@@ -189,7 +189,7 @@ describe('demo: fleet helpers', () => {
       httpPort: 4001,
       join: '127.0.0.1:3000',
     });
-    expect(args.slice(0, 9)).to.deep.equal([
+    expect(args.slice(0, 11)).to.deep.equal([
       'agent',
       '--name',
       'demo-02',
@@ -199,6 +199,8 @@ describe('demo: fleet helpers', () => {
       '127.0.0.1:4001',
       '--join',
       '127.0.0.1:3000',
+      '--retry-join',
+      'true',
     ]);
     expect(args).to.include.members(['--probe-interval-ms', '--gossip-interval-ms', '--suspicion-mult']);
     expect(agentArgs({ name: 'a', host: 'h', gossipPort: 1, httpPort: 2, join: null })).to.not.include(

@@ -246,8 +246,8 @@ describe('cmd: agent client failures without a server', () => {
   for (const [why, argv, message] of [
     ['event without a name', ['event'], /missing required argument 'name'/],
     ['kv put without a value', ['kv', 'put', 'k'], /missing required argument 'value'/],
-    ['kv without a subcommand', ['kv'], /missing kv command \(expected get, put, del\)/],
-    ['an unknown kv subcommand', ['kv', 'list'], /unknown kv command 'list'/],
+    ['kv without a subcommand', ['kv'], /missing kv command \(expected get, put, del, list\)/],
+    ['an unknown kv subcommand', ['kv', 'ls'], /unknown kv command 'ls'/],
     [
       'a bad --agent URL',
       ['members', '--agent', 'localhost:7947'],
@@ -267,7 +267,10 @@ describe('cmd: agent client failures without a server', () => {
       expect(r.code).to.equal(2);
       expect(r.out).to.equal('');
       expect(r.err).to.match(message);
-      expect(r.err).to.match(/Usage: grapevine/);
+      // One line saying what is wrong, one pointing to the command's own help (not the whole help).
+      const lines = r.err.trimEnd().split('\n');
+      expect(lines, r.err).to.have.length(2);
+      expect(lines[1]).to.match(/^Run 'grapevine( [a-z]+)* --help' for usage\.$/);
       expect(r.err).not.to.match(/\n\s+at /);
     });
   }

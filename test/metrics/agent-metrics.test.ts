@@ -38,13 +38,13 @@ const EXPECTED_FAMILIES: Record<string, string> = {
   grapevine_anti_entropy_rounds_total: 'counter',
   grapevine_anti_entropy_bytes_total: 'counter',
   grapevine_anti_entropy_repaired_total: 'counter',
-  grapevine_view_digest_info: 'gauge',
   grapevine_view_digest: 'gauge',
   grapevine_rumor_spread_seconds: 'histogram',
   grapevine_rumor_hops: 'histogram',
   grapevine_rumor_clock_skew_total: 'counter',
   grapevine_probe_rtt_seconds: 'histogram',
   grapevine_convergence_seconds: 'histogram',
+  grapevine_event_handler_runs_total: 'counter',
 };
 
 /** Which exported counter each scalar CoreStats field drives. */
@@ -261,6 +261,18 @@ describe('AgentMetrics', () => {
     expect(sampleValue(f, 'grapevine_rumor_clock_skew_total')).to.equal(0);
   });
 
+  it('resolves LAN spreads below 10 ms: buckets start at 0.5 ms (issue 11)', async () => {
+    const m = new AgentMetrics(new FakeSource());
+    m.observe(userEvent(rumor(5_000)), 5_002); // 2 ms
+    m.observe(userEvent(rumor(5_000)), 5_007); // 7 ms
+    const f = await scrape(m);
+    const le = (b: string) =>
+      sampleValue(f, 'grapevine_rumor_spread_seconds_bucket', { kind: 'user-event', le: b });
+    expect([le('0.0005'), le('0.001'), le('0.0025'), le('0.005'), le('0.01'), le('300')]).to.deep.equal([
+      0, 0, 1, 1, 2, 2,
+    ]);
+  });
+
   it('clamps spread from a clock that runs ahead to 0 and counts it', async () => {
     const m = new AgentMetrics(new FakeSource());
     m.observe(userEvent(rumor(5_000)), 4_200); // origin clock 800 ms ahead of ours
@@ -289,20 +301,16 @@ describe('AgentMetrics', () => {
     expect(sampleValue(f, 'grapevine_probe_rtt_seconds_bucket', { le: '0.025' })).to.equal(2);
   });
 
-  it('exports one view-digest label at a time and the digest as a number', async () => {
+  it('exports the digest as a number only: no series per digest (issue 11)', async () => {
     const src = new FakeSource();
     const m = new AgentMetrics(src);
     src.digest = '1:65536';
     let f = await scrape(m);
-    expect(f.get('grapevine_view_digest_info')!.samples).to.deep.equal([
-      { name: 'grapevine_view_digest_info', labels: { digest: '1:65536' }, value: 1 },
-    ]);
+    expect(f.has('grapevine_view_digest_info')).to.equal(false);
     expect(sampleValue(f, 'grapevine_view_digest')).to.equal(65_537); // hi · 2^16 + top 16 bits of lo
     src.digest = '4294967295:4294967295';
     f = await scrape(m);
-    expect(f.get('grapevine_view_digest_info')!.samples.map((s) => s.labels.digest)).to.deep.equal([
-      '4294967295:4294967295',
-    ]);
+    expect(f.has('grapevine_view_digest_info')).to.equal(false);
     expect(sampleValue(f, 'grapevine_view_digest')).to.equal(2 ** 48 - 1);
     // Two agents holding the same view export the same number; other digests give other numbers.
     const other = new FakeSource();

@@ -59,7 +59,8 @@ describe('cmd: grapevine simulate', () => {
       const r = await cli(...argv);
       expect(r.code).to.equal(2);
       expect(r.err).to.match(message);
-      expect(r.err).to.match(/Usage: grapevine/);
+      // Issue 11: one line, then a pointer to the command's --help (not the whole help text).
+      expect(r.err).to.match(/\nRun 'grapevine( [a-z]+)* --help' for usage\.\n$/);
       expect(r.err).to.not.match(/\n\s+at /);
       expect(r.out).to.equal('');
     });

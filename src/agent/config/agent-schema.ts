@@ -40,12 +40,44 @@ export const AgentConfigSchema = Type.Object(
       maxItems: 64,
       description: 'Seeds to join.',
     }),
+    retryJoin: Type.Optional(
+      Type.Boolean({
+        description:
+          'Keep retrying `join` seeds until one answers (every gossip.reconnectIntervalMs) instead of exiting with status 1 when none can be reached at start.',
+      }),
+    ),
     joinDns: Type.Optional(
       Type.String({
         minLength: 1,
         maxLength: 253,
         description:
           'DNS name (e.g. a headless Service) whose A/SRV records are seeds; retried until joined.',
+      }),
+    ),
+    eventHandler: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description:
+          'Command (run by /bin/sh -c) for every membership change and user event: GRAPEVINE_* variables describe it, the payload is on stdin (docs/api.md#event-handlers).',
+      }),
+    ),
+    eventHandlerTimeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 100,
+        maximum: 3_600_000,
+        default: 30_000,
+        description:
+          'An event-handler run is killed (with its process group) after this long (milliseconds).',
+      }),
+    ),
+    eventHandlerConcurrency: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 64,
+        default: 4,
+        description:
+          'Event-handler runs at once; up to 256 more events wait, later ones are dropped and counted.',
       }),
     ),
     keyringFile: Type.Optional(
@@ -99,6 +131,12 @@ export const AgentConfigSchema = Type.Object(
     logLevel: Type.Union(
       LOG_LEVELS.map((l) => Type.Literal(l)),
       { default: 'info', description: 'Log level.' },
+    ),
+    logFormat: Type.Optional(
+      Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('text')], {
+        default: 'auto',
+        description: 'Log format: JSON lines, readable text, or auto (text on a terminal, else JSON).',
+      }),
     ),
     // Counts and lengths from LIMITS (what the codec accepts); UTF-8 byte sizes are checked on load.
     tags: Type.Record(

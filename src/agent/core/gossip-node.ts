@@ -228,6 +228,12 @@ export class GossipNode {
     return this.data.get(key)?.value ?? undefined;
   }
 
+  /** Live key/value entries (no tombstones) whose key starts with `prefix`, in key order (`kv list`). */
+  kvList(prefix = ''): KvEntry[] {
+    const out = [...this.data.kv.entries()].filter((e) => e.value !== null && e.key.startsWith(prefix));
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
   join(seeds: Addr[], now: number): void {
     this.antiEntropy.join(seeds, now);
   }

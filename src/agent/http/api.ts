@@ -7,6 +7,8 @@ import { eventNameProblem } from '../wire/limits-check.js';
 import { MEMBER_STATES, type MemberState } from '../wire/messages.js';
 import { ApiError, errorHandler, jsonError, limitChecked } from './api-error.js';
 import { bearerAuth } from './bearer-auth.js';
+import type { AgentControl } from './control-api.js';
+import { controlRoutes } from './control-routes.js';
 import { isJsonContentType, parseEventRequest } from './event-body.js';
 import {
   DEFAULT_MAX_EVENT_QUEUE_BYTES,
@@ -28,6 +30,8 @@ export interface ApiOptions {
   sseMaxQueueBytes?: number;
   /** Told about every refused stream or dropped slow client (for a metric and a log line). */
   onRefused?: (reason: EventStreamRefusal, detail: string) => void;
+  /** The run-time CLI routes (info, join, tags, kv list): mounted when given. */
+  control?: AgentControl;
   /** Told about every unexpected error (the client only gets a generic 500). */
   onInternalError?: (err: unknown) => void;
 }
@@ -126,6 +130,7 @@ export function createApi(agent: AgentApi, opts: ApiOptions = {}): Hono {
       return c.json({ status: 'leaving' }, 202);
     },
   });
+  if (opts.control) controlRoutes(app, opts.control, route);
   return app;
 }
 

@@ -1,7 +1,7 @@
 // The agent's Prometheus metrics: counters and gauges read from the core at scrape time, and
 // histograms fed with the core's events. One Registry per agent (never prom-client's global one),
 // so several agents in one process (tests, the demo) keep their metrics apart.
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CoreEvent } from '../core/types.js';
 import { agentVersion } from './agent-version.js';
 import { CONVERGENCE_SECONDS_BUCKETS, PROBE_RTT_SECONDS_BUCKETS } from './buckets.js';
@@ -15,6 +15,12 @@ import { registerViewDigest } from './view-digest-metrics.js';
 export const METRIC_PREFIX = 'grapevine_';
 
 export interface AgentMetricsOptions {
+  /**
+   * Also export prom-client's process and Node.js metrics (process_*, nodejs_eventloop_lag_*,
+   * nodejs_heap_*): event-loop lag delays acks and so causes false suspicions. The agent turns it on;
+   * off by default so that tests and simulations with many registries in one process do not repeat it.
+   */
+  processMetrics?: boolean;
   /** Where to register; a fresh Registry by default. */
   registry?: Registry;
   /** This agent's member name, for grapevine_agent_info. */
@@ -35,6 +41,7 @@ export class AgentMetrics {
   private readonly probeRtt: Histogram;
   private readonly convergence: Histogram;
   private readonly tracker: ConvergenceTracker;
+  private readonly handlerRuns: Counter<'result'>;
 
   constructor(
     private readonly source: MetricsSource,
@@ -74,6 +81,19 @@ export class AgentMetrics {
       // A scrape may be the first to notice that the view has gone quiet.
       collect: () => this.settle(this.tracker.poll(source.viewDigest(), now())),
     });
+    // 10 ms resolution is what matters here (a probe timeout is hundreds of ms) and costs little.
+    if (opts.processMetrics) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+    this.handlerRuns = new Counter({
+      name: `${METRIC_PREFIX}event_handler_runs_total`,
+      help: 'Event-handler runs by result: ok, failed (non-zero exit), timeout (killed), dropped (queue full).',
+      labelNames: ['result'],
+      registers: [registry],
+    });
+  }
+
+  /** Counts one event-handler run by how it ended (ok, failed, timeout, dropped). */
+  eventHandlerResult(result: 'ok' | 'failed' | 'timeout' | 'dropped'): void {
+    this.handlerRuns.inc({ result });
   }
 
   get contentType(): string {

@@ -1,0 +1,11 @@
+// The bin's V8 flags live in its shebang; the demo passes the same ones when it runs `node FILE`.
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import { AGENT_NODE_FLAGS } from '../../src/demo/agent-command-line.js';
+
+describe('grapevine bin V8 flags', () => {
+  it('the shebang of cmd/grapevine.ts carries exactly AGENT_NODE_FLAGS (env -S splits them)', () => {
+    const first = readFileSync(new URL('../../cmd/grapevine.ts', import.meta.url), 'utf8').split('\n', 1)[0];
+    expect(first).to.equal(`#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(' ')}`);
+  });
+});
