@@ -52,7 +52,8 @@ function podPlacement(): Json {
     nodeSelector: plain(spec.nodeSelector),
     tolerations: plain(spec.tolerations),
     affinity: { ...plain(spec.affinity), type: 'object' },
-    priorityClassName: plain(spec.priorityClassName),
+    // '' (the chart's default) means none; anything else must be a valid PriorityClass name.
+    priorityClassName: { anyOf: [{ type: 'string', maxLength: 0 }, plain(spec.priorityClassName)] },
   };
 }
 

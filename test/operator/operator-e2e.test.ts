@@ -307,9 +307,12 @@ describe('operator on a real kube-apiserver (v1.31, etcd, garbage collector)', f
     const [w0, r0, a0] = [await writes(), await reconciles(), await agentRequests()];
     await new Promise((r) => setTimeout(r, 5_000));
     // Issue 9: the agents are asked by the collector's own loop (3 agents, ~1 round/s), not by
-    // reconciles: an unchanged world needs no reconcile at all.
+    // reconciles.
     expect((await agentRequests()) - a0, 'no status round ran').to.be.at.least(9);
-    expect((await reconciles()) - r0).to.equal(0);
+    // The only reconciles are the periodic recheck of what no informer watches (the Secrets the
+    // agents mount), one per cluster per --status-interval-ms (1 s here, one cluster): not a storm,
+    // and none of them writes.
+    expect((await reconciles()) - r0).to.be.at.most(7);
     expect((await writes()) - w0).to.equal(0);
   });
 
