@@ -97,8 +97,21 @@ describe('e2e (real: apiserver, etcd, controller-manager, helm, operator, agents
     [...kubelet.pods.values()].filter(
       (p) => p.namespace === NS && p.name.startsWith(`${CR}-agent`) && !p.exited,
     );
+  // The agents' /v1 routes need the bearer token the operator generated and mounted (Secret
+  // <cluster>-api-token), exactly as a user's call would.
+  let apiToken: string | undefined;
+  const auth = async (): Promise<Record<string, string>> => {
+    if (apiToken === undefined) {
+      const secret = await core.readNamespacedSecret({ name: `${CR}-api-token`, namespace: NS });
+      apiToken = Buffer.from(secret.data!.token!, 'base64').toString('utf8').trim();
+    }
+    return { authorization: `Bearer ${apiToken}` };
+  };
   const members = async (ip: string): Promise<Member[]> => {
-    const res = await fetch(`http://${ip}:7947/v1/members`, { signal: AbortSignal.timeout(2_000) });
+    const res = await fetch(`http://${ip}:7947/v1/members`, {
+      headers: await auth(),
+      signal: AbortSignal.timeout(2_000),
+    });
     const body = (await res.json()) as Member[] | { members: Member[] };
     return Array.isArray(body) ? body : body.members;
   };
@@ -296,7 +309,7 @@ describe('e2e (real: apiserver, etcd, controller-manager, helm, operator, agents
     const origin = liveAgents()[0]!;
     const res = await fetch(`http://${origin.ip}:7947/v1/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await auth()) },
       body: JSON.stringify({ name: 'e2e-deploy', payload: 'v1' }),
     });
     expect(res.status).to.equal(202);
@@ -337,7 +350,7 @@ describe('e2e (real: apiserver, etcd, controller-manager, helm, operator, agents
     expect(reloaded, 'not every agent logged the reload of gossip.gossipFanout').to.equal(true);
     expect(new Map(liveAgents().map((a) => [a.uid, a.proc.pid]))).to.deep.equal(pids);
     for (const a of liveAgents()) {
-      const self = (await (await fetch(`http://${a.ip}:7947/v1/self`)).json()) as {
+      const self = (await (await fetch(`http://${a.ip}:7947/v1/self`, { headers: await auth() })).json()) as {
         restartRequired: string[];
       };
       expect(self.restartRequired).to.deep.equal([]);

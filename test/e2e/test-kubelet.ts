@@ -6,7 +6,7 @@
 // - the kubelet: a pod bound to one of its nodes runs as a real process — `grapevine …` for the
 //   Grapevine image (its ENTRYPOINT; run through tsx from the source tree), else the container's
 //   command — with the pod's env resolved as the downward API does (fieldRef), ConfigMap volumes
-//   written to files and refreshed when the ConfigMap changes, and, unless automountServiceAccountToken
+//   written to files and refreshed when the ConfigMap changes, Secret volumes written once, and, unless automountServiceAccountToken
 //   is false, a real ServiceAccount token (TokenRequest API) + ca.crt + namespace bind-mounted at
 //   /var/run/secrets/kubernetes.io/serviceaccount in a private mount namespace (unshare), with
 //   KUBERNETES_SERVICE_HOST/PORT pointing at the apiserver. It runs readiness probes (httpGet) and
@@ -396,7 +396,10 @@ export class TestKubelet {
     );
   }
 
-  /** ConfigMap volumes (plain or projected), with the pod's wildcard address made its own. */
+  /**
+   * ConfigMap and Secret volumes (plain or projected), with the pod's wildcard address made its own in
+   * ConfigMap text. ConfigMaps are refreshed when they change (hot reload); Secrets are written once.
+   */
   private async writeVolumes(
     pod: V1Pod,
     dir: string,
@@ -404,12 +407,33 @@ export class TestKubelet {
     written: Map<string, string>,
   ): Promise<void> {
     const ns = pod.metadata!.namespace!;
+    const put = (volume: string, path: string, data: string | Buffer) => {
+      const file = join(dir, 'volumes', volume, path);
+      mkdirSync(join(file, '..'), { recursive: true });
+      // Written to a temp name and renamed, as the kubelet's atomic writer swaps the files.
+      writeFileSync(`${file}.tmp`, data);
+      renameSync(`${file}.tmp`, file);
+    };
     for (const v of pod.spec?.volumes ?? []) {
       const sources = [
         ...(v.configMap ? [{ configMap: v.configMap }] : []),
-        ...(v.projected?.sources ?? []).filter((s) => s.configMap),
+        ...(v.secret ? [{ secret: { name: v.secret.secretName, items: v.secret.items } }] : []),
+        ...(v.projected?.sources ?? []).filter((s) => s.configMap || s.secret),
       ];
       for (const s of sources) {
+        if (s.secret) {
+          const ref = s.secret;
+          const secret = await this.core
+            .readNamespacedSecret({ name: ref.name!, namespace: ns })
+            .catch(() => undefined);
+          if (!secret) continue;
+          const items = ref.items ?? Object.keys(secret.data ?? {}).map((k) => ({ key: k, path: k }));
+          for (const item of items) {
+            const b64 = secret.data?.[item.key];
+            if (b64 !== undefined) put(v.name, item.path, Buffer.from(b64, 'base64'));
+          }
+          continue;
+        }
         const ref = s.configMap!;
         const cm = await this.core
           .readNamespacedConfigMap({ name: ref.name!, namespace: ns })
@@ -418,12 +442,7 @@ export class TestKubelet {
         const items = ref.items ?? Object.keys(cm.data ?? {}).map((k) => ({ key: k, path: k }));
         for (const item of items) {
           const text = cm.data?.[item.key];
-          if (text === undefined) continue;
-          const file = join(dir, 'volumes', v.name, item.path);
-          mkdirSync(join(file, '..'), { recursive: true });
-          // Written to a temp name and renamed, as the kubelet's atomic writer swaps the files.
-          writeFileSync(`${file}.tmp`, text.replaceAll('0.0.0.0:', `${ip}:`));
-          renameSync(`${file}.tmp`, file);
+          if (text !== undefined) put(v.name, item.path, text.replaceAll('0.0.0.0:', `${ip}:`));
         }
         written.set(ref.name!, cm.metadata?.resourceVersion ?? '');
       }
