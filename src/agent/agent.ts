@@ -32,7 +32,8 @@ import { type LocalNode, startLocalNode } from './runtime/local-node.js';
 import { bindError, StartupError } from './startup-error.js';
 import { parseAddr } from './transport/address.js';
 import { STREAM_REFUSALS } from './transport/stream-transport.js';
-import { escapeControl } from './wire/limits-check.js';
+import { LIMITS } from './wire/limits.js';
+import { encodedTagBytes, escapeControl } from './wire/limits-check.js';
 import type { Addr } from './wire/messages.js';
 import { WIRE_VERSION } from './wire/packet-codec.js';
 
@@ -64,10 +65,16 @@ export function versionTags(): Record<string, string> {
   };
 }
 
-const withVersionTags = (tags: Record<string, string>): Record<string, string> => ({
-  ...tags,
-  ...versionTags(),
-});
+/**
+ * The user's tags plus the version tags, when both fit the limits the codec and gossip.maxTagBytes
+ * set; otherwise the user's tags alone. Tags a user was allowed to configure must never keep the agent
+ * from starting (the CRD and the config loader check the user's tags, not ours).
+ */
+function withVersionTags(tags: Record<string, string>, maxTagBytes: number): Record<string, string> {
+  const all = { ...tags, ...versionTags() };
+  const fits = encodedTagBytes(all) <= maxTagBytes && Object.keys(all).length <= LIMITS.tagEntries;
+  return fits ? all : { ...tags };
+}
 
 export class Agent implements AgentApi, AgentControl {
   private readonly listeners = new Set<(e: AgentEvent) => void>();
@@ -136,7 +143,7 @@ export class Agent implements AgentApi, AgentControl {
       advertise: c.advertise,
       config: c.gossip,
       keyring,
-      tags: withVersionTags(c.tags),
+      tags: withVersionTags(c.tags, c.gossip.maxTagBytes),
       onEvent: (e) => this.onCoreEvent(e),
       onError: (err, context) => this.onTransportError(err, context),
       stream: {
@@ -370,7 +377,8 @@ export class Agent implements AgentApi, AgentControl {
     try {
       this.node.run((node, now) => {
         if (live.some((p) => p.startsWith('gossip.'))) node.reconfigure(applied.gossip, now);
-        if (live.includes('tags')) node.setTags(withVersionTags(applied.tags), now);
+        if (live.includes('tags'))
+          node.setTags(withVersionTags(applied.tags, applied.gossip.maxTagBytes), now);
         if (live.includes('keyringFile') || keyringChanged) {
           // Through LocalNode: the transport's first-frame authentication follows the new keyring too.
           this.node.setKeyring(applied.keyringFile ? readKeyringFile(applied.keyringFile) : null);
@@ -515,7 +523,7 @@ export class Agent implements AgentApi, AgentControl {
   updateTags(set: Record<string, string>, remove: string[]): Record<string, string> {
     const current = { ...this.node.node.self().tags };
     for (const k of remove) delete current[k];
-    const next = withVersionTags({ ...current, ...set });
+    const next = withVersionTags({ ...current, ...set }, this.config.gossip.maxTagBytes);
     this.node.run((node, now) => node.setTags(next, now));
     return next;
   }

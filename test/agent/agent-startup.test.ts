@@ -2,7 +2,10 @@
 // end in one line and a non-zero exit with everything released; --retry-join says once that it
 // keeps trying, and why, then joins when a seed appears.
 import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { reserveAgentPorts } from '../../src/demo/free-ports.js';
 import { AgentProcess } from '../support/agent-process.js';
@@ -185,5 +188,25 @@ describe('grapevine agent: start-up failures (real processes)', function () {
     ]);
     expect(waiting.logs.some((l) => 'err' in l)).to.equal(false);
     expect((await fetch(`${waiting.url}/readyz`)).status).to.equal(200);
+  });
+
+  it('tags that fill gossip.maxTagBytes still start: the version tags are left out, not the agent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gv-tags-'));
+    const config = join(dir, 'agent.yaml');
+    // 2 + 4 + 10 = 16 encoded bytes: within the user's limit of 20, with no room for grapevine/version.
+    writeFileSync(config, 'tags:\n  role: "0123456789"\ngossip:\n  maxTagBytes: 20\n');
+    const a = await AgentProcess.start([
+      '--config',
+      config,
+      '--name',
+      'full-tags',
+      ...['--bind', '127.0.0.1:0'],
+      ...['--http', '127.0.0.1:0'],
+    ]);
+    agents.push(a);
+    const self = await a.json<{ tags: Record<string, string> }>('/v1/self');
+    expect(self.tags).to.deep.equal({ role: '0123456789' });
+    await a.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -19,6 +19,7 @@ import { parseTreeKey } from '../state/entry-hash.js';
 import { ZERO_HASH } from '../state/hash64.js';
 import { KvStore } from '../state/kv-store.js';
 import type { Keyring } from '../wire/keyring.js';
+import { encodedTagBytes } from '../wire/limits-check.js';
 import type { Addr, KvEntry, MemberRecord, Message, PacketSender } from '../wire/messages.js';
 import { AntiEntropyDriver } from './anti-entropy-driver.js';
 import { Deadlines, type Timer } from './deadlines.js';
@@ -443,8 +444,6 @@ export class GossipNode {
 }
 
 function checkTags(tags: Record<string, string>, max: number): void {
-  // As encoded: a length byte and the UTF-8 bytes of every key and value.
-  let size = 0;
-  for (const [k, v] of Object.entries(tags)) size += 2 + Buffer.byteLength(k) + Buffer.byteLength(v);
+  const size = encodedTagBytes(tags);
   if (size > max) throw new RangeError(`tags take ${size} bytes; the limit (maxTagBytes) is ${max}`);
 }

@@ -34,6 +34,13 @@ export function kvClockProblem(clock: unknown): string | null {
   return null;
 }
 
+/** The encoded size that gossip.maxTagBytes bounds: a length byte and the UTF-8 bytes of each key and value. */
+export function encodedTagBytes(tags: Record<string, string>): number {
+  let size = 0;
+  for (const [k, v] of Object.entries(tags)) size += 2 + utf8Bytes(k) + utf8Bytes(v);
+  return size;
+}
+
 /** Tags as the codec encodes them: entry count, and key and value sizes in UTF-8 bytes. */
 export function tagProblems(tags: Record<string, string>): string[] {
   const problems: string[] = [];
