@@ -21,5 +21,6 @@ COPY package.json ./
 # stdout), so readOnlyRootFilesystem: true works.
 USER node
 EXPOSE 7946/udp 7946/tcp 7947/tcp
-ENTRYPOINT ["node", "dist/cmd/grapevine.js"]
+# The same V8 flags as the bin's shebang (`node FILE` does not read it): see cmd/grapevine.ts.
+ENTRYPOINT ["node", "--max-semi-space-size=1", "dist/cmd/grapevine.js"]
 CMD ["agent"]

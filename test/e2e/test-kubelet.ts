@@ -6,8 +6,8 @@
 // - the kubelet: a pod bound to one of its nodes runs as a real process — `grapevine …` for the
 //   Grapevine image (its ENTRYPOINT; run through tsx from the source tree), else the container's
 //   command — with the pod's env resolved as the downward API does (fieldRef), ConfigMap volumes
-//   written to files and refreshed when the ConfigMap changes, Secret volumes written once, and, unless automountServiceAccountToken
-//   is false, a real ServiceAccount token (TokenRequest API) + ca.crt + namespace bind-mounted at
+//   written to files and refreshed when the ConfigMap changes, Secret volumes written once, and,
+//   unless automountServiceAccountToken is false, a real ServiceAccount token (TokenRequest API) + ca.crt + namespace bind-mounted at
 //   /var/run/secrets/kubernetes.io/serviceaccount in a private mount namespace (unshare), with
 //   KUBERNETES_SERVICE_HOST/PORT pointing at the apiserver. It runs readiness probes (httpGet) and
 //   writes the pod status (phase, podIP, Ready); a pod being deleted gets SIGTERM, then its deletion
