@@ -66,18 +66,17 @@ export const AgentConfigSchema = Type.Object(
       Type.Integer({
         minimum: 100,
         maximum: 3_600_000,
-        default: 30_000,
+        // No schema default: only meaningful with eventHandler, and the agent applies it (agent.ts).
         description:
-          'An event-handler run is killed (with its process group) after this long (milliseconds).',
+          'An event-handler run is killed (with its process group) after this long (milliseconds). Default 30000.',
       }),
     ),
     eventHandlerConcurrency: Type.Optional(
       Type.Integer({
         minimum: 1,
         maximum: 64,
-        default: 4,
         description:
-          'Event-handler runs at once; up to 256 more events wait, later ones are dropped and counted.',
+          'Event-handler runs at once; up to 256 more events wait, later ones are dropped and counted. Default 4.',
       }),
     ),
     keyringFile: Type.Optional(

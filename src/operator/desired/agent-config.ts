@@ -48,6 +48,8 @@ export function agentConfigFor(
     apiTokenFile: API_TOKEN_FILE,
     requireApiToken: true,
     logLevel: spec.logLevel,
+    // Pods log for machines (kubectl logs, log collectors): JSON lines, whatever the terminal.
+    logFormat: 'json',
     tags: sortedKeys(spec.tags),
     gossip: inSchemaOrder(EngineSchema, {
       ...spec.gossip,
