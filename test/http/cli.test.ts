@@ -134,7 +134,10 @@ describe('cmd: agent client commands against a real API server', () => {
 
     it('reports the agent refusing a too-long name in one line, exit 1', async () => {
       const r = await runClient('event', 'n'.repeat(200), '--agent', url);
-      expectOneLineFailure(r, `grapevine: agent at ${url} answered 422: event name is 200 bytes; the limit is 128 bytes`);
+      expectOneLineFailure(
+        r,
+        `grapevine: agent at ${url} answered 422: event name is 200 bytes; the limit is 128 bytes`,
+      );
     });
   });
 
