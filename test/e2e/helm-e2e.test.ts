@@ -35,6 +35,7 @@ import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
 import { putCrd } from '../support/kube-raw.js';
 import { eventually } from '../support/process-cluster.js';
 import { type ScrapeJob, TestPrometheus } from '../support/prometheus.js';
+import { monitoringCrd } from '../support/prometheus-operator-crds.js';
 import { dashboardQueries, loadDashboard, rateInterval } from './dashboard-queries.js';
 import {
   type PodMonitor,
@@ -44,7 +45,6 @@ import {
   serviceMonitorJobs,
   serviceMonitorTargets,
 } from './monitor-scrape.js';
-import { monitoringCrd } from './prometheus-operator-crds.js';
 import { TestKubelet } from './test-kubelet.js';
 
 const RELEASE = 'gv';

@@ -25,7 +25,7 @@ import { type KubeEnv, startKubeEnv } from '../support/kube-env.js';
 import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
 import { kubeRaw, putCrd } from '../support/kube-raw.js';
 import { eventually } from '../support/process-cluster.js';
-import { serviceMonitorCrd } from '../support/service-monitor-crd.js';
+import { monitoringCrd } from '../support/prometheus-operator-crds.js';
 
 const NS = 'gv-e2e';
 const OPERATOR_USER = 'grapevine-operator';
@@ -126,7 +126,7 @@ describe('operator on a real kube-apiserver (v1.31, etcd, garbage collector)', f
     }))
       await objects.create(o as KubernetesObject);
     // As if the Prometheus Operator were installed: its ServiceMonitor CRD (schema kept open).
-    await putCrd(env, serviceMonitorCrd());
+    await putCrd(env, monitoringCrd('ServiceMonitor'));
     await eventually(
       async () =>
         (await kubeRaw(env, 'GET', '/apis/monitoring.coreos.com/v1/servicemonitors')).status === 200,

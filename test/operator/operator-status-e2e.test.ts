@@ -20,7 +20,7 @@ import { type KubeEnv, startKubeEnv } from '../support/kube-env.js';
 import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
 import { kubeRaw, putCrd } from '../support/kube-raw.js';
 import { eventually } from '../support/process-cluster.js';
-import { serviceMonitorCrd } from '../support/service-monitor-crd.js';
+import { monitoringCrd } from '../support/prometheus-operator-crds.js';
 
 const NS = 'gv-status';
 const OPERATOR_USER = 'grapevine-operator';
@@ -152,7 +152,7 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     }))
       await objects.create(o as KubernetesObject);
     // The Prometheus Operator's ServiceMonitor CRD (schema kept open).
-    await putCrd(env, serviceMonitorCrd());
+    await putCrd(env, monitoringCrd('ServiceMonitor'));
     await eventually(
       async () =>
         (await kubeRaw(env, 'GET', `/apis/monitoring.coreos.com/v1/servicemonitors`)).status === 200,

@@ -14,6 +14,7 @@ import { operatorClusterRole, operatorClusterRoleBinding } from '../../src/opera
 import type { KubeEnv } from './kube-env.js';
 import { putCrd } from './kube-raw.js';
 import { eventually } from './process-cluster.js';
+import { monitoringCrd } from './prometheus-operator-crds.js';
 
 export async function installOperatorApis(
   env: KubeEnv,
@@ -32,27 +33,5 @@ export async function installOperatorApis(
     operatorClusterRoleBinding({ kind: 'User', name: opts.operatorUser }) as KubernetesObject,
   );
   await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: opts.namespace } } });
-  await putCrd(env, {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'servicemonitors.monitoring.coreos.com' },
-    spec: {
-      group: 'monitoring.coreos.com',
-      names: {
-        kind: 'ServiceMonitor',
-        plural: 'servicemonitors',
-        singular: 'servicemonitor',
-        listKind: 'ServiceMonitorList',
-      },
-      scope: 'Namespaced',
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-        },
-      ],
-    },
-  } as { metadata: { name: string } });
+  await putCrd(env, monitoringCrd('ServiceMonitor'));
 }

@@ -1,5 +1,6 @@
 // The Prometheus Operator's PodMonitor and ServiceMonitor CRDs, schema kept open: enough for the
-// apiserver to store what the chart renders (the e2e translates them into Prometheus scrape config).
+// apiserver to store what the operator and the chart render ("as if the Prometheus Operator were
+// installed"; the helm e2e translates them into Prometheus scrape config).
 export function monitoringCrd(kind: 'PodMonitor' | 'ServiceMonitor') {
   const plural = `${kind.toLowerCase()}s`;
   return {
