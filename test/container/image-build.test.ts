@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { AGENT_NODE_FLAGS } from '../../src/demo/agent-command-line.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const STORE = join(process.env.GRAPEVINE_CACHE || join(homedir(), '.cache', 'grapevine'), 'buildah');
@@ -77,7 +78,11 @@ describe('container image: the Dockerfile built with a real buildah, run from th
       OCIv1: { config: { User: string; Entrypoint: string[]; Cmd: string[] } };
     };
     expect(config.OCIv1.config.User).to.equal('node');
-    expect(config.OCIv1.config.Entrypoint).to.deep.equal(['node', 'dist/cmd/grapevine.js']);
+    expect(config.OCIv1.config.Entrypoint).to.deep.equal([
+      'node',
+      ...AGENT_NODE_FLAGS,
+      'dist/cmd/grapevine.js',
+    ]);
     expect(config.OCIv1.config.Cmd).to.deep.equal(['agent']);
     ctr = (await buildah(['from', '--pull=never', TAG])).stdout.trim();
   });

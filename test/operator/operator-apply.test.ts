@@ -189,7 +189,12 @@ describe('operator: what gets applied (real kube-apiserver v1.31, operator under
             name: 'rm-agent',
           })) as KubernetesObject
         ).metadata?.labels ?? {};
-      expect(await eventually(async () => (await labels()).team === 'net', 15_000)).to.equal(true);
+      // The operator learns that the ServiceMonitor API exists by listing it every 15 s (it reads no
+      // CRD), so the ServiceMonitor may take that long to appear.
+      expect(
+        await eventually(async () => (await maybe(labels))?.team === 'net', 30_000),
+        'the ServiceMonitor never appeared with its label',
+      ).to.equal(true);
       await removeField('rm', '/spec/metrics/serviceMonitor/labels/team');
       expect(await eventually(async () => (await labels()).team === undefined, 15_000)).to.equal(true);
       expect(await labels()).to.include({
