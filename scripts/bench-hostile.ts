@@ -17,19 +17,12 @@ import { encodeMessage } from '../src/agent/wire/message-codec.js';
 import { encodePacket } from '../src/agent/wire/packet-codec.js';
 import { AgentProcess } from '../test/support/agent-process.js';
 import { FUZZ_CLUSTER, FuzzCorpus } from '../test/wire/fuzz-corpus.js';
+import { intOption } from './int-option.js';
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--${name} needs a non-negative integer`);
-  return v;
-}
-
-const AGENTS = option('agents', 3);
-const DATAGRAMS = option('datagrams', 1_000_000);
-const TCP = option('tcp', 1_000);
-const SEED = option('seed', 1);
+const AGENTS = intOption('agents', 3);
+const DATAGRAMS = intOption('datagrams', 1_000_000);
+const TCP = intOption('tcp', 1_000);
+const SEED = intOption('seed', 1);
 const WRITE = !process.argv.includes('--no-write');
 const FAST = ['--probe-interval-ms', '500', '--probe-timeout-ms', '250', '--gossip-interval-ms', '100'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,17 +5,10 @@ import { performance } from 'node:perf_hooks';
 import { encodeMessage } from '../src/agent/wire/message-codec.js';
 import { type DecodePacketResult, decodePacket, encodePacket } from '../src/agent/wire/packet-codec.js';
 import { FUZZ_CLUSTER, type FuzzCase, FuzzCorpus } from '../test/wire/fuzz-corpus.js';
+import { intOption } from './int-option.js';
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--${name} needs a non-negative integer`);
-  return v;
-}
-
-const count = option('count', 1_000_000);
-const seed = option('seed', 1);
+const count = intOption('count', 1_000_000);
+const seed = intOption('seed', 1);
 const BATCH = 10_000;
 const opts = { cluster: FUZZ_CLUSTER, keyring: null, maxBytes: 65_000 };
 
