@@ -4,8 +4,10 @@
 // Usage: node --import tsx scripts/bench-antientropy.ts [--keys 10000] [--divergent 1] [--mode push-pull] [--encrypted]
 import { parseArgs } from 'node:util';
 import { resolveEngineConfig } from '../src/agent/config/engine-schema.js';
-import { createSharedView, GossipNode } from '../src/agent/core/gossip-node.js';
+import { GossipNode } from '../src/agent/core/gossip-node.js';
 import { createRng } from '../src/agent/runtime/rng.js';
+import { injectDivergentKv } from '../src/agent/sim/divergence.js';
+import { SharedStart } from '../src/agent/sim/shared-start.js';
 import type { Channel } from '../src/agent/transport/transport.js';
 import { Keyring } from '../src/agent/wire/keyring.js';
 import type { KvEntry, MemberRecord } from '../src/agent/wire/messages.js';
@@ -46,7 +48,8 @@ const kv: KvEntry[] = Array.from({ length: keys }, (_, i) => ({
   at: T0,
 }));
 const keyring = values.encrypted ? new Keyring([new Uint8Array(32).fill(7)]) : null;
-const shared = createSharedView(members, kv, config.tombstoneTtlMs);
+const shared = new SharedStart(members, kv, config.tombstoneTtlMs);
+const stores = names.map(() => shared.stores(config));
 
 let streamBytes = 0;
 let packets = 0;
@@ -57,7 +60,7 @@ const nodes = names.map(
       { name, addr: addrs[i]!, generation: T0, config, tags: { zone: 'eu-west-1a' }, keyring },
       {
         rng: createRng(i + 1),
-        shared,
+        stores: stores[i]!,
         out: {
           send: (to, bytes, channel) => {
             if (channel !== 'stream') return; // only the exchange is measured
@@ -86,7 +89,8 @@ function exchange(): { bytes: number; packets: number } {
 const equal = exchange();
 for (let i = 0; i < divergent; i++) {
   const e = kv[(i * 7919) % keys]!;
-  nodes[1]!.injectDivergentKv(
+  injectDivergentKv(
+    stores[1]!,
     { ...e, value: new TextEncoder().encode('changed'), clock: e.clock + keys },
     T0 + 1,
   );

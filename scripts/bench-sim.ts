@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   );
   lines.push(
     '',
-    'The divergent entry is written on one node with GossipNode.injectDivergentKv (no rumor, no direct mail);',
+    "The divergent entry is written straight into one node's stores (Simulator.injectDivergentKv: no rumor, no direct mail);",
     'bytes are everything sent on the stream channel by all nodes (anti-entropy is its only user), both',
     'directions, including exchanges that found the peers already equal; exchanges start every ~1 s per node.',
     "The repairing-exchange bytes are those sessions' sent + received bytes as the repaired side reports them.",

@@ -3,11 +3,12 @@ import fc from 'fast-check';
 import { resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
 import { DirectMail } from '../../src/agent/core/direct-mail.js';
 import { LocalHealth } from '../../src/agent/core/local-health.js';
-import { MemberTable, shareMembers } from '../../src/agent/core/member-table.js';
+import { MemberTable } from '../../src/agent/core/member-table.js';
 import { ProbeOrder } from '../../src/agent/core/probe-order.js';
 import { RumorQueue } from '../../src/agent/core/rumor-queue.js';
 import { Suspicion, suspicionTimeoutMs, suspicionTimeouts } from '../../src/agent/core/suspicion.js';
 import type { Rng } from '../../src/agent/core/types.js';
+import { SharedMemberTable, shareMembers } from '../../src/agent/sim/shared-member-table.js';
 import type { MemberRecord } from '../../src/agent/wire/messages.js';
 
 function lcg(seed: number): Rng {
@@ -175,10 +176,10 @@ describe('probe order', () => {
 });
 
 describe('member table', () => {
-  it('shares a base and keeps local changes private', () => {
+  it("(the simulator's SharedMemberTable) shares a base and keeps local changes private", () => {
     const base = shareMembers([rec('a'), rec('b'), rec('c')]);
-    const t1 = new MemberTable(base);
-    const t2 = new MemberTable(base);
+    const t1 = new SharedMemberTable(base);
+    const t2 = new SharedMemberTable(base);
     t1.set({ record: rec('b', 'dead'), changedAt: 5 });
     t1.delete('c');
     t1.set({ record: rec('d'), changedAt: 5 });

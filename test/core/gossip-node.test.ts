@@ -142,7 +142,7 @@ describe('GossipNode (sans-IO core, in-memory network)', function () {
       writer: 'node-6',
       at: Math.floor(c.now),
     };
-    expect(c.get('node-6').injectDivergentKv(entry, c.now)).to.equal(true);
+    expect(c.injectDivergentKv('node-6', entry)).to.equal(true);
     expect(c.runUntil(() => names(8).every((n) => c.get(n).kvGet('silent')?.[0] === 7), 30_000)).to.equal(
       true,
     );
@@ -266,7 +266,7 @@ describe('GossipNode: reaping, ring anti-entropy, replay, limits', function () {
       writer: 'node-4',
       at: Math.floor(c.now),
     };
-    c.get('node-4').injectDivergentKv(entry, c.now);
+    c.injectDivergentKv('node-4', entry);
     // Push to the successor only: the value walks the ring node-4 → node-5 → … → node-3.
     expect(c.runUntil(() => names(10).every((n) => c.get(n).kvGet('ring') !== undefined), 30_000)).to.equal(
       true,

@@ -31,4 +31,27 @@ describe('agent module layers', () => {
     assert.ok(checked > 50, `only ${checked} imports seen: the scan is broken`);
     assert.deepEqual(violations, []);
   });
+
+  it('the simulator-only modules (copy-on-write stores, shared start, divergence) are imported from sim/ alone', () => {
+    const simOnly = [
+      'cow-digest-tree',
+      'cow-kv-store',
+      'shared-member-table',
+      'shared-start',
+      'divergence',
+    ].map((m) => join(ROOT, 'sim', `${m}.ts`));
+    const importers: string[] = [];
+    let checked = 0;
+    for (const file of files(resolve('src'))) {
+      if (file.startsWith(join(ROOT, 'sim') + '/')) continue;
+      const src = readFileSync(file, 'utf8');
+      for (const m of src.matchAll(/from '(\.[^']+)'/g)) {
+        checked++;
+        const target = resolve(dirname(file), m[1]!).replace(/\.js$/, '.ts');
+        if (simOnly.includes(target)) importers.push(`${relative(ROOT, file)} → ${m[1]}`);
+      }
+    }
+    assert.ok(checked > 200, `only ${checked} imports seen: the scan is broken`);
+    assert.deepEqual(importers, []);
+  });
 });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { ForkableDigestTree } from '../../src/agent/sim/cow-digest-tree.js';
 import { DigestTree, leafOf, TREE_LEAVES } from '../../src/agent/state/digest-tree.js';
 import { hashEquals, hashString } from '../../src/agent/state/hash64.js';
 import type { Hash64 } from '../../src/agent/wire/messages.js';
@@ -12,14 +13,15 @@ const entriesArb = fc.uniqueArray(fc.tuple(fc.string({ minLength: 1, maxLength: 
   maxLength: 60,
 });
 
-function build(entries: ReadonlyArray<readonly [string, Hash64]>): DigestTree {
-  const t = new DigestTree();
+function build<T extends DigestTree = DigestTree>(
+  entries: ReadonlyArray<readonly [string, Hash64]>,
+  t: T = new DigestTree() as T,
+): T {
   for (const [k, h] of entries) t.set(k, h);
   return t;
 }
 
-function filled(n: number): DigestTree {
-  const t = new DigestTree();
+function filled<T extends DigestTree = DigestTree>(n: number, t: T = new DigestTree() as T): T {
   for (let i = 0; i < n; i++) t.set(`key-${i}`, hashString(`v-${i}`));
   return t;
 }
@@ -113,9 +115,10 @@ describe('DigestTree', () => {
     expect(t.size).to.equal(499);
   });
 
-  describe('fork', () => {
+  // Forking is the simulator's (sim/cow-digest-tree.ts): the same tree algorithm over copy-on-write storage.
+  describe("fork (ForkableDigestTree, the simulator's shared start)", () => {
     it("a fork's changes do not leak into the base or its siblings", () => {
-      const base = filled(1_000);
+      const base = filled(1_000, new ForkableDigestTree());
       const baseRoot = base.root();
       const f1 = base.fork();
       const f2 = base.fork();
@@ -142,7 +145,7 @@ describe('DigestTree', () => {
           entriesArb,
           fc.array(fc.nat(), { maxLength: 20 }),
           (initial, changes, dels) => {
-            const base = build(initial);
+            const base = build(initial, new ForkableDigestTree());
             const fork = base.fork();
             const truth = new Map(initial);
             for (const [k, h] of changes) {
@@ -171,7 +174,7 @@ describe('DigestTree', () => {
     });
 
     it('forks of forks, and forks that touch many nodes (dense storage), stay correct', () => {
-      const base = filled(3_000);
+      const base = filled(3_000, new ForkableDigestTree());
       const f = base.fork();
       for (let i = 0; i < 1_000; i++) f.set(`key-${i}`, hashString(`w-${i}`));
       const g = f.fork();
@@ -205,7 +208,7 @@ describe('DigestTree', () => {
     });
 
     it('a forked tree is read-only', () => {
-      const base = filled(10);
+      const base = filled(10, new ForkableDigestTree());
       base.fork();
       expect(() => base.set('x', [1, 1])).to.throw(/read-only/);
       expect(() => base.delete('key-1')).to.throw(/read-only/);

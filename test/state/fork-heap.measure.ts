@@ -1,6 +1,6 @@
 // Heap cost of structural sharing, as the simulator uses it: one 10,000-key digest tree, 10,000 forks,
 // each changing 5 keys. Run: node --expose-gc --import tsx test/state/fork-heap.measure.ts
-import { DigestTree } from '../../src/agent/state/digest-tree.js';
+import { ForkableDigestTree } from '../../src/agent/sim/cow-digest-tree.js';
 import { hashMemberRecord, memberKey } from '../../src/agent/state/entry-hash.js';
 import type { MemberRecord } from '../../src/agent/wire/messages.js';
 
@@ -27,12 +27,12 @@ const record = (i: number, incarnation: number): MemberRecord => ({
 });
 
 const h0 = heap();
-const base = new DigestTree();
+const base = new ForkableDigestTree();
 for (let i = 0; i < KEYS; i++) base.set(memberKey(`node-${i}`), hashMemberRecord(record(i, 0)));
 const h1 = heap();
 
 const t0 = performance.now();
-const forks: DigestTree[] = [];
+const forks: ForkableDigestTree[] = [];
 for (let f = 0; f < FORKS; f++) {
   const t = base.fork();
   for (let c = 0; c < CHANGES; c++) {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { ForkableKvStore } from '../../src/agent/sim/cow-kv-store.js';
 import { KvStore, newerKv } from '../../src/agent/state/kv-store.js';
 import { LIMITS } from '../../src/agent/wire/limits.js';
 import type { KvEntry } from '../../src/agent/wire/messages.js';
@@ -102,8 +103,8 @@ describe('KvStore', () => {
     );
   });
 
-  it('a fork shares the base, keeps its own changes, and freezes the base', () => {
-    const base = new KvStore({ tombstoneTtlMs: TTL });
+  it("a fork (ForkableKvStore, the simulator's) shares the base, keeps its own changes, and freezes the base", () => {
+    const base = new ForkableKvStore({ tombstoneTtlMs: TTL });
     for (let i = 0; i < 100; i++) base.put(`k${i}`, enc(`${i}`), 'w', 0);
     base.delete('gone', 'w', 0);
     const f1 = base.fork();

@@ -2,11 +2,13 @@
 // behaviour tests that need nodes to join, die and restart (the simulator starts from a fixed set).
 import { type EngineConfig, resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
 import { GossipNode } from '../../src/agent/core/gossip-node.js';
+import { emptyStores, type NodeStores } from '../../src/agent/core/node-stores.js';
 import type { CoreEvent } from '../../src/agent/core/types.js';
 import { createRng } from '../../src/agent/runtime/rng.js';
+import { injectDivergentKv } from '../../src/agent/sim/divergence.js';
 import { MemoryNetwork, type MemoryTransport } from '../../src/agent/transport/memory-network.js';
 import type { Keyring } from '../../src/agent/wire/keyring.js';
-import type { MemberState } from '../../src/agent/wire/messages.js';
+import type { KvEntry, MemberState } from '../../src/agent/wire/messages.js';
 
 export const T0 = 1_767_225_600_000;
 
@@ -14,6 +16,8 @@ export interface ClusterNode {
   node: GossipNode;
   transport: MemoryTransport;
   events: Array<CoreEvent & { at: number }>;
+  /** The node's state containers, kept to inject divergence. */
+  stores: NodeStores;
 }
 
 export class MemoryCluster {
@@ -44,16 +48,19 @@ export class MemoryCluster {
   ): ClusterNode {
     const transport = this.net.attach(addr);
     const events: ClusterNode['events'] = [];
+    const config = opts.config ?? this.config;
+    const stores = emptyStores(config);
     const node = new GossipNode(
       {
         name,
         addr,
         generation: opts.generation ?? this.now,
-        config: opts.config ?? this.config,
+        config,
         keyring: opts.keyring ?? null,
       },
       {
         rng: createRng(this.seed.nextUint32()),
+        stores,
         out: {
           send: (to, bytes, channel) => transport.send(to, bytes, channel),
           event: (e) => events.push({ ...e, at: this.now }),
@@ -62,9 +69,16 @@ export class MemoryCluster {
       this.now,
     );
     transport.onReceive((from, bytes, channel) => node.receive(from, bytes, channel, this.now));
-    const entry = { node, transport, events };
+    const entry = { node, transport, events, stores };
     this.nodes.set(name, entry);
     return entry;
+  }
+
+  /** Writes an entry into a node's state without rumor or mail (divergence for anti-entropy). */
+  injectDivergentKv(name: string, entry: KvEntry): boolean {
+    const n = this.nodes.get(name);
+    if (!n) throw new Error(`no node ${name}`);
+    return injectDivergentKv(n.stores, entry, this.now, (e) => n.events.push({ ...e, at: this.now }));
   }
 
   get(name: string): GossipNode {

@@ -3,7 +3,9 @@
 // these so they can kill -9 or SIGSTOP a node's whole process.
 import { createInterface } from 'node:readline';
 import { resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
+import { emptyStores, type NodeStores } from '../../src/agent/core/node-stores.js';
 import { type LocalNode, startLocalNode } from '../../src/agent/runtime/local-node.js';
+import { injectDivergentKv } from '../../src/agent/sim/divergence.js';
 import { Keyring } from '../../src/agent/wire/keyring.js';
 
 export interface HostSpec {
@@ -23,6 +25,8 @@ export interface HostRequest {
 const spec = JSON.parse(process.argv[2] ?? '{}') as HostSpec;
 const config = resolveEngineConfig(spec.engine);
 const nodes = new Map<string, LocalNode>();
+/** Each node's state containers, kept to inject divergence ('inject'). */
+const stores = new Map<string, NodeStores>();
 const userEvents = new Map<string, number>();
 const coreErrors: string[] = [];
 const enc = new TextEncoder();
@@ -33,10 +37,12 @@ function reply(obj: unknown): void {
 }
 
 async function start(name: string, bind: string, keys?: string[]): Promise<LocalNode> {
+  const own = emptyStores(config);
   const n = await startLocalNode({
     name,
     bind,
     config,
+    stores: own,
     keyring: keys ? Keyring.fromBase64(keys) : null,
     seeds: spec.seeds.filter((s) => s !== bind),
     onEvent: (e) => {
@@ -47,6 +53,7 @@ async function start(name: string, bind: string, keys?: string[]): Promise<Local
     },
   });
   nodes.set(name, n);
+  stores.set(name, own);
   return n;
 }
 
@@ -74,7 +81,8 @@ async function handle(req: HostRequest): Promise<unknown> {
     }
     case 'inject':
       return need(req).run((n, now) =>
-        n.injectDivergentKv(
+        injectDivergentKv(
+          stores.get(n.name)!,
           {
             key: String(req.key),
             value: enc.encode(String(req.value)),

@@ -14,10 +14,7 @@
 import type { Channel } from '../base/types.js';
 import type { EngineConfig } from '../config/engine-schema.js';
 import type { ReplicatedState } from '../state/anti-entropy-session.js';
-import { DigestTree } from '../state/digest-tree.js';
 import { parseTreeKey } from '../state/entry-hash.js';
-import { ZERO_HASH } from '../state/hash64.js';
-import { KvStore } from '../state/kv-store.js';
 import type { Keyring } from '../wire/keyring.js';
 import { encodedTagBytes } from '../wire/limits-check.js';
 import type { Addr, KvEntry, MemberRecord, Message, PacketSender } from '../wire/messages.js';
@@ -25,16 +22,13 @@ import { AntiEntropyDriver } from './anti-entropy-driver.js';
 import { Deadlines, type Timer } from './deadlines.js';
 import { Dissemination } from './dissemination.js';
 import { LocalHealth } from './local-health.js';
-import { MemberTable } from './member-table.js';
 import { localRumor, Membership, memberMessage } from './membership.js';
+import { emptyStores, type NodeStores } from './node-stores.js';
 import { PacketIO } from './packet-io.js';
 import { Prober } from './prober.js';
 import { ReplicatedData } from './replicated-data.js';
-import { createSharedView, type SharedView } from './shared-view.js';
 import { Suspicions } from './suspicions.js';
 import { type CoreOutput, type CoreStats, emptyStats, type Rng, type Via } from './types.js';
-
-export { createSharedView, type SharedView };
 
 const MAINTENANCE_MS = 1_000;
 
@@ -51,8 +45,8 @@ export interface GossipNodeInit {
 export interface GossipNodeDeps {
   rng: Rng;
   out: CoreOutput;
-  /** A snapshot shared by many simulated nodes; real agents start empty. */
-  shared?: SharedView;
+  /** The state containers to work on; default: empty, plain ones (the simulator passes shared ones). */
+  stores?: NodeStores;
 }
 
 export class GossipNode {
@@ -62,7 +56,7 @@ export class GossipNode {
   private cfg: EngineConfig;
   private readonly out: CoreOutput;
   private readonly timers = new Deadlines();
-  private readonly tree: DigestTree;
+  private readonly tree: NodeStores['tree'];
   private readonly health: LocalHealth;
   private readonly suspicions: Suspicions;
   private readonly io: PacketIO;
@@ -74,7 +68,7 @@ export class GossipNode {
   private nextMaintenanceAt: number;
 
   constructor(init: GossipNodeInit, deps: GossipNodeDeps, now: number) {
-    const { rng, shared } = deps;
+    const { rng } = deps;
     const stats = this.stats;
     const config = () => this.cfg;
     const schedule = (at: number, timer: Timer) => this.timers.schedule(at, timer);
@@ -84,7 +78,8 @@ export class GossipNode {
     this.addr = init.addr;
     this.cfg = init.config;
     checkTags(init.tags ?? {}, this.cfg.maxTagBytes);
-    this.tree = shared ? shared.tree.fork() : new DigestTree();
+    const stores = deps.stores ?? emptyStores(this.cfg);
+    this.tree = stores.tree;
     this.health = new LocalHealth(this.cfg.awarenessMaxMultiplier);
     this.suspicions = new Suspicions((at, name) => schedule(at, { kind: 'suspicion', name }));
     this.io = new PacketIO(
@@ -113,8 +108,8 @@ export class GossipNode {
         reaped: (name) => this.io.forget(name),
         badRecord: () => this.io.drop('bad-record'),
       },
-      new MemberTable(shared?.members ?? null),
-      shared?.viewHash ?? ZERO_HASH,
+      stores.members,
+      stores.viewHash,
       now,
     );
     const membership = this.membership;
@@ -160,9 +155,7 @@ export class GossipNode {
         announce: (m, at) => this.dissemination.announce(m, at),
         badRecord: () => this.io.drop('bad-record'),
       },
-      shared
-        ? shared.kv.fork({ tombstoneTtlMs: this.cfg.tombstoneTtlMs })
-        : new KvStore({ tombstoneTtlMs: this.cfg.tombstoneTtlMs }),
+      stores.kv,
     );
     this.antiEntropy = new AntiEntropyDriver(
       {
@@ -266,14 +259,6 @@ export class GossipNode {
   /** Starts one anti-entropy exchange now (with `peer`, or one chosen by the configured policy). */
   startAntiEntropy(now: number, peer?: Addr): void {
     this.antiEntropy.start(now, peer);
-  }
-
-  /**
-   * Writes a key/value entry into local state without telling anyone, as if a rumor had been lost.
-   * The simulator and tests use it to inject divergence for anti-entropy to repair.
-   */
-  injectDivergentKv(entry: KvEntry, now: number): boolean {
-    return this.data.apply(entry, null, 'local', now, false);
   }
 
   /**

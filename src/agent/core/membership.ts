@@ -8,7 +8,7 @@ import { hashId, xorHash } from '../state/hash64.js';
 import { compareMembers } from '../state/member-merge.js';
 import type { Addr, Hash64, MemberRecord, MemberState, Message, RumorMeta } from '../wire/messages.js';
 import type { LocalHealth } from './local-health.js';
-import type { MemberEntry, MemberTable } from './member-table.js';
+import type { MemberEntry, MemberStore } from './member-table.js';
 import { MAX_GENERATION, MAX_INCARNATION, saneMember } from './record-bounds.js';
 import { suspicionTimeouts } from './suspicion.js';
 import type { Suspicions } from './suspicions.js';
@@ -54,7 +54,7 @@ export class Membership {
   constructor(
     self: SelfInit,
     private readonly host: MembershipHost,
-    readonly table: MemberTable,
+    readonly table: MemberStore,
     private viewHash: Hash64,
     now: number,
   ) {

@@ -6,7 +6,7 @@
 import type { EngineConfig } from '../config/engine-schema.js';
 import type { Addr, MemberRecord, Message } from '../wire/messages.js';
 import type { LocalHealth } from './local-health.js';
-import type { MemberEntry, MemberTable } from './member-table.js';
+import type { MemberEntry, MemberStore } from './member-table.js';
 import { ProbeOrder } from './probe-order.js';
 import type { CoreStats, Rng } from './types.js';
 
@@ -15,7 +15,7 @@ const NACK_FRACTION = 0.8;
 
 export interface ProberHost {
   readonly name: string;
-  readonly table: MemberTable;
+  readonly table: MemberStore;
   readonly health: LocalHealth;
   readonly stats: CoreStats;
   readonly rng: Rng;

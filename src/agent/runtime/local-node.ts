@@ -2,6 +2,7 @@
 // forwards its events. The agent process and the integration tests both start nodes this way.
 import type { EngineConfig } from '../config/engine-schema.js';
 import { GossipNode } from '../core/gossip-node.js';
+import type { NodeStores } from '../core/node-stores.js';
 import type { CoreEvent } from '../core/types.js';
 import { NetTransport } from '../transport/net-transport.js';
 import type { StreamTransportOptions } from '../transport/stream-transport.js';
@@ -24,6 +25,8 @@ export interface LocalNodeOptions {
   generation?: number;
   seed?: number;
   onEvent?: (e: CoreEvent) => void;
+  /** The core's state containers (default: fresh ones); a test keeps them to inject divergence. */
+  stores?: NodeStores;
   onError?: (error: unknown, context: string) => void;
   /** Inbound TCP limits and where their refusals go (the authenticator is supplied here). */
   stream?: Pick<StreamTransportOptions, 'maxInbound' | 'maxInboundPerSource' | 'onIncident'>;
@@ -69,7 +72,7 @@ export async function startLocalNode(o: LocalNodeOptions): Promise<LocalNode> {
           tags: o.tags,
           keyring: o.keyring ?? null,
         },
-        { rng: createRng(o.seed ?? cryptoSeed()), out },
+        { rng: createRng(o.seed ?? cryptoSeed()), out, ...(o.stores ? { stores: o.stores } : {}) },
         now,
       ),
     onEvent: o.onEvent,

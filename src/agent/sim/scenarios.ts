@@ -285,12 +285,10 @@ export function runScenario(o: ScenarioOptions): SimReport {
   const s = sim;
 
   if (o.scenario === 'antientropy') {
-    // The divergence: one node gets `divergent` entries at a newer Lamport clock through
-    // GossipNode.injectDivergentKv, which writes local state without rumor or direct mail (as if
-    // every rumor about it had been lost). Only anti-entropy can carry them to the others.
-    s.withNode(divergentNode, (node, now) => {
-      for (const entry of divergentEntries) node.injectDivergentKv(entry, now);
-    });
+    // The divergence: one node gets `divergent` entries at a newer Lamport clock written straight
+    // into its stores, without rumor or direct mail (as if every rumor about it had been lost).
+    // Only anti-entropy can carry them to the others.
+    for (const entry of divergentEntries) s.injectDivergentKv(divergentNode, entry);
   }
 
   // --- the disturbance -------------------------------------------------------------------------

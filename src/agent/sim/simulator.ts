@@ -2,13 +2,16 @@
 // through SimNetwork; everything happens in (time, insertion) order, and all randomness derives from
 // one seed, so a run is reproducible.
 import type { EngineConfig } from '../config/engine-schema.js';
-import { createSharedView, GossipNode } from '../core/gossip-node.js';
+import { GossipNode } from '../core/gossip-node.js';
+import { emptyStores, type NodeStores } from '../core/node-stores.js';
 import type { CoreEvent, CoreOutput, Rng } from '../core/types.js';
 import { createRng } from '../runtime/rng.js';
 import type { Channel } from '../transport/transport.js';
 import { Keyring } from '../wire/keyring.js';
 import type { Addr, KvEntry, MemberRecord } from '../wire/messages.js';
+import { injectDivergentKv } from './divergence.js';
 import { EventQueue } from './event-queue.js';
+import { SharedStart } from './shared-start.js';
 import { DELIVER_DATAGRAM, DELIVER_STREAM, SimNetwork, type SimNetworkOptions } from './sim-network.js';
 
 const TIMER = 10;
@@ -46,6 +49,8 @@ export function simName(i: number): string {
 export class Simulator {
   readonly size: number;
   readonly nodes: GossipNode[] = [];
+  /** Each node's state containers (the simulator writes them directly to inject divergence). */
+  private readonly stores: NodeStores[] = [];
   readonly network: SimNetwork;
   readonly members: MemberRecord[];
   /** Randomness for scenario choices, independent of the nodes' and the network's streams. */
@@ -87,9 +92,11 @@ export class Simulator {
     const joining = options.start === 'join';
     const shared = joining
       ? undefined
-      : createSharedView(this.members, options.kv ?? [], options.config.tombstoneTtlMs);
+      : new SharedStart(this.members, options.kv ?? [], options.config.tombstoneTtlMs);
     const key = new Uint8Array(32).fill(7);
     for (let i = 0; i < n; i++) {
+      const stores = shared ? shared.stores(options.config) : emptyStores(options.config);
+      this.stores.push(stores);
       const node = new GossipNode(
         {
           name: simName(i),
@@ -98,7 +105,7 @@ export class Simulator {
           config: options.config,
           keyring: options.encrypt ? new Keyring([key], counterNonces(i)) : null,
         },
-        { rng: createRng(master.nextUint32()), out: this.outputFor(i), ...(shared ? { shared } : {}) },
+        { rng: createRng(master.nextUint32()), out: this.outputFor(i), stores },
         this.now,
       );
       this.nodes.push(node);
@@ -132,6 +139,17 @@ export class Simulator {
   withNode(i: number, fn: (node: GossipNode, now: number) => void): void {
     fn(this.node(i), this.now);
     this.rearm(i);
+  }
+
+  /**
+   * Writes a key/value entry into node i's state without telling anyone, as if every rumor about it
+   * had been lost: divergence for anti-entropy to repair. Returns whether it changed anything.
+   */
+  injectDivergentKv(i: number, entry: KvEntry): boolean {
+    const onEvent = this.options.onEvent;
+    const stores = this.stores[i];
+    if (stores === undefined) throw new RangeError(`no node ${i}`);
+    return injectDivergentKv(stores, entry, this.now, (e) => onEvent?.(i, e, this.now));
   }
 
   /** The node's process is gone: it neither ticks, sends nor receives from now on. */

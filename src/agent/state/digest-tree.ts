@@ -4,42 +4,120 @@
 // a change XORs the same delta into the leaf and its three ancestors. The mix is non-linear, so two
 // keys cannot cancel each other out or swap entry hashes unnoticed.
 //
-// Structural sharing: fork() is O(1). A fork stores only what it changed — its own key items
-// (null marks a key removed here but present below) and, for nodes, a sparse map of the cells it
-// touched, switching to dense arrays once it has touched many. Forking freezes the parent (it must
-// not change under its forks); chains of forks work but each level adds a lookup.
+// The algorithm (this class) is apart from where keys and node cells are kept (DigestTreeStorage):
+// an agent uses PlainTreeStorage; the simulator supplies a copy-on-write storage (sim/cow-digest-tree.ts)
+// so that 10,000 nodes can share one pre-converged tree.
 import type { Hash64, KeyDigest, TreeNodeDigest } from '../wire/messages.js';
 import { hashEquals, hashString, mixHash } from './hash64.js';
 
 export const TREE_FANOUT = 16;
 export const TREE_LEAF_LEVEL = 3;
 export const TREE_LEAVES = TREE_FANOUT ** TREE_LEAF_LEVEL;
-const LEVEL_OFFSET = [0, 1, 17, 273] as const;
-const NODE_COUNT = 1 + 16 + 256 + 4096;
-/** A fork switches from sparse to dense node storage (~52 KB) after touching this many nodes. */
-const DENSIFY_AT = 512;
+export const LEVEL_OFFSET = [0, 1, 17, 273] as const;
+export const TREE_NODE_COUNT = 1 + 16 + 256 + 4096;
 
 export interface NamedKeyDigest extends KeyDigest {
   key: string;
 }
 
-interface KeyItem {
+/** One key of the tree: its hash, its entry's hash and their mix (what the nodes XOR). */
+export interface KeyItem {
   readonly key: string;
   readonly kh: Hash64;
   readonly eh: Hash64;
   readonly mix: Hash64;
 }
 
-interface NodeCell {
-  hi: number;
-  lo: number;
-  count: number;
+/** Where a DigestTree keeps its keys and node cells (node ids: LEVEL_OFFSET[level] + index). */
+export interface DigestTreeStorage {
+  item(key: string): KeyItem | undefined;
+  setItem(leaf: number, item: KeyItem): void;
+  deleteItem(leaf: number, key: string): void;
+  forEachInLeaf(leaf: number, fn: (it: KeyItem) => void): void;
+  cellHi(id: number): number;
+  cellLo(id: number): number;
+  cellCount(id: number): number;
+  /** XORs (hi, lo) into the cell and adds dcount to its count. */
+  updateCell(id: number, dhi: number, dlo: number, dcount: number): void;
 }
 
-interface DenseNodes {
-  hi: Uint32Array;
-  lo: Uint32Array;
-  count: Uint32Array;
+/** Node cells in three flat arrays (~52 KB). */
+export class DenseCells {
+  readonly hi = new Uint32Array(TREE_NODE_COUNT);
+  readonly lo = new Uint32Array(TREE_NODE_COUNT);
+  readonly count = new Uint32Array(TREE_NODE_COUNT);
+
+  update(id: number, dhi: number, dlo: number, dcount: number): void {
+    this.hi[id]! ^= dhi;
+    this.lo[id]! ^= dlo;
+    this.count[id]! += dcount;
+  }
+}
+
+/** Keys grouped by leaf, so a leaf's keys are listed without scanning the tree. */
+export class LeafIndex {
+  private readonly byLeaf = new Map<number, Set<string>>();
+
+  add(leaf: number, key: string): void {
+    let set = this.byLeaf.get(leaf);
+    if (!set) {
+      set = new Set();
+      this.byLeaf.set(leaf, set);
+    }
+    set.add(key);
+  }
+
+  remove(leaf: number, key: string): void {
+    const set = this.byLeaf.get(leaf);
+    set?.delete(key);
+    if (set?.size === 0) this.byLeaf.delete(leaf);
+  }
+
+  keys(leaf: number): ReadonlySet<string> | undefined {
+    return this.byLeaf.get(leaf);
+  }
+}
+
+/** The agent's storage: every key and every cell held here. */
+export class PlainTreeStorage implements DigestTreeStorage {
+  private readonly items = new Map<string, KeyItem>();
+  private readonly leaves = new LeafIndex();
+  private readonly cells = new DenseCells();
+
+  item(key: string): KeyItem | undefined {
+    return this.items.get(key);
+  }
+
+  setItem(leaf: number, item: KeyItem): void {
+    this.items.set(item.key, item);
+    this.leaves.add(leaf, item.key);
+  }
+
+  deleteItem(leaf: number, key: string): void {
+    this.items.delete(key);
+    this.leaves.remove(leaf, key);
+  }
+
+  forEachInLeaf(leaf: number, fn: (it: KeyItem) => void): void {
+    const keys = this.leaves.keys(leaf);
+    if (keys) for (const k of keys) fn(this.items.get(k)!);
+  }
+
+  cellHi(id: number): number {
+    return this.cells.hi[id]!;
+  }
+
+  cellLo(id: number): number {
+    return this.cells.lo[id]!;
+  }
+
+  cellCount(id: number): number {
+    return this.cells.count[id]!;
+  }
+
+  updateCell(id: number, dhi: number, dlo: number, dcount: number): void {
+    this.cells.update(id, dhi, dlo, dcount);
+  }
 }
 
 export function leafOf(keyHash: Hash64): number {
@@ -64,54 +142,22 @@ function nodeId(level: number, index: number): number {
 }
 
 export class DigestTree {
-  private readonly base: DigestTree | null;
-  private readonly items = new Map<string, KeyItem | null>();
-  /** Keys this layer has an item (or removal mark) for, by leaf. */
-  private readonly leafKeys = new Map<number, Set<string>>();
-  private dense: DenseNodes | null = null;
-  private sparse: Map<number, NodeCell> | null = null;
-  private count = 0;
-  private frozen = false;
-
-  constructor(base: DigestTree | null = null) {
-    this.base = base;
-    if (base) {
-      this.count = base.count;
-      this.sparse = new Map();
-    } else {
-      this.dense = {
-        hi: new Uint32Array(NODE_COUNT),
-        lo: new Uint32Array(NODE_COUNT),
-        count: new Uint32Array(NODE_COUNT),
-      };
-    }
-  }
-
-  /** O(1) copy-on-write child sharing this tree; this tree becomes read-only. */
-  fork(): DigestTree {
-    this.frozen = true;
-    return new DigestTree(this);
-  }
-
-  static fromShared(base: DigestTree): DigestTree {
-    return base.fork();
-  }
+  constructor(private readonly storage: DigestTreeStorage = new PlainTreeStorage()) {}
 
   get size(): number {
-    return this.count;
+    return this.storage.cellCount(0);
   }
 
   has(key: string): boolean {
-    return this.item(key) !== undefined;
+    return this.storage.item(key) !== undefined;
   }
 
   entryHash(key: string): Hash64 | undefined {
-    return this.item(key)?.eh;
+    return this.storage.item(key)?.eh;
   }
 
   set(key: string, entryHash: Hash64): void {
-    this.assertWritable();
-    const old = this.item(key);
+    const old = this.storage.item(key);
     if (old !== undefined && hashEquals(old.eh, entryHash)) return;
     const kh = old?.kh ?? hashString(key);
     const next: KeyItem = {
@@ -121,32 +167,21 @@ export class DigestTree {
       mix: mixHash(kh, entryHash),
     };
     const leaf = leafOf(kh);
-    this.items.set(key, next);
-    this.markLeafKey(leaf, key);
+    this.storage.setItem(leaf, next);
     let dhi = next.mix[0];
     let dlo = next.mix[1];
     if (old !== undefined) {
       dhi ^= old.mix[0];
       dlo ^= old.mix[1];
-    } else this.count++;
+    }
     this.update(leaf, dhi, dlo, old === undefined ? 1 : 0);
   }
 
   delete(key: string): boolean {
-    this.assertWritable();
-    const old = this.item(key);
+    const old = this.storage.item(key);
     if (old === undefined) return false;
     const leaf = leafOf(old.kh);
-    if (this.base?.item(key) !== undefined) {
-      this.items.set(key, null);
-      this.markLeafKey(leaf, key);
-    } else {
-      this.items.delete(key);
-      const set = this.leafKeys.get(leaf);
-      set?.delete(key);
-      if (set?.size === 0) this.leafKeys.delete(leaf);
-    }
-    this.count--;
+    this.storage.deleteItem(leaf, key);
     this.update(leaf, old.mix[0], old.mix[1], -1);
     return true;
   }
@@ -157,13 +192,8 @@ export class DigestTree {
 
   node(level: number, index: number): TreeNodeDigest {
     const id = nodeId(level, index);
-    for (let t: DigestTree | null = this; t !== null; t = t.base) {
-      if (t.dense)
-        return { level, index, hash: [t.dense.hi[id]!, t.dense.lo[id]!], count: t.dense.count[id]! };
-      const c = t.sparse?.get(id);
-      if (c) return { level, index, hash: [c.hi, c.lo], count: c.count };
-    }
-    return { level, index, hash: [0, 0], count: 0 };
+    const s = this.storage;
+    return { level, index, hash: [s.cellHi(id), s.cellLo(id)], count: s.cellCount(id) };
   }
 
   children(level: number, index: number): TreeNodeDigest[] {
@@ -186,7 +216,7 @@ export class DigestTree {
     const out: NamedKeyDigest[] = [];
     const first = index * span;
     for (let leaf = first; leaf < first + span; leaf++) {
-      this.forEachInLeaf(leaf, (it) => {
+      this.storage.forEachInLeaf(leaf, (it) => {
         out.push({ key: it.key, keyHash: it.kh, entryHash: it.eh });
       });
     }
@@ -196,94 +226,16 @@ export class DigestTree {
   /** The key string of a key hash present in the tree. */
   keyFor(keyHash: Hash64): string | undefined {
     let found: string | undefined;
-    this.forEachInLeaf(leafOf(keyHash), (it) => {
+    this.storage.forEachInLeaf(leafOf(keyHash), (it) => {
       if (hashEquals(it.kh, keyHash)) found = it.key;
     });
     return found;
   }
 
-  private item(key: string): KeyItem | undefined {
-    for (let t: DigestTree | null = this; t !== null; t = t.base) {
-      const it = t.items.get(key);
-      if (it !== undefined) return it ?? undefined;
-    }
-    return undefined;
-  }
-
-  private forEachInLeaf(leaf: number, fn: (it: KeyItem) => void): void {
-    if (this.base === null) {
-      const keys = this.leafKeys.get(leaf);
-      if (keys) for (const k of keys) fn(this.items.get(k)!);
-      return;
-    }
-    let seen: Set<string> | null = null;
-    for (let t: DigestTree | null = this; t !== null; t = t.base) {
-      const keys = t.leafKeys.get(leaf);
-      if (!keys) continue;
-      for (const k of keys) {
-        if (seen?.has(k)) continue;
-        if (t.base !== null) {
-          seen ??= new Set();
-          seen.add(k);
-        }
-        const it = t.items.get(k);
-        if (it) fn(it);
-      }
-    }
-  }
-
-  private markLeafKey(leaf: number, key: string): void {
-    let set = this.leafKeys.get(leaf);
-    if (!set) {
-      set = new Set();
-      this.leafKeys.set(leaf, set);
-    }
-    set.add(key);
-  }
-
   private update(leaf: number, dhi: number, dlo: number, dcount: number): void {
     for (let level = TREE_LEAF_LEVEL; level >= 0; level--) {
       const id = LEVEL_OFFSET[level as 0 | 1 | 2 | 3] + (leaf >>> (4 * (TREE_LEAF_LEVEL - level)));
-      if (this.dense) {
-        this.dense.hi[id]! ^= dhi;
-        this.dense.lo[id]! ^= dlo;
-        this.dense.count[id]! += dcount;
-        continue;
-      }
-      const sparse = this.sparse!;
-      let c = sparse.get(id);
-      if (!c) {
-        const n = this.base!.node(level, id - LEVEL_OFFSET[level as 0 | 1 | 2 | 3]);
-        c = { hi: n.hash[0], lo: n.hash[1], count: n.count };
-        sparse.set(id, c);
-      }
-      c.hi = (c.hi ^ dhi) >>> 0;
-      c.lo = (c.lo ^ dlo) >>> 0;
-      c.count += dcount;
+      this.storage.updateCell(id, dhi, dlo, dcount);
     }
-    if (this.sparse && this.sparse.size > DENSIFY_AT) this.densify();
-  }
-
-  private densify(): void {
-    const dense: DenseNodes = {
-      hi: new Uint32Array(NODE_COUNT),
-      lo: new Uint32Array(NODE_COUNT),
-      count: new Uint32Array(NODE_COUNT),
-    };
-    for (let level = 0; level <= TREE_LEAF_LEVEL; level++) {
-      for (let index = 0; index < TREE_FANOUT ** level; index++) {
-        const n = this.node(level, index);
-        const id = LEVEL_OFFSET[level as 0 | 1 | 2 | 3] + index;
-        dense.hi[id] = n.hash[0];
-        dense.lo[id] = n.hash[1];
-        dense.count[id] = n.count;
-      }
-    }
-    this.dense = dense;
-    this.sparse = null;
-  }
-
-  private assertWritable(): void {
-    if (this.frozen) throw new Error('DigestTree: a tree that has been forked is read-only');
   }
 }

@@ -2,8 +2,8 @@
 // tombstones (value null) kept for tombstoneTtlMs after their write time so a late copy of the old
 // value cannot resurrect the key; after that they are dropped and no longer accepted.
 //
-// A store can fork(): the fork shares the parent's entries and keeps only its own differences, so
-// the simulator's thousands of nodes can start from one big shared map. Forking freezes the parent.
+// Where entries are kept is a KvEntryStorage: a Map in an agent; the simulator supplies a
+// copy-on-write storage (sim/cow-kv-store.ts) so thousands of nodes can start from one shared map.
 //
 // Every write is validated before anything changes (a refused write changes nothing, not even the
 // Lamport clock): keys, values and writers within the codec's LIMITS, clocks within 1..LIMITS.kvClock,
@@ -78,48 +78,70 @@ export function newerKv(a: KvEntry, b: KvEntry): KvEntry {
   return compareBytes(a.value, b.value) >= 0 ? a : b;
 }
 
+/** Where a KvStore keeps its entries. */
+export interface KvEntryStorage {
+  get(key: string): KvEntry | undefined;
+  set(entry: KvEntry): void;
+  remove(key: string): void;
+  entries(): IterableIterator<KvEntry>;
+}
+
+/** A store that starts with entries already held (and their totals, so nothing is rescanned). */
+export interface KvStoreStart {
+  storage: KvEntryStorage;
+  clock: number;
+  count: number;
+  bytes: number;
+  tombstones: ReadonlyMap<string, number>;
+}
+
+class MapStorage implements KvEntryStorage {
+  private readonly map = new Map<string, KvEntry>();
+  get(key: string): KvEntry | undefined {
+    return this.map.get(key);
+  }
+  set(entry: KvEntry): void {
+    this.map.set(entry.key, entry);
+  }
+  remove(key: string): void {
+    this.map.delete(key);
+  }
+  entries(): IterableIterator<KvEntry> {
+    return this.map.values();
+  }
+}
+
 export class KvStore {
-  private readonly base: KvStore | null;
-  /** This store's entries, or for a fork its differences (null: removed here, present in base). */
-  private readonly own = new Map<string, KvEntry | null>();
-  /** Tombstones by key, for expire() without scanning every entry; a fork copies the parent's. */
+  private readonly storage: KvEntryStorage;
+  /** Tombstones by key, for expire() without scanning every entry. */
   private readonly tombstones: Map<string, number>;
-  private ttl: number;
+  protected ttl: number;
   private readonly onChange: KvChangeListener | undefined;
   private clock = 0;
   private count = 0;
   private bytes = 0;
-  private frozen = false;
-  private readonly maxEntries: number;
-  private readonly maxBytes: number;
+  protected readonly maxEntries: number;
+  protected readonly maxBytes: number;
   readonly refused: KvRefusals = { invalid: 0, full: 0 };
 
-  constructor(options: KvStoreOptions, base: KvStore | null = null) {
+  constructor(options: KvStoreOptions, start?: KvStoreStart) {
     this.ttl = options.tombstoneTtlMs;
     this.onChange = options.onChange;
-    this.maxEntries = options.maxEntries ?? base?.maxEntries ?? DEFAULT_KV_MAX_ENTRIES;
-    this.maxBytes = options.maxBytes ?? base?.maxBytes ?? DEFAULT_KV_MAX_BYTES;
-    this.base = base;
-    this.tombstones = new Map(base?.tombstones);
-    if (base) {
-      this.clock = base.clock;
-      this.count = base.count;
-      this.bytes = base.bytes;
+    this.maxEntries = options.maxEntries ?? DEFAULT_KV_MAX_ENTRIES;
+    this.maxBytes = options.maxBytes ?? DEFAULT_KV_MAX_BYTES;
+    this.storage = start?.storage ?? new MapStorage();
+    this.tombstones = new Map(start?.tombstones);
+    if (start) {
+      this.clock = start.clock;
+      this.count = start.count;
+      this.bytes = start.bytes;
     }
   }
 
-  /** O(tombstones) copy-on-write child; this store becomes read-only. */
-  fork(options: Partial<KvStoreOptions> = {}): KvStore {
-    this.frozen = true;
-    return new KvStore(
-      {
-        tombstoneTtlMs: options.tombstoneTtlMs ?? this.ttl,
-        onChange: options.onChange,
-        maxEntries: options.maxEntries,
-        maxBytes: options.maxBytes,
-      },
-      this,
-    );
+  /** What a store sharing these entries starts from (the storage itself is the caller's to wrap). */
+  protected startState(): KvStoreStart {
+    const { storage, clock, count, bytes, tombstones } = this;
+    return { storage, clock, count, bytes, tombstones };
   }
 
   /** Changes the tombstone lifetime (hot reload); applies to existing tombstones too. */
@@ -142,23 +164,11 @@ export class KvStore {
   }
 
   get(key: string): KvEntry | undefined {
-    for (let s: KvStore | null = this; s !== null; s = s.base) {
-      const e = s.own.get(key);
-      if (e !== undefined) return e ?? undefined;
-    }
-    return undefined;
+    return this.storage.get(key);
   }
 
-  *entries(): IterableIterator<KvEntry> {
-    for (const e of this.own.values()) if (e !== null) yield e;
-    const shadowed = new Set(this.own.keys());
-    for (let s = this.base; s !== null; s = s.base) {
-      for (const [key, e] of s.own) {
-        if (shadowed.has(key)) continue;
-        shadowed.add(key);
-        if (e !== null) yield e;
-      }
-    }
+  entries(): IterableIterator<KvEntry> {
+    return this.storage.entries();
   }
 
   /** A local write; throws RangeError (and changes nothing) when it breaks a limit. */
@@ -225,12 +235,11 @@ export class KvStore {
   }
 
   private write(entry: KvEntry): KvEntry {
-    this.assertWritable();
     if (entry.clock > this.clock) this.clock = entry.clock;
     const current = this.get(entry.key);
     if (current === undefined) this.count++;
     this.bytes += entryBytes(entry) - (current ? entryBytes(current) : 0);
-    this.own.set(entry.key, entry);
+    this.storage.set(entry);
     if (entry.value === null) this.tombstones.set(entry.key, entry.at);
     else this.tombstones.delete(entry.key);
     this.onChange?.(entry.key, entry);
@@ -238,18 +247,12 @@ export class KvStore {
   }
 
   private remove(key: string): void {
-    this.assertWritable();
     const current = this.get(key);
     if (current === undefined) return;
     this.count--;
     this.bytes -= entryBytes(current);
-    if (this.base?.get(key) !== undefined) this.own.set(key, null);
-    else this.own.delete(key);
+    this.storage.remove(key);
     this.tombstones.delete(key);
     this.onChange?.(key, null);
-  }
-
-  private assertWritable(): void {
-    if (this.frozen) throw new Error('KvStore: a store that has been forked is read-only');
   }
 }
