@@ -43,7 +43,7 @@ describe('agent module layers', () => {
     const importers: string[] = [];
     let checked = 0;
     for (const file of files(resolve('src'))) {
-      if (file.startsWith(join(ROOT, 'sim') + '/')) continue;
+      if (file.startsWith(`${join(ROOT, 'sim')}/`)) continue;
       const src = readFileSync(file, 'utf8');
       for (const m of src.matchAll(/from '(\.[^']+)'/g)) {
         checked++;

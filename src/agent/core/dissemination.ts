@@ -80,6 +80,11 @@ export class Dissemination {
     }
   }
 
+  /** A peer's direct mail arrived (its messages are handled by the node): acknowledge it. */
+  onMail(id: number, from: Addr): void {
+    this.host.send(from, [this.host.encode({ t: 'mail-ack', id })], false);
+  }
+
   mailAcked(peer: string, id: number): void {
     this.mail.ack(peer, id);
     this.syncMailStats();

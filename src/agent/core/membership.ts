@@ -82,6 +82,10 @@ export class Membership {
     return this.table.get(name);
   }
 
+  records(): MemberRecord[] {
+    return [...this.table.entries()].map((e) => e.record);
+  }
+
   counts(): Readonly<Record<MemberState, number>> {
     return this.table.counts;
   }

@@ -111,6 +111,16 @@ export class PacketIO {
     return bytes.length;
   }
 
+  /** Encodes and sends messages (see send). */
+  sendMessages(to: Addr, messages: Message[], channel: Channel, fill: boolean): number {
+    return this.send(
+      to,
+      messages.map((m) => this.encode(m)),
+      channel,
+      fill,
+    );
+  }
+
   private overhead(): number {
     const self = this.host.sender();
     if (this.overheadFor.generation !== self.generation) {

@@ -3,6 +3,7 @@
 // if nothing comes by the end of the period, the probe failed and the host suspects the target.
 // This node also relays others' probes, answering nack when the target stays silent so the
 // requester can tell its own slowness from the target's. Timing stretches with local health.
+import type { Channel } from '../base/types.js';
 import type { EngineConfig } from '../config/engine-schema.js';
 import type { Addr, MemberRecord, Message } from '../wire/messages.js';
 import type { LocalHealth } from './local-health.js';
@@ -108,6 +109,17 @@ export class Prober {
       now + this.host.health.scale(this.host.config().probeIntervalMs),
     );
     this.host.wake(this.nextProbeAt);
+  }
+
+  /**
+   * A ping for `target` arrived. The name guards against acking for a node that used to have this
+   * address; a leaving node stays silent. A fallback probe came by stream because datagrams did not
+   * get through: it is answered the same way.
+   */
+  answerPing(seq: number, target: string, from: Addr, channel: Channel): void {
+    if (target !== this.host.name || this.stopped) return;
+    if (channel === 'stream') this.host.sendStream(from, [{ t: 'ack', seq }]);
+    else this.host.send(from, [{ t: 'ack', seq }]);
   }
 
   onAck(seq: number, now: number): void {

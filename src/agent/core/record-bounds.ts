@@ -2,6 +2,7 @@
 // ('bad-record'), never merged: a forged incarnation of Number.MAX_SAFE_INTEGER would otherwise
 // force a refutation with a value that cannot be encoded, and junk names would become members.
 import { parseAddr } from '../transport/address.js';
+import { encodedTagBytes } from '../wire/limits-check.js';
 import type { KvEntry, MemberRecord } from '../wire/messages.js';
 
 /** Generations are start stamps in ms; 2^50 ms is the year 37,000, far beyond any real clock. */
@@ -48,4 +49,10 @@ export function saneMember(r: MemberRecord): boolean {
 
 export function saneKv(e: KvEntry): boolean {
   return saneName(e.writer) && counter(e.clock, MAX_KV_CLOCK) && counter(e.at, MAX_GENERATION);
+}
+
+/** Local tags must fit maxTagBytes (what a record may carry); throws RangeError otherwise. */
+export function checkTags(tags: Record<string, string>, max: number): void {
+  const size = encodedTagBytes(tags);
+  if (size > max) throw new RangeError(`tags take ${size} bytes; the limit (maxTagBytes) is ${max}`);
 }

@@ -43,6 +43,12 @@ export class ReplicatedData {
     return this.kv.get(key);
   }
 
+  /** Live entries (no tombstones) whose key starts with `prefix`, in key order. */
+  list(prefix: string): KvEntry[] {
+    const out = [...this.kv.entries()].filter((e) => e.value !== null && e.key.startsWith(prefix));
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
   fireEvent(name: string, payload: Uint8Array, now: number): void {
     this.checkPayload(payload);
     const seq = ++this.eventSeq;
