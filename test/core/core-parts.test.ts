@@ -1,24 +1,13 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
-import { DirectMail } from '../../src/agent/core/direct-mail.js';
 import { LocalHealth } from '../../src/agent/core/local-health.js';
 import { MemberTable } from '../../src/agent/core/member-table.js';
 import { ProbeOrder } from '../../src/agent/core/probe-order.js';
-import { RumorQueue } from '../../src/agent/core/rumor-queue.js';
 import { Suspicion, suspicionTimeoutMs, suspicionTimeouts } from '../../src/agent/core/suspicion.js';
-import type { Rng } from '../../src/agent/core/types.js';
 import { SharedMemberTable, shareMembers } from '../../src/agent/sim/shared-member-table.js';
 import type { MemberRecord } from '../../src/agent/wire/messages.js';
-
-function lcg(seed: number): Rng {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n) };
-}
+import { lcg } from './fakes.js';
 
 const rec = (name: string, state: MemberRecord['state'] = 'alive'): MemberRecord => ({
   name,
@@ -77,87 +66,6 @@ describe('local health', () => {
   });
 });
 
-describe('rumor queue', () => {
-  const size = (b: Uint8Array) => b.length + 1;
-  it('sends least-transmitted first and drops a rumor after the limit', () => {
-    const q = new RumorQueue();
-    q.enqueue('a', 'member', new Uint8Array(10));
-    q.enqueue('b', 'member', new Uint8Array(10));
-    const first = q.take(11, 2, size);
-    expect(first.map((r) => r.key)).to.deep.equal(['b']);
-    const second = q.take(11, 2, size);
-    expect(second.map((r) => r.key)).to.deep.equal(['a']);
-    q.take(100, 2, size);
-    expect(q.size).to.equal(0);
-  });
-  it('is bounded: beyond its cap the most-transmitted rumors are pruned first, and counted', () => {
-    const q = new RumorQueue(3);
-    q.enqueue('old', 'member', new Uint8Array(5));
-    q.take(6, 10, size); // 'old' now has one transmission
-    q.enqueue('a', 'member', new Uint8Array(5));
-    q.enqueue('b', 'member', new Uint8Array(5));
-    q.enqueue('c', 'member', new Uint8Array(5));
-    expect(q.size).to.equal(3);
-    expect(q.pruned).to.equal(1);
-    expect(q.has('old')).to.equal(false);
-    expect(q.take(100, 10, size).map((r) => r.key)).to.deep.equal(['c', 'b', 'a']);
-  });
-  it('takes in the same order as a full sort by (transmits, newest) would (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 40 })), {
-          maxLength: 60,
-        }),
-        fc.array(fc.integer({ min: 0, max: 120 }), { minLength: 1, maxLength: 20 }),
-        (ops, budgets) => {
-          const q = new RumorQueue();
-          type Ref = { key: string; size: number; transmits: number; id: number };
-          let ref: Ref[] = [];
-          let id = 0;
-          for (const [k, n] of ops) {
-            const key = `k${k}`;
-            q.enqueue(key, 'member', new Uint8Array(n));
-            ref = ref.filter((r) => r.key !== key);
-            ref.push({ key, size: n, transmits: 0, id: id++ });
-          }
-          for (const budget of budgets) {
-            ref.sort((a, b) => a.transmits - b.transmits || b.id - a.id);
-            const want: string[] = [];
-            let left = budget;
-            for (const r of ref) {
-              if (r.size + 1 > left) continue;
-              left -= r.size + 1;
-              want.push(r.key);
-              r.transmits++;
-              if (left < 8 || want.length >= 120) break;
-            }
-            ref = ref.filter((r) => r.transmits < 3);
-            expect(q.take(budget, 3, size).map((r) => r.key)).to.deep.equal(want);
-            expect(q.size).to.equal(ref.length);
-          }
-        },
-      ),
-    );
-  });
-  it('replaces a rumor with a newer one of the same key', () => {
-    const q = new RumorQueue();
-    q.enqueue('m:x', 'member', new Uint8Array(5));
-    q.take(100, 10, size);
-    q.enqueue('m:x', 'member', new Uint8Array(6));
-    expect(q.size).to.equal(1);
-    const [r] = q.take(100, 10, size);
-    expect(r!.bytes.length).to.equal(6);
-    expect(r!.transmits).to.equal(1);
-  });
-  it('never exceeds the byte budget', () => {
-    const q = new RumorQueue();
-    for (let i = 0; i < 50; i++) q.enqueue(`k${i}`, 'kv', new Uint8Array(30));
-    const got = q.take(100, 5, size);
-    expect(got.reduce((s, r) => s + size(r.bytes), 0)).to.be.at.most(100);
-    expect(got.length).to.equal(3);
-  });
-});
-
 describe('probe order', () => {
   it('visits every slot exactly once per pass', () => {
     const o = new ProbeOrder(lcg(7));
@@ -208,34 +116,5 @@ describe('member table', () => {
       for (const e of s) expect(e.record.state).to.equal('alive');
     }
     expect(t.sample(10, rng, (e) => e.record.name === 'n4')).to.have.length(1);
-  });
-});
-
-describe('direct mail buffer', () => {
-  const cfg = resolveEngineConfig({
-    directMail: { maxAttempts: 3, retryBaseMs: 100, bufferSize: 2 },
-  }).directMail;
-  it('retries with exponential backoff, then drops and counts', () => {
-    const m = new DirectMail(cfg);
-    m.add(1, 'p', 'p:1', [new Uint8Array(1)], 0);
-    expect(m.due(99)).to.have.length(0);
-    expect(m.due(100)).to.have.length(1);
-    expect(m.nextDeadline()).to.equal(300);
-    expect(m.due(300)).to.have.length(1);
-    expect(m.due(10_000)).to.have.length(0);
-    expect(m.counters).to.deep.include({ retries: 2, dropped: 1 });
-  });
-  it('stops on ack and bounds the buffer', () => {
-    const m = new DirectMail(cfg);
-    m.add(1, 'a', 'a:1', [], 0);
-    m.add(1, 'b', 'b:1', [], 0);
-    m.add(1, 'c', 'c:1', [], 0);
-    expect(m.size).to.equal(2);
-    expect(m.counters.dropped).to.equal(1);
-    expect(m.ack('a', 1)).to.equal(false);
-    expect(m.ack('b', 1)).to.equal(true);
-    m.dropPeer('c');
-    expect(m.size).to.equal(0);
-    expect(m.counters.dropped).to.equal(2);
   });
 });

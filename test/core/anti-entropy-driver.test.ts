@@ -1,0 +1,146 @@
+// AntiEntropyDriver on its own, through AntiEntropyHost: two drivers over real memberships and
+// key/value state, messages passed by hand. Joins contact a few seeds, exchanges repair what differs
+// and report it, the join is announced after the first exchange, peers are chosen by policy.
+import { expect } from 'chai';
+import { type EngineConfig, resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
+import { AntiEntropyDriver } from '../../src/agent/core/anti-entropy-driver.js';
+import { ReplicatedData } from '../../src/agent/core/replicated-data.js';
+import { replicatedState } from '../../src/agent/core/replicated-state.js';
+import { KvStore } from '../../src/agent/state/kv-store.js';
+import type { Addr, Message } from '../../src/agent/wire/messages.js';
+import { addrOf, lcg, type MembershipFixture, membershipFixture, recorder, T0 } from './fakes.js';
+
+interface Side {
+  name: string;
+  driver: AntiEntropyDriver;
+  m: MembershipFixture;
+  data: ReplicatedData;
+  outbox: Array<{ to: Addr; messages: Message[] }>;
+  rec: ReturnType<typeof recorder>;
+}
+
+function side(name: string, peers: string[], config: EngineConfig, seed = 1): Side {
+  const m = membershipFixture(name, { config, peers });
+  const rec = recorder();
+  const data = new ReplicatedData(
+    {
+      name,
+      tree: m.tree,
+      config: () => config,
+      generation: () => T0,
+      event: () => {},
+      rumor: () => {},
+      announce: () => {},
+      badRecord: () => {},
+    },
+    new KvStore({ tombstoneTtlMs: config.tombstoneTtlMs }),
+  );
+  const outbox: Side['outbox'] = [];
+  const driver: AntiEntropyDriver = new AntiEntropyDriver(
+    {
+      rng: lcg(seed),
+      stats: m.stats,
+      membership: m.membership,
+      config: () => config,
+      event: (e) => rec.events.push(e),
+      send: (to, messages) => {
+        outbox.push({ to, messages });
+        return 100;
+      },
+      schedule: (at, timer) => rec.timers.push({ at, timer }),
+    },
+    replicatedState(m.tree, m.membership, data, () => driver.applyingFrom),
+    T0,
+  );
+  return { name, driver, m, data, outbox, rec };
+}
+
+/** Delivers queued messages between the sides until both are quiet; returns packets delivered. */
+function pump(sides: Side[], now: number): number {
+  const byAddr = new Map(sides.map((s) => [addrOf(s.name), s]));
+  let delivered = 0;
+  for (let busy = true; busy; ) {
+    busy = false;
+    for (const from of sides) {
+      for (const { to, messages } of from.outbox.splice(0)) {
+        const target = byAddr.get(to);
+        if (!target) continue;
+        busy = true;
+        delivered++;
+        const sender = { name: from.name, generation: T0, addr: addrOf(from.name), seq: delivered };
+        target.driver.onPacket(messages, sender, 100, now);
+      }
+    }
+  }
+  return delivered;
+}
+
+const config = resolveEngineConfig({ antiEntropy: { intervalMs: 1_000 } });
+
+describe('AntiEntropyDriver (unit, fake host)', () => {
+  it('join contacts at most 3 seeds (never itself) with push-pull starts, and remembers all of them', () => {
+    const a = side('n0', [], config);
+    const seeds = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5'].map(addrOf);
+    a.driver.join(seeds, T0);
+    const starts = a.outbox.map((o) => o.messages[0]);
+    expect(starts).to.have.length(3);
+    for (const s of starts) expect(s).to.deep.include({ t: 'ae-start', mode: 'push-pull' });
+    expect(new Set(a.outbox.map((o) => o.to)).size).to.equal(3);
+    expect(a.outbox.map((o) => o.to)).to.not.include(addrOf('n0'));
+    expect(a.m.stats.antiEntropyRounds).to.equal(3);
+    // Alone, partition healing goes back to every remembered seed.
+    a.outbox.length = 0;
+    a.driver.reconnect(T0 + config.reconnectIntervalMs);
+    expect(a.outbox.map((o) => o.to).sort()).to.deep.equal(seeds.slice(1).sort());
+  });
+
+  it('an exchange repairs both sides, reports it once, and a join is announced after it', () => {
+    const a = side('n0', [], config, 1);
+    const b = side('n1', ['n2'], config, 2);
+    b.data.put('k', new TextEncoder().encode('v'), T0);
+    a.driver.join([addrOf('n1')], T0);
+    expect(pump([a, b], T0 + 1)).to.be.greaterThan(1);
+    expect(a.data.get('k')?.value).to.deep.equal(new TextEncoder().encode('v'));
+    expect(a.m.membership.get('n2')?.record.state, 'members travel too').to.equal('alive');
+    expect(b.m.membership.get('n0')?.record.state, 'push-pull: the seed learns the joiner').to.equal('alive');
+    expect(a.m.tree.root()).to.deep.equal(b.m.tree.root());
+    const done = a.rec.events.filter((e) => e.type === 'anti-entropy');
+    expect(done).to.have.length(1);
+    expect(done[0]).to.deep.include({ peer: addrOf('n1'), equal: false });
+    expect(a.m.stats.antiEntropyRepaired).to.be.at.least(2);
+    expect(a.m.rec.announced, 'the joiner announces itself once').to.have.length(1);
+    // A second exchange finds nothing to repair and does not announce again.
+    a.driver.start(T0 + 2, addrOf('n1'));
+    pump([a, b], T0 + 2);
+    expect(a.rec.events.filter((e) => e.type === 'anti-entropy').at(-1)).to.deep.include({
+      equal: true,
+      repaired: 0,
+    });
+    expect(a.m.rec.announced).to.have.length(1);
+  });
+
+  it('ring peer selection picks the next live member by name, wrapping around', () => {
+    const ring = resolveEngineConfig({ antiEntropy: { peerSelection: 'ring' } });
+    const mid = side('n5', ['n1', 'n3', 'n7', 'n9'], ring);
+    mid.driver.start(T0);
+    expect(mid.outbox[0]!.to).to.equal(addrOf('n7'));
+    const last = side('n9', ['n1', 'n3', 'n5', 'n7'], ring);
+    last.driver.start(T0);
+    expect(last.outbox[0]!.to).to.equal(addrOf('n1'));
+  });
+
+  it('the periodic timer starts exchanges only when enabled, and re-arms itself either way', () => {
+    const off = resolveEngineConfig({ antiEntropy: { enabled: false, intervalMs: 1_000 } });
+    const a = side('n0', ['n1'], off);
+    const at = a.rec.timers.find((t) => t.timer.kind === 'anti-entropy')!.at;
+    a.driver.onTimer(at);
+    expect(a.outbox).to.deep.equal([]);
+    expect(a.rec.timers.filter((t) => t.timer.kind === 'anti-entropy')).to.have.length(2);
+    const b = side('n0', ['n1'], config);
+    const bAt = b.rec.timers.find((t) => t.timer.kind === 'anti-entropy')!.at;
+    b.driver.onTimer(bAt - 1);
+    expect(b.outbox, 'not before its time').to.deep.equal([]);
+    b.driver.onTimer(bAt);
+    expect(b.outbox.map((o) => o.to)).to.deep.equal([addrOf('n1')]);
+  });
+});
