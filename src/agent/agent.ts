@@ -3,6 +3,8 @@
 // lives in the sans-IO core; this file only wires parts together.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { parseAddr } from '../net/address.js';
+import { serveApi } from '../net/serve-api.js';
 import type { AgentApi, AgentEvent, MemberView, SelfView } from './agent-api.js';
 import { memberView, toAgentEvent } from './agent-events.js';
 import type { AgentConfig } from './config/agent-schema.js';
@@ -22,7 +24,6 @@ import {
   type KvListing,
   RESERVED_TAG_PREFIX,
 } from './http/control-api.js';
-import { serveApi } from './http/serve-api.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
 import { agentVersion } from './metrics/agent-version.js';
 import { RateLimitedLog } from './metrics/rate-limited-log.js';
@@ -30,7 +31,6 @@ import { Refusals } from './metrics/refusals.js';
 import { describeNetError, errorPeer, isUnreachable } from './net-error-text.js';
 import { type LocalNode, startLocalNode } from './runtime/local-node.js';
 import { bindError, StartupError } from './startup-error.js';
-import { parseAddr } from './transport/address.js';
 import { STREAM_REFUSALS } from './transport/stream-transport.js';
 import { LIMITS } from './wire/limits.js';
 import { encodedTagBytes, escapeControl } from './wire/limits-check.js';

@@ -54,4 +54,27 @@ describe('agent module layers', () => {
     assert.ok(checked > 200, `only ${checked} imports seen: the scan is broken`);
     assert.deepEqual(importers, []);
   });
+
+  it('the operator and the shared modules (src/net, src/contract) reach into the agent only for its config schema and wire limits', () => {
+    // The schema and limits are the one source of truth both sides validate against; HTTP serving and
+    // addresses are shared in src/net, the agent's HTTP contract in src/contract.
+    const allowed = ['config', 'wire'];
+    const reaching: string[] = [];
+    let checked = 0;
+    for (const dir of ['operator', 'net', 'contract']) {
+      for (const file of files(resolve('src', dir))) {
+        const src = readFileSync(file, 'utf8');
+        for (const m of src.matchAll(/from '(\.[^']+)'/g)) {
+          checked++;
+          const target = relative(ROOT, resolve(dirname(file), m[1]!));
+          if (target.startsWith('..')) continue;
+          const folder = target.split('/')[0]!;
+          if (dir !== 'operator' || !allowed.includes(folder))
+            reaching.push(`${relative('src', file)} → ${m[1]}`);
+        }
+      }
+    }
+    assert.ok(checked > 50, `only ${checked} imports seen: the scan is broken`);
+    assert.deepEqual(reaching, []);
+  });
 });

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { AgentEvent } from '../../src/agent/agent-api.js';
 import { type ApiOptions, createApi } from '../../src/agent/http/api.js';
 import { tokenMatches } from '../../src/agent/http/bearer-auth.js';
-import { type ServedApi, serveApi } from '../../src/agent/http/serve-api.js';
+import { type ServedApi, serveApi } from '../../src/net/serve-api.js';
 import { FakeAgent, member, userEvent } from './fake-agent.js';
 import { SseClient, waitFor } from './sse-client.js';
 

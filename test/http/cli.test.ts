@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { formatAge, formatMembers } from '../../cmd/members-command.js';
 import { createApi } from '../../src/agent/http/api.js';
-import { type ServedApi, serveApi } from '../../src/agent/http/serve-api.js';
+import { type ServedApi, serveApi } from '../../src/net/serve-api.js';
 import { runGrapevine as runClient } from '../support/run-cli.js';
 import { FakeAgent, member } from './fake-agent.js';
 import { waitFor } from './sse-client.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { AddressError, formatAddr, isIpv6Host, parseAddr } from '../../src/agent/transport/address.js';
+import { AddressError, formatAddr, isIpv6Host, parseAddr } from '../../src/net/address.js';
 
 describe('address', () => {
   it('parses IPv4, hostnames and bracketed IPv6', () => {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { expect } from 'chai';
-import { parseAddr } from '../../src/agent/transport/address.js';
 import { NetTransport } from '../../src/agent/transport/net-transport.js';
 import type { Channel } from '../../src/agent/transport/transport.js';
+import { parseAddr } from '../../src/net/address.js';
 
 async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -1,7 +1,7 @@
 // Sane bounds for state that peers send us. A record outside them is dropped and counted
 // ('bad-record'), never merged: a forged incarnation of Number.MAX_SAFE_INTEGER would otherwise
 // force a refutation with a value that cannot be encoded, and junk names would become members.
-import { parseAddr } from '../transport/address.js';
+import { parseAddr } from '../../net/address.js';
 import { encodedTagBytes } from '../wire/limits-check.js';
 import type { KvEntry, MemberRecord } from '../wire/messages.js';
 

@@ -2,7 +2,7 @@
 // IPs (A/AAAA records, gossip port = our own bind port), or SRV records carry the ports as well.
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
-import { formatAddr } from '../transport/address.js';
+import { formatAddr } from '../../net/address.js';
 import type { Addr } from '../wire/messages.js';
 
 export interface SeedResolver {

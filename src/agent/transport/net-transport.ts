@@ -1,5 +1,5 @@
+import { formatAddr, parseAddr } from '../../net/address.js';
 import type { Addr } from '../wire/messages.js';
-import { formatAddr, parseAddr } from './address.js';
 import { type StreamErrorContext, StreamTransport, type StreamTransportOptions } from './stream-transport.js';
 import type { Channel, ReceiveHandler, Transport } from './transport.js';
 import { type UdpErrorContext, UdpTransport } from './udp-transport.js';

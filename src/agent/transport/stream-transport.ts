@@ -1,6 +1,6 @@
 import net from 'node:net';
+import { formatAddr, parseAddr } from '../../net/address.js';
 import type { Addr } from '../wire/messages.js';
-import { formatAddr, parseAddr } from './address.js';
 import { encodeFrameHeader, FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import type { Channel, ReceiveHandler, Transport } from './transport.js';
 import { type SendErrorHandler, TransportHandlers } from './transport-handlers.js';

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
+import { formatAddr, isIpv6Host, parseAddr } from '../../net/address.js';
 import type { Addr } from '../wire/messages.js';
-import { formatAddr, isIpv6Host, parseAddr } from './address.js';
 import type { Channel, ReceiveHandler, Transport } from './transport.js';
 import { type SendErrorHandler, TransportHandlers } from './transport-handlers.js';
 

@@ -4,7 +4,7 @@
 // dead, so the kubelet does not restart it in a loop; a follower that is not the leader is ready too,
 // so rolling updates and PodDisruptionBudgets treat replicas alike) and /metrics (Prometheus text).
 import { Hono } from 'hono';
-import { type ServedApi, serveApi } from '../../agent/http/serve-api.js';
+import { type ServedApi, serveApi } from '../../net/serve-api.js';
 import type { InformerHealth } from './resilient-informer.js';
 
 /** What the probes need from an informer (ResilientInformer satisfies it). */

@@ -1,4 +1,4 @@
-import type { Addr } from '../wire/messages.js';
+// HOST:PORT addresses as the agent, its CLI and the operator write them (shared by all of them).
 
 export class AddressError extends Error {
   constructor(readonly input: string) {
@@ -41,8 +41,8 @@ export function parseAddr(s: string): HostPort {
   return { host, port };
 }
 
-/** Formats host and port as an Addr, bracketing IPv6 hosts. */
-export function formatAddr(host: string, port: number): Addr {
+/** Formats host and port as HOST:PORT (an agent's Addr), bracketing IPv6 hosts. */
+export function formatAddr(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 

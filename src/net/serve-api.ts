@@ -1,10 +1,11 @@
-// Serves the API over HTTP/1.1 on HOST:PORT. Closing ends open event streams (they would otherwise
+// Serves a hono app over HTTP/1.1 on HOST:PORT: the agent's API and the operator's probe and metrics
+// endpoints both use it. Closing ends open event streams (they would otherwise
 // hold shutdown forever) and gives ordinary in-flight requests a short grace period.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { formatAddr, parseAddr } from '../transport/address.js';
+import { formatAddr, parseAddr } from './address.js';
 
 export interface ServedApi {
   /** Base URL with the real port, e.g. http://127.0.0.1:41234 */
