@@ -49,9 +49,10 @@ export class SharedMemberTable implements MemberStore {
   }
 
   get(name: string): MemberEntry | undefined {
-    if (!this.base.entries.has(name)) return this.extra.get(name);
+    // The overlay only holds base members, `extra` only others: two lookups for the common case.
     const local = this.overlay.get(name);
-    return local === undefined ? this.base.entries.get(name) : (local ?? undefined);
+    if (local !== undefined) return local ?? undefined;
+    return this.base.entries.get(name) ?? this.extra.get(name);
   }
 
   set(entry: MemberEntry): void {
