@@ -8,16 +8,13 @@ import {
   CustomObjectsApi,
   type KubernetesObject,
   NetworkingV1Api,
-  PatchStrategy,
-  setHeaderOptions,
   type V1DaemonSet,
 } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { type GossipCluster, GROUP, PLURAL, VERSION } from '../../src/operator/api/gossipcluster-schema.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { type KubeEnv, startKubeEnv } from '../support/kube-env.js';
 import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
-import { installOperatorApis } from '../support/operator-test-apis.js';
+import { gossipClusterApi, installOperatorApis } from '../support/operator-test-apis.js';
 import { eventually } from '../support/process-cluster.js';
 
 const NS = 'gv-apply';
@@ -33,48 +30,14 @@ describe('operator: what gets applied (real kube-apiserver v1.31, operator under
   let net: NetworkingV1Api;
   let operator: AgentProcess;
 
-  const cluster = async (name: string) =>
-    (await custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      name,
-    })) as GossipCluster;
-  const createCluster = (name: string, spec: Record<string, unknown>) =>
-    custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'GossipCluster', metadata: { name }, spec },
-    });
-  const deleteCluster = (name: string) =>
-    custom.deleteNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      name,
-    });
-  /** `kubectl patch gc <name> --type=json -p '[{"op":"remove","path":"<path>"}]'` */
+  let gc: ReturnType<typeof gossipClusterApi>;
+  const cluster = (name: string) => gc.get(name);
+  const createCluster = (name: string, spec: Record<string, unknown>) => gc.create(name, spec);
+  const deleteCluster = (name: string) => gc.delete(name);
+  /** `kubectl patch gc <name> --type=json -p '[{"op":"remove","path":"<path>"}, …also]'` */
   const removeField = (name: string, path: string, also: object[] = []) =>
-    custom.patchNamespacedCustomObject(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace: NS,
-        plural: PLURAL,
-        name,
-        body: [{ op: 'remove', path }, ...also],
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-    );
-  const mergeSpec = (name: string, spec: Record<string, unknown>) =>
-    custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace: NS, plural: PLURAL, name, body: { spec } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    gc.jsonPatch(name, [{ op: 'remove', path }, ...also]);
+  const mergeSpec = (name: string, spec: Record<string, unknown>) => gc.patchSpec(name, spec);
   const daemonSet = (name: string) => apps.readNamespacedDaemonSet({ name: `${name}-agent`, namespace: NS });
   const maybe = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -120,6 +83,7 @@ describe('operator: what gets applied (real kube-apiserver v1.31, operator under
     apps = admin.makeApiClient(AppsV1Api);
     custom = admin.makeApiClient(CustomObjectsApi);
     net = admin.makeApiClient(NetworkingV1Api);
+    gc = gossipClusterApi(custom, NS);
     await installOperatorApis(env, { namespace: NS, operatorUser: OPERATOR_USER });
     operator = AgentProcess.spawnCommand('operator', [
       '--kubeconfig',

@@ -12,15 +12,19 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { gossipClusterCrd } from '../../src/operator/api/crd.js';
 import { type GossipCluster, GROUP, PLURAL, VERSION } from '../../src/operator/api/gossipcluster-schema.js';
 import { operatorRbac } from '../../src/operator/rbac.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { type KubeEnv, startKubeEnv } from '../support/kube-env.js';
 import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
-import { kubeRaw, putCrd } from '../support/kube-raw.js';
+import { kubeRaw } from '../support/kube-raw.js';
+import {
+  exists,
+  gossipClusterApi,
+  installGossipClusterCrd,
+  installOperatorApis,
+} from '../support/operator-test-apis.js';
 import { eventually } from '../support/process-cluster.js';
-import { monitoringCrd } from '../support/prometheus-operator-crds.js';
 
 const NS = 'gv-status';
 const OPERATOR_USER = 'grapevine-operator';
@@ -66,36 +70,13 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
       p,
       new RegExp(`^grapevine_operator_api_writes_total\\{verb="${verb}",kind="${kind}"\\} (\\d+)$`, 'gm'),
     );
-  const getCluster = async (name: string, namespace = NS) =>
-    (await custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: PLURAL,
-      name,
-    })) as GossipCluster;
+  let gc: ReturnType<typeof gossipClusterApi>;
+  const getCluster = (name: string, namespace = NS) => gc.get(name, namespace);
   const createCluster = (name: string, spec: Record<string, unknown>, namespace = NS) =>
-    custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: PLURAL,
-      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'GossipCluster', metadata: { name }, spec },
-    });
+    gc.create(name, spec, namespace);
   const patchSpec = (name: string, spec: Record<string, unknown>, namespace = NS) =>
-    custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { spec } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-  const exists = async (read: () => Promise<unknown>) => {
-    try {
-      await read();
-      return true;
-    } catch (err) {
-      if ((err as { code?: number }).code === 404) return false;
-      throw err;
-    }
-  };
+    gc.patchSpec(name, spec, namespace);
+
   const configMapData = async (name: string, namespace = NS) => {
     try {
       return (
@@ -106,11 +87,6 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     }
   };
   const condition = (c: GossipCluster, type: string) => c.status?.conditions?.find((x) => x.type === type);
-  const crdEstablished = () =>
-    eventually(
-      async () => (await kubeRaw(env, 'GET', `/apis/${GROUP}/${VERSION}/${PLURAL}`)).status === 200,
-      20_000,
-    );
   const setDaemonSetStatus = async (name: string, n: number, namespace = NS) => {
     const ds = await apps.readNamespacedDaemonSet({ name: `${name}-agent`, namespace });
     await apps.patchNamespacedDaemonSetStatus(
@@ -141,23 +117,12 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     apps = admin.makeApiClient(AppsV1Api);
     custom = admin.makeApiClient(CustomObjectsApi);
     objects = KubernetesObjectApi.makeApiClient(admin);
-    await putCrd(env, gossipClusterCrd() as { metadata: { name: string } });
-    await crdEstablished();
-    for (const ns of [NS, 'gv-a', 'gv-b', 'gv-c'])
-      await core.createNamespace({ body: { metadata: { name: ns } } });
-    for (const o of operatorRbac({
-      subject: { kind: 'User', name: OPERATOR_USER },
-      operatorNamespace: NS,
-      watchNamespaces: [],
-    }))
-      await objects.create(o as KubernetesObject);
-    // The Prometheus Operator's ServiceMonitor CRD (schema kept open).
-    await putCrd(env, monitoringCrd('ServiceMonitor'));
-    await eventually(
-      async () =>
-        (await kubeRaw(env, 'GET', `/apis/monitoring.coreos.com/v1/servicemonitors`)).status === 200,
-      20_000,
-    );
+    gc = gossipClusterApi(custom, NS);
+    await installOperatorApis(env, {
+      namespace: NS,
+      operatorUser: OPERATOR_USER,
+      moreNamespaces: ['gv-a', 'gv-b', 'gv-c'],
+    });
     op = await startOperator(OPERATOR_USER);
   });
 
@@ -338,8 +303,7 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     const health = await fetch(`${op.url}/healthz`);
     expect(health.status, await health.text()).to.equal(200);
     expect(op.proc.exitCode).to.equal(null);
-    await putCrd(env, gossipClusterCrd() as { metadata: { name: string } });
-    await crdEstablished();
+    await installGossipClusterCrd(env);
     expect(await eventually(async () => (await fetch(`${op.url}/readyz`)).status === 200, 60_000)).to.equal(
       true,
     );
@@ -360,8 +324,7 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     const r = await fetch(`${op.url}/readyz`);
     expect(r.status).to.equal(503);
     expect((await fetch(`${op.url}/healthz`)).status).to.equal(200);
-    await putCrd(env, gossipClusterCrd() as { metadata: { name: string } });
-    await crdEstablished();
+    await installGossipClusterCrd(env);
     expect(await eventually(async () => (await fetch(`${op.url}/readyz`)).status === 200, 60_000)).to.equal(
       true,
     );
