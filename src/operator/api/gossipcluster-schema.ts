@@ -1,7 +1,12 @@
 // The GossipCluster resource (grapevine.dev/v1alpha1), defined once in TypeBox. Its spec reuses the
 // agent's schemas (every protocol tunable is the engine schema itself), and crds/ is generated from
 // this file, so the agent config, the CRD and the chart values cannot disagree.
-import type { V1Affinity, V1NetworkPolicyPeer, V1Toleration } from '@kubernetes/client-node';
+import type {
+  V1Affinity,
+  V1ManagedFieldsEntry,
+  V1NetworkPolicyPeer,
+  V1Toleration,
+} from '@kubernetes/client-node';
 import { type Static, Type } from '@sinclair/typebox';
 import { AgentConfigSchema } from '../../agent/config/agent-schema.js';
 import { EngineSchema } from '../../agent/config/engine-schema.js';
@@ -359,6 +364,8 @@ export interface GossipCluster {
     annotations?: Record<string, string>;
     deletionTimestamp?: string;
     finalizers?: string[];
+    /** Who wrote which fields (server-side apply); the status writer reads the status entries. */
+    managedFields?: V1ManagedFieldsEntry[];
   };
   /** As stored: the apiserver applied the CRD's defaults; resolveSpec() fills and checks the rest. */
   spec: GossipClusterSpec;
