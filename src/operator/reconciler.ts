@@ -16,6 +16,7 @@ import { desiredObjects } from './desired/desired-objects.js';
 import { ensureAgentSecrets, type SecretProblem } from './secrets/agent-secrets.js';
 import { computeStatus, type DaemonSetState, statusEqual } from './status/conditions.js';
 import type { CollectedStatus } from './status/status-collector.js';
+import { statusDifferences } from './status/status-equal.js';
 
 /** What the reconciler reads: the informers' caches. */
 export interface OperatorCache {
@@ -224,6 +225,11 @@ export class Reconciler {
     status: GossipClusterStatus,
   ): Promise<boolean> {
     if (statusEqual(previous, status) || statusEqual(cr.status, status)) return false;
+    // Why this write: what changed (benchmarks and debugging count writes by it).
+    this.o.logger.debug(
+      { cluster: key, generation: cr.metadata.generation, changed: statusDifferences(previous, status) },
+      'writing status',
+    );
     await this.o.status.write(cr, status);
     this.written.set(key, { uid: cr.metadata.uid, status });
     return true;

@@ -19,6 +19,7 @@ import { type KubeEnv, startKubeEnv } from '../support/kube-env.js';
 import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
 import { kubeRaw } from '../support/kube-raw.js';
 import {
+  apiserverWrites,
   exists,
   gossipClusterApi,
   installGossipClusterCrd,
@@ -211,6 +212,11 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
       );
     }, 20_000);
     await sleep(1_000);
+    // Counted twice: by the operator's metric and by the apiserver's own request counter.
+    const server = {
+      status: await apiserverWrites(env, PLURAL, 'status'),
+      cm: await apiserverWrites(env, 'configmaps'),
+    };
     const before = {
       cm: await writes(op, 'apply', 'ConfigMap'),
       status: await writes(op, 'status'),
@@ -238,6 +244,11 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     // the "Updated ConfigMap" Event is one Event whose count is coalesced into ≤ 1 update a minute.
     expect(cm, 'ConfigMap applies').to.be.within(1, N);
     expect(status, 'status writes').to.be.within(1, N);
+    // The apiserver saw the same: at most one ConfigMap write and one status write per update.
+    const serverStatus = (await apiserverWrites(env, PLURAL, 'status')) - server.status;
+    const serverCm = (await apiserverWrites(env, 'configmaps')) - server.cm;
+    expect(serverStatus, 'status writes the apiserver counted').to.equal(status);
+    expect(serverCm, 'ConfigMap writes the apiserver counted').to.be.within(cm, N);
     expect(other, 'other writes (DaemonSet, Service, ...)').to.equal(0);
     expect(events, 'Event writes for 20 updates').to.be.at.most(3);
     const s = (await getCluster('updates')).status!;

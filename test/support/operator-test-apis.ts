@@ -100,3 +100,27 @@ export async function exists(read: () => Promise<unknown>): Promise<boolean> {
     throw err;
   }
 }
+
+/**
+ * Writes (PATCH, APPLY, PUT, POST) the apiserver itself counted for a resource and subresource
+ * ('' for the main resource), by any client: `apiserver_request_total` from its /metrics. An
+ * audit-free count that does not rely on the operator's own bookkeeping.
+ */
+export async function apiserverWrites(env: KubeEnv, resource: string, subresource = ''): Promise<number> {
+  const res = await kubeRaw(env, 'GET', '/metrics');
+  if (res.status !== 200 || typeof res.body !== 'string') throw new Error(`GET /metrics: HTTP ${res.status}`);
+  let n = 0;
+  for (const line of res.body.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries(
+      [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]] as [string, string]),
+    );
+    if (
+      labels.resource === resource &&
+      (labels.subresource ?? '') === subresource &&
+      ['PATCH', 'APPLY', 'PUT', 'POST'].includes(labels.verb ?? '')
+    )
+      n += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return n;
+}
