@@ -147,8 +147,11 @@ export class Reconciler {
           : '(missing)';
         if (differs === undefined) continue;
         this.o.logger.debug({ object: id, field: differs }, 'applying: the live object differs');
-        await applier.apply(obj);
+        const stored = await applier.apply(obj);
         result.applied++;
+        // The status of this pass describes the DaemonSet just applied, not the cache's older copy
+        // (or none): otherwise the informer's delivery of it a moment later is one more status write.
+        if (obj.kind === 'DaemonSet') observed.daemonSet = daemonSetState([{ ...stored, kind: 'DaemonSet' }]);
         const verb = current ? 'updated' : 'created';
         events.record(
           identity(cr),

@@ -198,7 +198,8 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     expect(recovered, JSON.stringify(condition(await getCluster('failing'), 'Degraded'))).to.equal(true);
   });
 
-  it('spec updates cost one ConfigMap apply and one status write each', async () => {
+  it('a new cluster costs one status write; spec updates cost one ConfigMap apply and one status write each', async () => {
+    const created0 = await writes(op, 'status');
     await createCluster('updates', {});
     expect(await eventually(async () => (await configMapData('updates')) !== '', 20_000)).to.equal(true);
     // Settled first: the DaemonSet's arrival in the cache is a real status change (DaemonSetPending → …).
@@ -212,6 +213,8 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
       );
     }, 20_000);
     await sleep(1_000);
+    // Before: two (DaemonSetPending, then again when the informer delivered the DaemonSet it created).
+    expect((await writes(op, 'status')) - created0, 'status writes for a new cluster').to.equal(1);
     // Counted twice: by the operator's metric and by the apiserver's own request counter.
     const server = {
       status: await apiserverWrites(env, PLURAL, 'status'),
