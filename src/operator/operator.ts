@@ -222,7 +222,7 @@ export async function startOperator(s: OperatorSettings): Promise<Operator> {
     applier,
     events,
     logger: log,
-    status: new StatusWriter(custom, (verb, kind) => metrics.apiWrite(verb, kind)),
+    status: new StatusWriter(custom, (verb, kind) => metrics.apiWrite(verb, kind), log),
     collector,
     clusterDomain: s.clusterDomain,
     recheckMs: s.statusIntervalMs,

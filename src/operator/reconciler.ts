@@ -16,6 +16,7 @@ import { desiredObjects } from './desired/desired-objects.js';
 import { ensureAgentSecrets, type SecretProblem } from './secrets/agent-secrets.js';
 import { computeStatus, type DaemonSetState, statusEqual } from './status/conditions.js';
 import type { CollectedStatus } from './status/status-collector.js';
+import { statusDifferences } from './status/status-equal.js';
 
 /** What the reconciler reads: the informers' caches. */
 export interface OperatorCache {
@@ -146,8 +147,11 @@ export class Reconciler {
           : '(missing)';
         if (differs === undefined) continue;
         this.o.logger.debug({ object: id, field: differs }, 'applying: the live object differs');
-        await applier.apply(obj);
+        const stored = await applier.apply(obj);
         result.applied++;
+        // The status of this pass describes the DaemonSet just applied, not the cache's older copy
+        // (or none): otherwise the informer's delivery of it a moment later is one more status write.
+        if (obj.kind === 'DaemonSet') observed.daemonSet = daemonSetState([{ ...stored, kind: 'DaemonSet' }]);
         const verb = current ? 'updated' : 'created';
         events.record(
           identity(cr),
@@ -224,6 +228,11 @@ export class Reconciler {
     status: GossipClusterStatus,
   ): Promise<boolean> {
     if (statusEqual(previous, status) || statusEqual(cr.status, status)) return false;
+    // Why this write: what changed (benchmarks and debugging count writes by it).
+    this.o.logger.debug(
+      { cluster: key, generation: cr.metadata.generation, changed: statusDifferences(previous, status) },
+      'writing status',
+    );
     await this.o.status.write(cr, status);
     this.written.set(key, { uid: cr.metadata.uid, status });
     return true;

@@ -19,13 +19,10 @@ import {
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { gossipClusterCrd } from '../../src/operator/api/crd.js';
-import { type GossipCluster, GROUP, PLURAL, VERSION } from '../../src/operator/api/gossipcluster-schema.js';
 import { startDnsServer } from '../support/dns-server.js';
 import { CHART_PATH, helm, skipWithoutHelm } from '../support/helm.js';
 import { type KubeEnv, startKubeEnv } from '../support/kube-env.js';
@@ -33,6 +30,7 @@ import { findKubeBinaries } from '../support/kube-env-binaries.js';
 import { ManagedProcess, waitUntil } from '../support/kube-env-process.js';
 import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
 import { putCrd } from '../support/kube-raw.js';
+import { gossipClusterApi } from '../support/operator-test-apis.js';
 import { eventually } from '../support/process-cluster.js';
 import { type ScrapeJob, TestPrometheus } from '../support/prometheus.js';
 import { monitoringCrd } from '../support/prometheus-operator-crds.js';
@@ -53,7 +51,6 @@ const NS = 'gossip';
 const CR = 'ring';
 const NODES = Array.from({ length: 10 }, (_, i) => `node-${i + 1}`);
 const SCRAPE_S = 1;
-const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 interface Member {
   name: string;
@@ -78,14 +75,8 @@ describe('e2e (real: apiserver, etcd, controller-manager, helm, operator, agents
   const fqdn = `${CR}-agent.${NS}.svc.cluster.local`;
   const table: { a: Record<string, string[]> } = { a: { [fqdn]: [] } };
 
-  const getCluster = async (name = CR) =>
-    (await custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      name,
-    })) as GossipCluster;
+  let gc: ReturnType<typeof gossipClusterApi>;
+  const getCluster = (name = CR) => gc.get(name);
   const operatorPods = async (): Promise<V1Pod[]> =>
     (
       await core.listNamespacedPod({
@@ -119,19 +110,8 @@ describe('e2e (real: apiserver, etcd, controller-manager, helm, operator, agents
     const r = await prom!.query(expr);
     return r.length ? Number(r[0]!.value![1]) : Number.NaN;
   };
-  const createCluster = (name: string, spec: Record<string, unknown>) =>
-    custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'GossipCluster', metadata: { name }, spec },
-    });
-  const patchSpec = (spec: Record<string, unknown>) =>
-    custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace: NS, plural: PLURAL, name: CR, body: { spec } },
-      MERGE,
-    );
+  const createCluster = (name: string, spec: Record<string, unknown>) => gc.create(name, spec);
+  const patchSpec = (spec: Record<string, unknown>) => gc.patchSpec(CR, spec);
   const helmAdmin = (args: string[], timeoutMs = 240_000) => helm(args, { kubeconfig, timeoutMs });
 
   before(async function () {
@@ -148,6 +128,7 @@ describe('e2e (real: apiserver, etcd, controller-manager, helm, operator, agents
     core = env.adminConfig.makeApiClient(CoreV1Api);
     apps = env.adminConfig.makeApiClient(AppsV1Api);
     custom = env.adminConfig.makeApiClient(CustomObjectsApi);
+    gc = gossipClusterApi(custom, NS);
     // The workload controllers kube-env does not run: DaemonSet pods, Deployment rollouts.
     const bins = findKubeBinaries(['kubeControllerManager']);
     if (!bins.ok) throw new Error(bins.message);
@@ -438,13 +419,7 @@ describe('e2e (real: apiserver, etcd, controller-manager, helm, operator, agents
   });
 
   it('delete the CR: the garbage collector removes its DaemonSet and pods, and the agents stop', async () => {
-    await custom.deleteNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      name: CR,
-    });
+    await gc.delete(CR);
     const gone = await eventually(
       async () => liveAgents().filter((a) => a.node !== 'node-7').length === 0,
       120_000,

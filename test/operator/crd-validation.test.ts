@@ -53,6 +53,54 @@ const INVALID: ReadonlyArray<{
     operator: /spec\.updateStrategy\.maxUnavailable/,
   },
   {
+    what: 'maxUnavailable 0 with maxSurge 0 (neither stops nor adds an agent: a rollout could never start)',
+    spec: { updateStrategy: { maxUnavailable: 0, maxSurge: 0 } },
+    apiserver: /spec\.updateStrategy\.maxUnavailable.*maxSurge/,
+    operator: /spec\.updateStrategy\.maxUnavailable: .*maxSurge/,
+  },
+  {
+    what: 'maxUnavailable 0% with maxSurge 0%',
+    spec: { updateStrategy: { maxUnavailable: '0%', maxSurge: '0%' } },
+    apiserver: /spec\.updateStrategy\.maxUnavailable/,
+    operator: /spec\.updateStrategy\.maxUnavailable/,
+  },
+  {
+    what: 'a negative maxSurge',
+    spec: { updateStrategy: { maxSurge: -1 } },
+    apiserver: /spec\.updateStrategy\.maxSurge/,
+    operator: /spec\.updateStrategy\.maxSurge/,
+  },
+  {
+    what: 'maxSurge over 100%',
+    spec: { updateStrategy: { maxSurge: '101%' } },
+    apiserver: /spec\.updateStrategy\.maxSurge/,
+    operator: /spec\.updateStrategy\.maxSurge/,
+  },
+  {
+    what: 'maxSurge with type OnDelete',
+    spec: { updateStrategy: { type: 'OnDelete', maxUnavailable: 0, maxSurge: 1 } },
+    apiserver: /spec\.updateStrategy\.maxSurge.*RollingUpdate/,
+    operator: /spec\.updateStrategy\.maxSurge: .*RollingUpdate/,
+  },
+  {
+    what: 'maxSurge above 0 with maxUnavailable unset (the DaemonSet default 1: both above 0)',
+    spec: { updateStrategy: { maxSurge: 1 } },
+    apiserver: /spec\.updateStrategy\.maxSurge.*maxUnavailable: 0/,
+    operator: /spec\.updateStrategy\.maxSurge: .*maxUnavailable: 0/,
+  },
+  {
+    what: 'maxSurge and maxUnavailable both above 0',
+    spec: { updateStrategy: { maxUnavailable: '10%', maxSurge: 2 } },
+    apiserver: /spec\.updateStrategy\.maxSurge/,
+    operator: /spec\.updateStrategy\.maxSurge/,
+  },
+  {
+    what: 'maxSurge above 0 with hostNetwork (the surge agent needs the same host ports)',
+    spec: { hostNetwork: true, updateStrategy: { maxUnavailable: 0, maxSurge: '25%' } },
+    apiserver: /spec\.updateStrategy\.maxSurge.*hostNetwork/,
+    operator: /spec\.updateStrategy\.maxSurge: .*hostNetwork/,
+  },
+  {
     what: 'tolerationSeconds without effect NoExecute',
     spec: {
       tolerations: [{ key: 'a', operator: 'Equal', value: 'b', effect: 'NoSchedule', tolerationSeconds: 30 }],
@@ -148,6 +196,24 @@ const INVALID: ReadonlyArray<{
   },
 ];
 
+/** Valid neighbours of those cases: accepted by both. */
+const VALID: ReadonlyArray<Record<string, unknown>> = [
+  { resources: { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '100m', memory: 64 } } },
+  { updateStrategy: { maxUnavailable: 1 } },
+  { updateStrategy: { maxUnavailable: '25%' } },
+  { updateStrategy: { maxUnavailable: 0, maxSurge: 1 } },
+  { updateStrategy: { maxUnavailable: '0%', maxSurge: '100%' } },
+  { updateStrategy: { maxSurge: 0 } },
+  { hostNetwork: true, updateStrategy: { maxSurge: 0, maxUnavailable: 2 } },
+  { tolerations: [{ key: 'a', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }] },
+  { tolerations: [{ operator: 'Exists' }] },
+  { nodeSelector: { 'kubernetes.io/os': 'linux', role: '' } },
+  { encryption: { secretRef: { name: 'gossip.keys', key: '.keyring' } } },
+  { encryption: {} },
+  { image: `registry.local:5000/team/grapevine:1.2.3@sha256:${'a'.repeat(64)}` },
+  { tags: tags(64, ''), gossip: { maxTagBytes: 4096 } },
+];
+
 describe('GossipCluster validation: what can never run is refused (issue 9)', () => {
   describe('by the operator itself (resolveSpec), with the field path', () => {
     for (const c of INVALID) {
@@ -169,42 +235,54 @@ describe('GossipCluster validation: what can never run is refused (issue 9)', ()
     });
 
     it('still accepts the valid neighbours of those cases', () => {
-      const valid = [
-        { resources: { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '100m', memory: 64 } } },
-        { updateStrategy: { maxUnavailable: 1 } },
-        { updateStrategy: { maxUnavailable: '25%' } },
-        { tolerations: [{ key: 'a', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }] },
-        { tolerations: [{ operator: 'Exists' }] },
-        { nodeSelector: { 'kubernetes.io/os': 'linux', role: '' } },
-        { encryption: { secretRef: { name: 'gossip.keys', key: '.keyring' } } },
-        { encryption: {} },
-        { image: `registry.local:5000/team/grapevine:1.2.3@sha256:${'a'.repeat(64)}` },
-        { tags: tags(64, ''), gossip: { maxTagBytes: 4096 } },
-      ];
-      for (const spec of valid) {
+      for (const spec of VALID) {
         const r = resolveSpec(spec);
         expect(r.ok, `${JSON.stringify(spec)}: ${r.ok ? '' : r.problems.join('; ')}`).to.equal(true);
       }
     });
   });
 
-  it('kubectl explain: every spec field has a description, and every defaulted field its default', () => {
+  it('kubectl explain: every field, spec and status, has a description, and every defaulted field states its default', () => {
     const root = (
       gossipClusterCrd() as { spec: { versions: Array<{ schema: { openAPIV3Schema: JsonSchema } }> } }
     ).spec.versions[0]!.schema.openAPIV3Schema;
     const missing: string[] = [];
+    const noDefault: string[] = [];
+    let defaulted = 0;
     const walk = (node: JsonSchema, path: string) => {
-      if (typeof node.description !== 'string' || node.description === '') missing.push(path);
+      const description = typeof node.description === 'string' ? node.description : '';
+      // metadata is the apiserver's ObjectMeta: a CRD may not describe it (the apiserver refuses that).
+      if (description.trim() === '' && path !== '(root).metadata') missing.push(path);
+      if ('default' in node) {
+        defaulted++;
+        // The value itself, as JSON (an object default of {} is stated as such).
+        if (!description.includes(`Default: ${JSON.stringify(node.default)}`))
+          noDefault.push(`${path} (default ${JSON.stringify(node.default)}): ${description}`);
+      }
       for (const [k, v] of Object.entries((node.properties as Record<string, JsonSchema>) ?? {}))
         walk(v, `${path}.${k}`);
-      const items = node.items as JsonSchema | undefined;
-      if (items?.properties) walk(items, `${path}[]`);
+      for (const [key, suffix] of [
+        ['items', '[]'],
+        ['additionalProperties', '.*'],
+      ] as const) {
+        const child = node[key] as JsonSchema | undefined;
+        if (child?.properties) walk(child, `${path}${suffix}`);
+      }
     };
-    walk((root.properties as Record<string, JsonSchema>).spec!, 'spec');
-    expect(missing).to.deep.equal([]);
-    const spec = (root.properties as Record<string, JsonSchema>).spec!;
-    const ports = (spec.properties as Record<string, JsonSchema>).ports!;
-    expect((ports.properties as Record<string, JsonSchema>).gossip).to.include({ default: 7946 });
+    walk(root, '(root)');
+    expect(missing, 'fields without a description').to.deep.equal([]);
+    expect(noDefault, 'defaulted fields whose description does not state the default').to.deep.equal([]);
+    const props = (n: JsonSchema) => n.properties as Record<string, JsonSchema>;
+    const spec = props(root).spec!;
+    expect(props(props(spec).ports!).gossip).to.include({ default: 7946 });
+    expect(props(props(spec).ports!).gossip!.description).to.match(/Default: 7946\.$/);
+    // The walk did reach the status and the defaults (it would pass vacuously otherwise).
+    const status = props(root).status!;
+    expect(Object.keys(props(status))).to.include.members(['conditions', 'members', 'lastConvergenceTime']);
+    expect(props(props(status).conditions!.items as JsonSchema).lastTransitionTime!.description).to.be.a(
+      'string',
+    );
+    expect(defaulted).to.be.at.least(30);
   });
 
   describe('by the real kube-apiserver v1.31 (kubectl apply is refused)', function () {
@@ -237,6 +315,13 @@ describe('GossipCluster validation: what can never run is refused (issue 9)', ()
         expect(res.status, message).to.equal(422);
         expect(message).to.match(c.apiserver);
       });
+    });
+
+    it('accepts the valid neighbours of those cases', async () => {
+      for (const [i, spec] of VALID.entries()) {
+        const res = await create(`good-${i}`, spec);
+        expect(res.status, `${JSON.stringify(spec)}: ${JSON.stringify(res.body)}`).to.equal(201);
+      }
     });
 
     it('accepts an example-sized valid spec using every embedded core type', async () => {

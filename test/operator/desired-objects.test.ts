@@ -300,6 +300,12 @@ describe('desiredObjects', () => {
         type: 'RollingUpdate',
         rollingUpdate: { maxUnavailable: '20%' },
       });
+      expect(
+        build({ updateStrategy: { maxUnavailable: 0, maxSurge: '10%' } }).daemonSet.spec!.updateStrategy,
+      ).to.deep.equal({
+        type: 'RollingUpdate',
+        rollingUpdate: { maxUnavailable: 0, maxSurge: '10%' },
+      });
       expect(build({ updateStrategy: { type: 'OnDelete' } }).daemonSet.spec!.updateStrategy).to.deep.equal({
         type: 'OnDelete',
       });

@@ -8,16 +8,13 @@ import {
   CustomObjectsApi,
   type KubernetesObject,
   NetworkingV1Api,
-  PatchStrategy,
-  setHeaderOptions,
   type V1DaemonSet,
 } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { type GossipCluster, GROUP, PLURAL, VERSION } from '../../src/operator/api/gossipcluster-schema.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { type KubeEnv, startKubeEnv } from '../support/kube-env.js';
 import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
-import { installOperatorApis } from '../support/operator-test-apis.js';
+import { gossipClusterApi, installOperatorApis } from '../support/operator-test-apis.js';
 import { eventually } from '../support/process-cluster.js';
 
 const NS = 'gv-apply';
@@ -33,41 +30,14 @@ describe('operator: what gets applied (real kube-apiserver v1.31, operator under
   let net: NetworkingV1Api;
   let operator: AgentProcess;
 
-  const cluster = async (name: string) =>
-    (await custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      name,
-    })) as GossipCluster;
-  const createCluster = (name: string, spec: Record<string, unknown>) =>
-    custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'GossipCluster', metadata: { name }, spec },
-    });
-  const deleteCluster = (name: string) =>
-    custom.deleteNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      name,
-    });
-  /** `kubectl patch gc <name> --type=json -p '[{"op":"remove","path":"<path>"}]'` */
-  const removeField = (name: string, path: string) =>
-    custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace: NS, plural: PLURAL, name, body: [{ op: 'remove', path }] },
-      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-    );
-  const mergeSpec = (name: string, spec: Record<string, unknown>) =>
-    custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace: NS, plural: PLURAL, name, body: { spec } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+  let gc: ReturnType<typeof gossipClusterApi>;
+  const cluster = (name: string) => gc.get(name);
+  const createCluster = (name: string, spec: Record<string, unknown>) => gc.create(name, spec);
+  const deleteCluster = (name: string) => gc.delete(name);
+  /** `kubectl patch gc <name> --type=json -p '[{"op":"remove","path":"<path>"}, …also]'` */
+  const removeField = (name: string, path: string, also: object[] = []) =>
+    gc.jsonPatch(name, [{ op: 'remove', path }, ...also]);
+  const mergeSpec = (name: string, spec: Record<string, unknown>) => gc.patchSpec(name, spec);
   const daemonSet = (name: string) => apps.readNamespacedDaemonSet({ name: `${name}-agent`, namespace: NS });
   const maybe = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -113,6 +83,7 @@ describe('operator: what gets applied (real kube-apiserver v1.31, operator under
     apps = admin.makeApiClient(AppsV1Api);
     custom = admin.makeApiClient(CustomObjectsApi);
     net = admin.makeApiClient(NetworkingV1Api);
+    gc = gossipClusterApi(custom, NS);
     await installOperatorApis(env, { namespace: NS, operatorUser: OPERATOR_USER });
     operator = AgentProcess.spawnCommand('operator', [
       '--kubeconfig',
@@ -136,13 +107,27 @@ describe('operator: what gets applied (real kube-apiserver v1.31, operator under
 
   describe('removing an optional field reaches the owned object (server-side apply owns removals)', () => {
     const pod = (ds: V1DaemonSet | undefined) => ds?.spec?.template.spec;
-    const cases: ReadonlyArray<{ field: string; gone: (ds: V1DaemonSet) => boolean }> = [
+    const cases: ReadonlyArray<{
+      field: string;
+      /** More JSON patch operations in the same patch (when the removal alone would be invalid). */
+      also?: object[];
+      gone: (ds: V1DaemonSet) => boolean;
+    }> = [
       { field: 'nodeSelector', gone: (ds) => pod(ds)?.nodeSelector === undefined },
       { field: 'tolerations', gone: (ds) => pod(ds)?.tolerations === undefined },
       { field: 'resources', gone: (ds) => Object.keys(pod(ds)?.containers[0]?.resources ?? {}).length === 0 },
       { field: 'priorityClassName', gone: (ds) => pod(ds)?.priorityClassName === undefined },
       { field: 'affinity', gone: (ds) => pod(ds)?.affinity === undefined },
-      // The apiserver defaults maxUnavailable to 1 once nobody sets it.
+      // The apiserver defaults maxSurge to 0 once nobody sets it. maxUnavailable: 0 is valid only with
+      // a surge (CEL, as the DaemonSet API), so the same patch sets it to 3.
+      {
+        field: 'updateStrategy/maxSurge',
+        also: [{ op: 'replace', path: '/spec/updateStrategy/maxUnavailable', value: 3 }],
+        gone: (ds) =>
+          String(ds.spec?.updateStrategy?.rollingUpdate?.maxSurge) === '0' &&
+          String(ds.spec?.updateStrategy?.rollingUpdate?.maxUnavailable) === '3',
+      },
+      // …and maxUnavailable to 1.
       {
         field: 'updateStrategy/maxUnavailable',
         gone: (ds) => String(ds.spec?.updateStrategy?.rollingUpdate?.maxUnavailable) === '1',
@@ -162,18 +147,19 @@ describe('operator: what gets applied (real kube-apiserver v1.31, operator under
             },
           },
         },
-        updateStrategy: { maxUnavailable: 3 },
+        updateStrategy: { maxUnavailable: 0, maxSurge: 2 },
         metrics: { serviceMonitor: { enabled: true, labels: { release: 'prom', team: 'net' } } },
       });
       const ds = await waitFor(() => daemonSet('rm'));
       expect(pod(ds)?.nodeSelector).to.deep.equal({ 'kubernetes.io/os': 'linux' });
-      expect(String(ds?.spec?.updateStrategy?.rollingUpdate?.maxUnavailable)).to.equal('3');
+      expect(String(ds?.spec?.updateStrategy?.rollingUpdate?.maxUnavailable)).to.equal('0');
+      expect(String(ds?.spec?.updateStrategy?.rollingUpdate?.maxSurge)).to.equal('2');
     });
 
     for (const c of cases) {
       it(`remove /spec/${c.field}`, async () => {
         expect(c.gone(await daemonSet('rm')), 'set before the removal').to.equal(false);
-        await removeField('rm', `/spec/${c.field}`);
+        await removeField('rm', `/spec/${c.field}`, c.also);
         expect(await eventually(async () => c.gone(await daemonSet('rm')), 15_000)).to.equal(true);
       });
     }

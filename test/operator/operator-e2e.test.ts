@@ -6,7 +6,6 @@
 // loopback address, and writes the pod and DaemonSet status the kubelet and controller would write.
 import { readdirSync, readFileSync } from 'node:fs';
 import {
-  ApiextensionsV1Api,
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -18,14 +17,18 @@ import {
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
 import { gossipClusterCrd } from '../../src/operator/api/crd.js';
-import { type GossipCluster, GROUP, PLURAL, VERSION } from '../../src/operator/api/gossipcluster-schema.js';
-import { operatorRbac } from '../../src/operator/rbac.js';
+import { GROUP, PLURAL, VERSION } from '../../src/operator/api/gossipcluster-schema.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { type KubeEnv, startKubeEnv } from '../support/kube-env.js';
 import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
-import { kubeRaw, putCrd } from '../support/kube-raw.js';
+import { putCrd } from '../support/kube-raw.js';
+import {
+  exists,
+  gossipClusterApi,
+  installGossipClusterCrd,
+  installOperatorApis,
+} from '../support/operator-test-apis.js';
 import { eventually } from '../support/process-cluster.js';
-import { monitoringCrd } from '../support/prometheus-operator-crds.js';
 
 const NS = 'gv-e2e';
 const OPERATOR_USER = 'grapevine-operator';
@@ -62,46 +65,16 @@ describe('operator on a real kube-apiserver (v1.31, etcd, garbage collector)', f
     op.url = String(started.url);
     return op;
   };
-  const _isLeader = async (op: AgentProcess) => {
-    const text = await (await fetch(`${op.url}/metrics`)).text();
-    return /^grapevine_operator_leader 1$/m.test(text);
-  };
   const isLeader = async (op: AgentProcess) => {
     const text = await (await fetch(`${op.url}/metrics`)).text();
     return /^grapevine_operator_leader 1$/m.test(text);
   };
-  const getCluster = async (name: string) =>
-    (await custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      name,
-    })) as GossipCluster;
-  const createCluster = (name: string, spec: Record<string, unknown>) =>
-    custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'GossipCluster', metadata: { name }, spec },
-    });
-  const patchSpec = (name: string, spec: Record<string, unknown>) =>
-    custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace: NS, plural: PLURAL, name, body: { spec } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+  let gc: ReturnType<typeof gossipClusterApi>;
+  const getCluster = (name: string) => gc.get(name);
+  const createCluster = (name: string, spec: Record<string, unknown>) => gc.create(name, spec);
+  const patchSpec = (name: string, spec: Record<string, unknown>) => gc.patchSpec(name, spec);
   const configMap = (name: string) => core.readNamespacedConfigMap({ name: `${name}-agent`, namespace: NS });
   const daemonSet = (name: string) => apps.readNamespacedDaemonSet({ name: `${name}-agent`, namespace: NS });
-  const exists = async (read: () => Promise<unknown>) => {
-    try {
-      await read();
-      return true;
-    } catch (err) {
-      if ((err as { code?: number }).code === 404) return false;
-      throw err;
-    }
-  };
 
   before(async function () {
     skipWithoutKubeBinaries(this);
@@ -111,27 +84,9 @@ describe('operator on a real kube-apiserver (v1.31, etcd, garbage collector)', f
     apps = admin.makeApiClient(AppsV1Api);
     custom = admin.makeApiClient(CustomObjectsApi);
     objects = KubernetesObjectApi.makeApiClient(admin);
-    const crds = admin.makeApiClient(ApiextensionsV1Api);
-    await putCrd(env, gossipClusterCrd() as { metadata: { name: string } });
-    await eventually(async () => {
-      const crd = await crds.readCustomResourceDefinition({ name: `${PLURAL}.${GROUP}` });
-      return (crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
-    }, 20_000);
-    await core.createNamespace({ body: { metadata: { name: NS } } });
+    gc = gossipClusterApi(custom, NS);
     // Cluster-wide mode: the ClusterRole for the watched kinds, a Role in NS for the Lease.
-    for (const o of operatorRbac({
-      subject: { kind: 'User', name: OPERATOR_USER },
-      operatorNamespace: NS,
-      watchNamespaces: [],
-    }))
-      await objects.create(o as KubernetesObject);
-    // As if the Prometheus Operator were installed: its ServiceMonitor CRD (schema kept open).
-    await putCrd(env, monitoringCrd('ServiceMonitor'));
-    await eventually(
-      async () =>
-        (await kubeRaw(env, 'GET', '/apis/monitoring.coreos.com/v1/servicemonitors')).status === 200,
-      20_000,
-    );
+    await installOperatorApis(env, { namespace: NS, operatorUser: OPERATOR_USER });
     kubeconfig = env.kubeconfigFile(env.userToken(OPERATOR_USER));
     await startOperator('op-1');
   });
@@ -402,17 +357,11 @@ describe('operator on a real kube-apiserver (v1.31, etcd, garbage collector)', f
         (e) => e.involvedObject.name === 'gamma' && e.reason === 'InvalidSpec' && e.type === 'Warning',
       ),
     ).to.equal(true);
-    await putCrd(env, gossipClusterCrd() as { metadata: { name: string } });
+    await installGossipClusterCrd(env);
   });
 
   it('delete: the garbage collector removes the owned objects through their owner references', async () => {
-    await custom.deleteNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: PLURAL,
-      name: 'alpha',
-    });
+    await gc.delete('alpha');
     const gone = await eventually(
       async () => !(await exists(() => configMap('alpha'))) && !(await exists(() => daemonSet('alpha'))),
       60_000,

@@ -12,15 +12,20 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { gossipClusterCrd } from '../../src/operator/api/crd.js';
 import { type GossipCluster, GROUP, PLURAL, VERSION } from '../../src/operator/api/gossipcluster-schema.js';
 import { operatorRbac } from '../../src/operator/rbac.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { type KubeEnv, startKubeEnv } from '../support/kube-env.js';
 import { skipWithoutKubeBinaries } from '../support/kube-env-skip.js';
-import { kubeRaw, putCrd } from '../support/kube-raw.js';
+import { kubeRaw } from '../support/kube-raw.js';
+import {
+  apiserverWrites,
+  exists,
+  gossipClusterApi,
+  installGossipClusterCrd,
+  installOperatorApis,
+} from '../support/operator-test-apis.js';
 import { eventually } from '../support/process-cluster.js';
-import { monitoringCrd } from '../support/prometheus-operator-crds.js';
 
 const NS = 'gv-status';
 const OPERATOR_USER = 'grapevine-operator';
@@ -66,36 +71,13 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
       p,
       new RegExp(`^grapevine_operator_api_writes_total\\{verb="${verb}",kind="${kind}"\\} (\\d+)$`, 'gm'),
     );
-  const getCluster = async (name: string, namespace = NS) =>
-    (await custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: PLURAL,
-      name,
-    })) as GossipCluster;
+  let gc: ReturnType<typeof gossipClusterApi>;
+  const getCluster = (name: string, namespace = NS) => gc.get(name, namespace);
   const createCluster = (name: string, spec: Record<string, unknown>, namespace = NS) =>
-    custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: PLURAL,
-      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'GossipCluster', metadata: { name }, spec },
-    });
+    gc.create(name, spec, namespace);
   const patchSpec = (name: string, spec: Record<string, unknown>, namespace = NS) =>
-    custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { spec } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-  const exists = async (read: () => Promise<unknown>) => {
-    try {
-      await read();
-      return true;
-    } catch (err) {
-      if ((err as { code?: number }).code === 404) return false;
-      throw err;
-    }
-  };
+    gc.patchSpec(name, spec, namespace);
+
   const configMapData = async (name: string, namespace = NS) => {
     try {
       return (
@@ -106,11 +88,6 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     }
   };
   const condition = (c: GossipCluster, type: string) => c.status?.conditions?.find((x) => x.type === type);
-  const crdEstablished = () =>
-    eventually(
-      async () => (await kubeRaw(env, 'GET', `/apis/${GROUP}/${VERSION}/${PLURAL}`)).status === 200,
-      20_000,
-    );
   const setDaemonSetStatus = async (name: string, n: number, namespace = NS) => {
     const ds = await apps.readNamespacedDaemonSet({ name: `${name}-agent`, namespace });
     await apps.patchNamespacedDaemonSetStatus(
@@ -141,23 +118,12 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     apps = admin.makeApiClient(AppsV1Api);
     custom = admin.makeApiClient(CustomObjectsApi);
     objects = KubernetesObjectApi.makeApiClient(admin);
-    await putCrd(env, gossipClusterCrd() as { metadata: { name: string } });
-    await crdEstablished();
-    for (const ns of [NS, 'gv-a', 'gv-b', 'gv-c'])
-      await core.createNamespace({ body: { metadata: { name: ns } } });
-    for (const o of operatorRbac({
-      subject: { kind: 'User', name: OPERATOR_USER },
-      operatorNamespace: NS,
-      watchNamespaces: [],
-    }))
-      await objects.create(o as KubernetesObject);
-    // The Prometheus Operator's ServiceMonitor CRD (schema kept open).
-    await putCrd(env, monitoringCrd('ServiceMonitor'));
-    await eventually(
-      async () =>
-        (await kubeRaw(env, 'GET', `/apis/monitoring.coreos.com/v1/servicemonitors`)).status === 200,
-      20_000,
-    );
+    gc = gossipClusterApi(custom, NS);
+    await installOperatorApis(env, {
+      namespace: NS,
+      operatorUser: OPERATOR_USER,
+      moreNamespaces: ['gv-a', 'gv-b', 'gv-c'],
+    });
     op = await startOperator(OPERATOR_USER);
   });
 
@@ -232,7 +198,8 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     expect(recovered, JSON.stringify(condition(await getCluster('failing'), 'Degraded'))).to.equal(true);
   });
 
-  it('spec updates cost one ConfigMap apply and one status write each', async () => {
+  it('a new cluster costs one status write; spec updates cost one ConfigMap apply and one status write each', async () => {
+    const created0 = await writes(op, 'status');
     await createCluster('updates', {});
     expect(await eventually(async () => (await configMapData('updates')) !== '', 20_000)).to.equal(true);
     // Settled first: the DaemonSet's arrival in the cache is a real status change (DaemonSetPending → …).
@@ -246,6 +213,13 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
       );
     }, 20_000);
     await sleep(1_000);
+    // Before: two (DaemonSetPending, then again when the informer delivered the DaemonSet it created).
+    expect((await writes(op, 'status')) - created0, 'status writes for a new cluster').to.equal(1);
+    // Counted twice: by the operator's metric and by the apiserver's own request counter.
+    const server = {
+      status: await apiserverWrites(env, PLURAL, 'status'),
+      cm: await apiserverWrites(env, 'configmaps'),
+    };
     const before = {
       cm: await writes(op, 'apply', 'ConfigMap'),
       status: await writes(op, 'status'),
@@ -273,6 +247,11 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     // the "Updated ConfigMap" Event is one Event whose count is coalesced into ≤ 1 update a minute.
     expect(cm, 'ConfigMap applies').to.be.within(1, N);
     expect(status, 'status writes').to.be.within(1, N);
+    // The apiserver saw the same: at most one ConfigMap write and one status write per update.
+    const serverStatus = (await apiserverWrites(env, PLURAL, 'status')) - server.status;
+    const serverCm = (await apiserverWrites(env, 'configmaps')) - server.cm;
+    expect(serverStatus, 'status writes the apiserver counted').to.equal(status);
+    expect(serverCm, 'ConfigMap writes the apiserver counted').to.be.within(cm, N);
     expect(other, 'other writes (DaemonSet, Service, ...)').to.equal(0);
     expect(events, 'Event writes for 20 updates').to.be.at.most(3);
     const s = (await getCluster('updates')).status!;
@@ -338,8 +317,7 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     const health = await fetch(`${op.url}/healthz`);
     expect(health.status, await health.text()).to.equal(200);
     expect(op.proc.exitCode).to.equal(null);
-    await putCrd(env, gossipClusterCrd() as { metadata: { name: string } });
-    await crdEstablished();
+    await installGossipClusterCrd(env);
     expect(await eventually(async () => (await fetch(`${op.url}/readyz`)).status === 200, 60_000)).to.equal(
       true,
     );
@@ -360,8 +338,7 @@ describe('operator status, recovery and privilege on a real kube-apiserver (issu
     const r = await fetch(`${op.url}/readyz`);
     expect(r.status).to.equal(503);
     expect((await fetch(`${op.url}/healthz`)).status).to.equal(200);
-    await putCrd(env, gossipClusterCrd() as { metadata: { name: string } });
-    await crdEstablished();
+    await installGossipClusterCrd(env);
     expect(await eventually(async () => (await fetch(`${op.url}/readyz`)).status === 200, 60_000)).to.equal(
       true,
     );

@@ -118,14 +118,19 @@ function openApiSchema(): JsonSchema {
     type: 'object',
     description: `${KIND} runs Grapevine membership agents on every node and reports their view.`,
     properties: {
-      apiVersion: { type: 'string' },
-      kind: { type: 'string' },
+      apiVersion: {
+        type: 'string',
+        description: `The versioned schema of this object: ${GROUP}/${VERSION}.`,
+      },
+      kind: { type: 'string', description: `The REST resource this object represents: ${KIND}.` },
+      // The apiserver refuses anything but `type` here (metadata is its own ObjectMeta, described by it).
       metadata: { type: 'object' },
       spec,
       status,
     },
     required: ['spec'],
   };
+  stateDefaults(root);
   for (const r of CROSS_FIELD_RULES) {
     const node = nodeAt(root, r.at);
     const rules = (node['x-kubernetes-validations'] as JsonSchema[] | undefined) ?? [];
@@ -143,6 +148,34 @@ const GROUP_DESCRIPTIONS: ReadonlyArray<[string[], string]> = [
   [['gossip', 'antiEntropy'], 'Periodic state exchange over TCP that repairs what rumors missed.'],
   [['gossip', 'directMail'], 'Point-to-point messages between agents.'],
 ];
+
+/**
+ * `kubectl explain` shows descriptions, not `default`: every defaulted field's description ends with
+ * its default, written from the schema's own `default` so the two cannot disagree.
+ */
+function stateDefaults(node: JsonSchema): void {
+  if ('default' in node) {
+    const text = defaultText(node);
+    const description = String(node.description ?? '').trim();
+    if (!description.includes(text))
+      node.description =
+        `${description}${/[.!?]$/.test(description) || description === '' ? '' : '.'} ${text}`.trim();
+  }
+  for (const child of Object.values((node.properties as Record<string, JsonSchema> | undefined) ?? {}))
+    stateDefaults(child);
+  for (const key of ['items', 'additionalProperties'] as const) {
+    const child = node[key];
+    if (typeof child === 'object' && child !== null) stateDefaults(child as JsonSchema);
+  }
+}
+
+/** "Default: 7946." — an object default of {} means "each field at its own default". */
+export function defaultText(node: JsonSchema): string {
+  const value = node.default;
+  const empty = typeof value === 'object' && value !== null && Object.keys(value).length === 0;
+  if (empty && node.properties !== undefined) return 'Default: {} (each field at its own default).';
+  return `Default: ${JSON.stringify(value)}.`;
+}
 
 function described(schema: JsonSchema, description: string): JsonSchema {
   const { type, ...rest } = schema;

@@ -28,6 +28,13 @@ export function tagBytes(tags: Record<string, string>): number {
   return size;
 }
 
+const UNAVAILABLE = 'spec.updateStrategy.maxUnavailable';
+const SURGE = 'spec.updateStrategy.maxSurge';
+/** CEL: the spellings of a zero rollingUpdate amount (the schema's pattern admits no others). */
+const ZERO = "['0', '0%']";
+const isZero = (amount: number | string | undefined) =>
+  amount !== undefined && ['0', '0%'].includes(String(amount));
+
 const indexed = <T>(list: readonly T[] | undefined, bad: (t: T) => boolean, path: string) =>
   (list ?? []).flatMap((t, i) => (bad(t) ? [`${path}[${i}]`] : []));
 
@@ -44,6 +51,49 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
     rule: "!has(self.maxUnavailable) || !has(self.type) || self.type == 'RollingUpdate'",
     message: 'maxUnavailable applies only to type RollingUpdate',
     fieldPath: '.maxUnavailable',
+  },
+  {
+    at: ['spec', 'updateStrategy'],
+    rule: "!has(self.maxSurge) || !has(self.type) || self.type == 'RollingUpdate'",
+    message: 'maxSurge applies only to type RollingUpdate',
+    fieldPath: '.maxSurge',
+  },
+  {
+    // As the DaemonSet API (exactly one of the two above 0): a rollout that may neither stop an old
+    // agent nor start a new one first could never begin. Unset, maxUnavailable is 1 and maxSurge 0.
+    at: ['spec', 'updateStrategy'],
+    rule: `!has(self.maxUnavailable) || !(string(self.maxUnavailable) in ${ZERO}) || (has(self.maxSurge) && !(string(self.maxSurge) in ${ZERO}))`,
+    message: 'maxUnavailable may be 0 only with a maxSurge above 0 (the rollout could never start)',
+    fieldPath: '.maxUnavailable',
+    check: (s) =>
+      isZero(s.updateStrategy.maxUnavailable) &&
+      (s.updateStrategy.maxSurge === undefined || isZero(s.updateStrategy.maxSurge))
+        ? [UNAVAILABLE]
+        : [],
+  },
+  {
+    at: ['spec', 'updateStrategy'],
+    rule: `!has(self.maxSurge) || string(self.maxSurge) in ${ZERO} || (has(self.maxUnavailable) && string(self.maxUnavailable) in ${ZERO})`,
+    message:
+      'maxSurge above 0 needs maxUnavailable: 0 (a DaemonSet rollout either stops the old agent first or starts the new one first, never both; an unset maxUnavailable is 1)',
+    fieldPath: '.maxSurge',
+    check: (s) =>
+      s.updateStrategy.maxSurge !== undefined &&
+      !isZero(s.updateStrategy.maxSurge) &&
+      !isZero(s.updateStrategy.maxUnavailable)
+        ? [SURGE]
+        : [],
+  },
+  {
+    at: ['spec'],
+    rule: `!has(self.hostNetwork) || !self.hostNetwork || !has(self.updateStrategy) || !has(self.updateStrategy.maxSurge) || string(self.updateStrategy.maxSurge) in ${ZERO}`,
+    message:
+      "maxSurge must be 0 with hostNetwork: the surge agent would need the host ports its node's old agent holds, so it could never be scheduled",
+    fieldPath: '.updateStrategy.maxSurge',
+    check: (s) =>
+      s.hostNetwork && s.updateStrategy.maxSurge !== undefined && !isZero(s.updateStrategy.maxSurge)
+        ? [SURGE]
+        : [],
   },
   {
     at: ['spec', 'ports'],

@@ -1,7 +1,12 @@
 // The GossipCluster resource (grapevine.dev/v1alpha1), defined once in TypeBox. Its spec reuses the
 // agent's schemas (every protocol tunable is the engine schema itself), and crds/ is generated from
 // this file, so the agent config, the CRD and the chart values cannot disagree.
-import type { V1Affinity, V1NetworkPolicyPeer, V1Toleration } from '@kubernetes/client-node';
+import type {
+  V1Affinity,
+  V1ManagedFieldsEntry,
+  V1NetworkPolicyPeer,
+  V1Toleration,
+} from '@kubernetes/client-node';
 import { type Static, Type } from '@sinclair/typebox';
 import { AgentConfigSchema } from '../../agent/config/agent-schema.js';
 import { EngineSchema } from '../../agent/config/engine-schema.js';
@@ -11,6 +16,7 @@ import {
   DNS_SUBDOMAIN_PATTERN,
   IMAGE_PATTERN,
   LABEL_VALUE_PATTERN,
+  PERCENT_PATTERN,
   QUALIFIED_NAME_PATTERN,
   QUANTITY_PATTERN,
 } from './patterns.js';
@@ -24,6 +30,15 @@ export const DEFAULT_IMAGE = 'ghcr.io/grapevine-dev/grapevine:0.1.0';
 
 const Port = (def: number, description: string) =>
   Type.Integer({ minimum: 1, maximum: 65535, default: def, description });
+
+/** A DaemonSet rollingUpdate amount (maxUnavailable, maxSurge): a count or a percentage of nodes. */
+const RollingUpdateAmount = (description: string) =>
+  Type.Unsafe<number | string>({
+    'x-kubernetes-int-or-string': true,
+    minimum: 0,
+    pattern: PERCENT_PATTERN,
+    description,
+  });
 
 const Quantity = Type.Unsafe<number | string>({
   'x-kubernetes-int-or-string': true,
@@ -234,13 +249,14 @@ export const GossipClusterSpecSchema = Type.Object(
           description: 'RollingUpdate replaces agents node by node; OnDelete only when a pod is deleted.',
         }),
         maxUnavailable: Type.Optional(
-          Type.Unsafe<number | string>({
-            'x-kubernetes-int-or-string': true,
-            minimum: 1,
-            pattern: '^([1-9][0-9]?|100)%$',
-            description:
-              'RollingUpdate: agents down at once, at least 1 or 1%–100% (default 1 on the DaemonSet).',
-          }),
+          RollingUpdateAmount(
+            'RollingUpdate: agents down at once while the template changes, 0–N or 0%–100%. Unset: the DaemonSet default, 1. May be 0 only with maxSurge above 0.',
+          ),
+        ),
+        maxSurge: Type.Optional(
+          RollingUpdateAmount(
+            'RollingUpdate: nodes where the new agent starts before the old one stops, 0–N or 0%–100%. Unset: the DaemonSet default, 0. Above 0 it needs maxUnavailable: 0 (a DaemonSet surges or stops first, never both), and not with hostNetwork (both agents would need the same host ports, so the new one is never scheduled).',
+          ),
         ),
       },
       {
@@ -253,32 +269,82 @@ export const GossipClusterSpecSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const ConditionSchema = Type.Object({
-  type: Type.String(),
-  status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')]),
-  reason: Type.String(),
-  message: Type.String(),
-  lastTransitionTime: Type.String({ format: 'date-time' }),
-  observedGeneration: Type.Optional(Type.Integer()),
-});
+export const ConditionSchema = Type.Object(
+  {
+    type: Type.String({
+      description: 'The condition: Ready, Converged, Progressing or Degraded (one of each).',
+    }),
+    status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')], {
+      description: 'True, False or Unknown.',
+    }),
+    reason: Type.String({
+      description: 'Why, in one CamelCase word (e.g. AgentsJoined, InvalidSpec, ObjectNotOwned).',
+    }),
+    message: Type.String({
+      description: 'Why, for people: the numbers behind the verdict, or the field path of a problem.',
+    }),
+    lastTransitionTime: Type.String({
+      format: 'date-time',
+      description: 'When status last changed (reason and message may change without moving it).',
+    }),
+    observedGeneration: Type.Optional(
+      Type.Integer({ description: 'The metadata.generation of the spec this condition was computed for.' }),
+    ),
+  },
+  { description: 'One aspect of the state, as the Kubernetes condition conventions describe it.' },
+);
 
 export const GossipClusterStatusSchema = Type.Object({
-  observedGeneration: Type.Optional(Type.Integer()),
-  conditions: Type.Optional(Type.Array(ConditionSchema)),
-  desiredAgents: Type.Optional(Type.Integer()),
-  readyAgents: Type.Optional(Type.Integer()),
-  members: Type.Optional(
-    Type.Object({
-      alive: Type.Integer(),
-      suspect: Type.Integer(),
-      dead: Type.Integer(),
-      left: Type.Integer(),
+  observedGeneration: Type.Optional(
+    Type.Integer({
+      description: 'The metadata.generation of the spec this status describes (the last one reconciled).',
     }),
   ),
-  /** Agents whose HTTP API answered in the last status round, out of those polled. */
-  agentsReached: Type.Optional(Type.Integer()),
-  converged: Type.Optional(Type.Boolean()),
-  lastConvergenceTime: Type.Optional(Type.String({ format: 'date-time' })),
+  conditions: Type.Optional(
+    Type.Array(ConditionSchema, {
+      description:
+        'Ready: agents running and joined. Converged: enough agents share one membership view (with hysteresis). Progressing: a rollout is under way. Degraded: the spec is invalid or could not be applied (reason and field path in the message).',
+    }),
+  ),
+  desiredAgents: Type.Optional(
+    Type.Integer({ description: 'Agents the DaemonSet should run (its status.desiredNumberScheduled).' }),
+  ),
+  readyAgents: Type.Optional(
+    Type.Integer({ description: "Agents that passed their readiness probe (the DaemonSet's numberReady)." }),
+  ),
+  members: Type.Optional(
+    Type.Object(
+      {
+        alive: Type.Integer({ description: 'Members alive.' }),
+        suspect: Type.Integer({ description: 'Members suspected of failure, not yet declared dead.' }),
+        dead: Type.Integer({ description: 'Members declared dead (failed) and not yet forgotten.' }),
+        left: Type.Integer({ description: 'Members that left gracefully and are not yet forgotten.' }),
+      },
+      {
+        description:
+          'Membership by state, in the majority view of the agents polled in the last status round. Absent until a round reached an agent.',
+      },
+    ),
+  ),
+  agentsReached: Type.Optional(
+    Type.Integer({
+      description:
+        'Agents whose HTTP API answered in the last status round, out of those polled (a sample: 64 by default, see docs/operator-status.md).',
+    }),
+  ),
+  converged: Type.Optional(
+    Type.Boolean({
+      description:
+        'The Converged condition as a boolean: true when it is True. Absent before the first round.',
+    }),
+  ),
+  lastConvergenceTime: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description:
+        'When the agents last became converged (kept as history while they are not). Absent if they never were.',
+    }),
+  ),
 });
 
 export type GossipClusterSpec = Static<typeof GossipClusterSpecSchema>;
@@ -298,6 +364,8 @@ export interface GossipCluster {
     annotations?: Record<string, string>;
     deletionTimestamp?: string;
     finalizers?: string[];
+    /** Who wrote which fields (server-side apply); the status writer reads the status entries. */
+    managedFields?: V1ManagedFieldsEntry[];
   };
   /** As stored: the apiserver applied the CRD's defaults; resolveSpec() fills and checks the rest. */
   spec: GossipClusterSpec;

@@ -20,3 +20,5 @@ export const LABEL_VALUE_PATTERN = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?
 /** An OCI image reference: [registry[:port]/]path[:tag][@digest]. */
 export const IMAGE_PATTERN =
   '^([a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@[a-z0-9]+([+._-][a-z0-9]+)*:[a-fA-F0-9]{32,})?$';
+/** A percentage from 0% to 100%, written without leading zeros (as a DaemonSet's maxUnavailable). */
+export const PERCENT_PATTERN = '^([0-9]|[1-9][0-9]|100)%$';

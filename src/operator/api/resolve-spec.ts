@@ -73,9 +73,11 @@ function gossipProblems(spec: GossipClusterSpec): string[] {
   );
 }
 
+// The JavaScript twins of the two "applies only to type RollingUpdate" CEL rules, naming the type.
 function updateStrategyProblems(spec: GossipClusterSpec): string[] {
   const s = spec.updateStrategy;
-  return s.maxUnavailable !== undefined && s.type !== 'RollingUpdate'
-    ? [`spec.updateStrategy.maxUnavailable: applies only to type RollingUpdate, got type ${s.type}`]
-    : [];
+  if (s.type === 'RollingUpdate') return [];
+  return (['maxUnavailable', 'maxSurge'] as const)
+    .filter((field) => s[field] !== undefined)
+    .map((field) => `spec.updateStrategy.${field}: applies only to type RollingUpdate, got type ${s.type}`);
 }

@@ -13,9 +13,10 @@ export class ObjectApplier {
     private readonly onWrite: (verb: WriteVerb, kind: string) => void = () => {},
   ) {}
 
-  async apply(obj: KubernetesObject): Promise<void> {
+  /** The object as stored after the apply (the apiserver's answer). */
+  async apply(obj: KubernetesObject): Promise<KubernetesObject> {
     this.onWrite('apply', obj.kind ?? 'unknown');
-    await this.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    return this.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
   }
 
   /** The live object (from the apiserver, not a cache), or undefined when it does not exist. */

@@ -57,9 +57,15 @@ export function agentDaemonSet(cr: GossipCluster, spec: GossipClusterSpec, confi
 function updateStrategy(spec: GossipClusterSpec): V1DaemonSetUpdateStrategy {
   const s = spec.updateStrategy;
   if (s.type === 'OnDelete') return { type: 'OnDelete' };
+  // Only what the spec sets: an unset amount is the DaemonSet's own default, and a field the spec
+  // dropped is then removed by the next apply (the field manager owns it).
+  const rollingUpdate = {
+    ...(s.maxUnavailable !== undefined ? { maxUnavailable: s.maxUnavailable } : {}),
+    ...(s.maxSurge !== undefined ? { maxSurge: s.maxSurge } : {}),
+  };
   return {
     type: 'RollingUpdate',
-    ...(s.maxUnavailable !== undefined ? { rollingUpdate: { maxUnavailable: s.maxUnavailable } } : {}),
+    ...(Object.keys(rollingUpdate).length > 0 ? { rollingUpdate } : {}),
   };
 }
 

@@ -26,3 +26,35 @@ function canonical(v: unknown): string {
   }
   return JSON.stringify(v);
 }
+
+/**
+ * Where two statuses differ, for logs: paths such as `conditions[Ready].status` or `members.alive`
+ * (conditions by type, at most `limit` paths).
+ */
+export function statusDifferences(
+  a: GossipClusterStatus | undefined,
+  b: GossipClusterStatus | undefined,
+  limit = 8,
+): string[] {
+  const out: string[] = [];
+  walk(keyed(a ?? {}), keyed(b ?? {}), '', out);
+  return out.slice(0, limit);
+}
+
+function keyed(s: GossipClusterStatus): Record<string, unknown> {
+  const { conditions, ...rest } = s;
+  return conditions ? { ...rest, conditions: Object.fromEntries(conditions.map((c) => [c.type, c])) } : rest;
+}
+
+function walk(a: unknown, b: unknown, path: string, out: string[]): void {
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const sub = path === 'conditions' ? `conditions[${key}]` : path ? `${path}.${key}` : key;
+      walk(a[key], b[key], sub, out);
+    }
+    return;
+  }
+  if (canonical(a) !== canonical(b)) out.push(path || '(root)');
+}
