@@ -9,6 +9,7 @@ import { compareMembers } from '../state/member-merge.js';
 import type { Addr, Hash64, MemberRecord, MemberState, Message, RumorMeta } from '../wire/messages.js';
 import type { LocalHealth } from './local-health.js';
 import type { MemberEntry, MemberTable } from './member-table.js';
+import { ReapedMembers } from './reaped-members.js';
 import { MAX_GENERATION, MAX_INCARNATION, saneMember } from './record-bounds.js';
 import { suspicionTimeouts } from './suspicion.js';
 import type { Suspicions } from './suspicions.js';
@@ -50,6 +51,8 @@ export class Membership {
   private leavingFlag = false;
   /** Dead and left members, so reaping and reconnecting never scan the whole view. */
   private readonly mortals = new Set<string>();
+  /** Versions reaped here: a peer's late copy of the same record is not taken back in. */
+  private readonly reaped = new ReapedMembers();
 
   constructor(
     self: SelfInit,
@@ -131,8 +134,10 @@ export class Membership {
     if (rec.name === this.name) return this.aboutSelf(rec, now);
     const cur = this.table.get(rec.name);
     if (!cur) {
-      // Bad news about a member we never knew adds nothing but a ghost.
-      if (rec.state !== 'alive') return false;
+      // A member we do not hold: take any record of it (a joiner must learn who left or died, or a
+      // stale `alive` could bring them back), unless it is a late copy of one we reaped.
+      if (this.reaped.covers(rec)) return false;
+      this.reaped.forget(rec.name);
     } else if (compareMembers(rec, cur.record) <= 0) {
       // The same join as the property tests cover: older, or an equal version that loses the
       // content tie-break, changes nothing.
@@ -160,8 +165,9 @@ export class Membership {
     if (rec.state === 'dead' || rec.state === 'left') this.host.peerGone(rec.name);
     this.host.event({ type: 'member', member: rec, previous, via, rumor });
     // Anti-entropy repairs what it finds by itself; only news a member must hear (to refute it, or
-    // to learn of a newcomer through the peer it joined) is turned into rumors from there.
-    const spread = via !== 'anti-entropy' || rec.state !== 'alive' || cur !== undefined || from === rec.name;
+    // to learn of a newcomer through the peer it joined) is turned into rumors from there. A member
+    // we did not hold at all (a joiner learning the view) is old news to the peer that sent it.
+    const spread = via !== 'anti-entropy' || cur !== undefined || from === rec.name;
     if (spread) this.host.rumor(memberMessage(rec, from, rumor ?? localRumor(this.name, now)));
     return true;
   }
@@ -259,6 +265,7 @@ export class Membership {
     const old = this.table.get(name);
     if (!old) return;
     this.viewHash = xorHash(this.viewHash, viewEntryHash(old.record));
+    this.reaped.add(old.record);
     this.table.delete(name);
     this.host.tree.delete(memberKey(name));
     this.mortals.delete(name);
