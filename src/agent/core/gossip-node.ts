@@ -24,6 +24,7 @@ import type { Addr, KvEntry, MemberRecord, Message, PacketSender } from '../wire
 import { AntiEntropyDriver } from './anti-entropy-driver.js';
 import { Deadlines, type Timer } from './deadlines.js';
 import { Dissemination } from './dissemination.js';
+import type { ForceLeaveDecision } from './force-leave.js';
 import { LocalHealth } from './local-health.js';
 import { MemberTable } from './member-table.js';
 import { localRumor, Membership, memberMessage } from './membership.js';
@@ -244,6 +245,11 @@ export class GossipNode {
     if (this.membership.leaving) return;
     this.prober.stop();
     this.membership.leave(now);
+  }
+
+  /** Serf's force-leave: marks a failed (dead) member `left` so it is reaped; see force-leave.ts. */
+  forceLeave(name: string, now: number): ForceLeaveDecision {
+    return this.membership.forceLeave(name, now);
   }
 
   setTags(tags: Record<string, string>, now: number): void {

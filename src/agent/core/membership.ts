@@ -7,6 +7,7 @@ import { hashMemberRecord, memberKey } from '../state/entry-hash.js';
 import { hashId, xorHash } from '../state/hash64.js';
 import { compareMembers } from '../state/member-merge.js';
 import type { Addr, Hash64, MemberRecord, MemberState, Message, RumorMeta } from '../wire/messages.js';
+import { type ForceLeaveDecision, forceLeaveDecision } from './force-leave.js';
 import type { LocalHealth } from './local-health.js';
 import type { MemberEntry, MemberTable } from './member-table.js';
 import { ReapedMembers } from './reaped-members.js';
@@ -118,6 +119,17 @@ export class Membership {
     const rec: MemberRecord = { ...this.self(), state: 'left' };
     this.put(rec, now);
     this.host.announce(memberMessage(rec, this.name, localRumor(this.name, now)), now);
+  }
+
+  /**
+   * force-leave: marks a dead member `left` (see force-leave.ts) and spreads it as a membership
+   * update; refuses ourselves, unknown, alive and suspect members without changing anything.
+   */
+  forceLeave(name: string, now: number): ForceLeaveDecision {
+    const d = forceLeaveDecision(this.name, name, this.table.get(name)?.record);
+    if (d.ok && d.previous === 'dead')
+      this.apply(d.record, this.name, 'local', localRumor(this.name, now), now);
+    return d;
   }
 
   setTags(tags: Record<string, string>, now: number): void {
