@@ -7,29 +7,13 @@ import { ReapedMembers } from '../../src/agent/core/reaped-members.js';
 import { viewEntryHash } from '../../src/agent/core/view-hash.js';
 import { ZERO_HASH } from '../../src/agent/state/hash64.js';
 import type { MemberRecord } from '../../src/agent/wire/messages.js';
+import { FAST_ENGINE } from '../support/cluster-checks.js';
 import { forgedMemberPacket } from '../support/forged-packet.js';
-import { MemoryCluster } from '../support/memory-cluster.js';
+import { joinedMemoryCluster, type MemoryCluster, memoryAddr } from '../support/memory-cluster.js';
 
-const addrOf = (i: number) => `10.0.0.${i + 1}:7946`;
-const CONFIG = resolveEngineConfig({
-  probeIntervalMs: 300,
-  probeTimeoutMs: 150,
-  gossipIntervalMs: 60,
-  reconnectIntervalMs: 1_000,
-  gossipToTheDeadMs: 5_000,
-  deadReapMs: 120_000,
-  antiEntropy: { intervalMs: 2_000 },
-});
-
-function cluster(n: number, seed: number): MemoryCluster {
-  const c = new MemoryCluster(seed, CONFIG);
-  for (let i = 0; i < n; i++) c.add(`n${i}`, addrOf(i));
-  for (let i = 1; i < n; i++) c.get(`n${i}`).join([addrOf(0)], c.now);
-  expect(c.runUntil(() => [...c.nodes.values()].every((x) => x.node.counts().alive === n), 30_000)).to.equal(
-    true,
-  );
-  return c;
-}
+const addrOf = memoryAddr;
+const CONFIG = resolveEngineConfig({ ...FAST_ENGINE, deadReapMs: 120_000 });
+const cluster = (n: number, seed: number) => joinedMemoryCluster(n, seed, CONFIG);
 
 const digests = (c: MemoryCluster) => new Set([...c.nodes.values()].map((x) => x.node.viewDigest()));
 
