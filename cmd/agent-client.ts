@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { MemberView } from '../src/agent/agent-api.js';
-import type { AgentInfo, JoinResult, KvListing } from '../src/agent/http/control-api.js';
+import type { AgentInfo, ForceLeaveResult, JoinResult, KvListing } from '../src/agent/http/control-api.js';
 import { errnoText } from '../src/agent/net-error-text.js';
 import { type CliIo, EXIT_FAILURE } from './cli-io.js';
 
@@ -158,6 +158,12 @@ export class AgentClient {
     const res = await this.request('GET', '/v1/events', undefined, undefined, [], undefined, signal);
     if (res.body === null) throw new AgentClientError(`${this.baseUrl} sent an empty event stream`);
     return res.body;
+  }
+
+  async forceLeave(name: string): Promise<ForceLeaveResult> {
+    const body = JSON.stringify({ name });
+    const res = await this.request('POST', '/v1/force-leave', body, 'application/json');
+    return (await this.readJson(res)) as ForceLeaveResult;
   }
 
   async leave(): Promise<{ status: string }> {

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-io.js';
 import { registerDemo } from './demo-command.js';
 import { registerEvent } from './event-command.js';
+import { registerForceLeave } from './force-leave-command.js';
 import { registerInfo } from './info-command.js';
 import { registerJoin } from './join-command.js';
 import { registerKeys } from './keys-command.js';
@@ -52,6 +53,7 @@ export async function buildProgram(
   registerEvent(program, io);
   registerKv(program, io);
   registerLeave(program, io);
+  registerForceLeave(program, io);
   registerKeys(program, io);
   registerSimulate(program, io);
   registerVersion(program, io);

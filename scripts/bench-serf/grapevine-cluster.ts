@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { AgentEvent, MemberView } from '../../src/agent/agent-api.js';
 import { agentHost, type ClusterAdapter, killAll, onLines } from './cluster-adapter.js';
 import type { Observations } from './observations.js';
+import type { Tuning } from './types.js';
 
 const GOSSIP_PORT = 7946;
 const HTTP_PORT = 7947;
@@ -18,6 +19,7 @@ export class GrapevineCluster implements ClusterAdapter {
     readonly obs: Observations,
     private readonly cli: string,
     private readonly probeIntervalMs: number,
+    private readonly tuning: Tuning | undefined = undefined,
   ) {}
 
   name(i: number): string {
@@ -34,6 +36,10 @@ export class GrapevineCluster implements ClusterAdapter {
     const loader = this.cli.endsWith('.ts') ? ['--import', 'tsx'] : [];
     const args = [...loader, this.cli, 'agent', '--name', this.name(i), '--bind', `${host}:${GOSSIP_PORT}`];
     args.push('--http', `${host}:${HTTP_PORT}`, '--probe-interval-ms', String(this.probeIntervalMs));
+    if (this.tuning?.suspicionMult !== undefined)
+      args.push('--suspicion-mult', String(this.tuning.suspicionMult));
+    if (this.tuning?.probeTimeoutMs !== undefined)
+      args.push('--probe-timeout-ms', String(this.tuning.probeTimeoutMs));
     // Like Serf's -retry-join: agent 0 may not listen yet when the others start.
     if (i > 0) args.push('--join', `${agentHost(0)}:${GOSSIP_PORT}`, '--retry-join', 'true');
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,16 +2,18 @@
 // <out>/serf-bench.json (every run) and SVG plots drawn from it, and prints the tables.
 // Usage: node --import tsx scripts/bench-serf/main.ts [--sizes 10,30,50,100] [--runs 3] [--quick]
 //        [--false-positives [--fp-minutes 10]] [--steady-s 10] [--systems grapevine,serf] [--out docs/benchmarks/serf]
+//        [--trade-off [--suspicion-mults 2,4,6] [--probe-timeouts-ms 200,500] [--serf-profiles lan,local]]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type BenchReport, runBench, summarize } from './bench.js';
-import { falsePositivesChart, figuresChart } from './plots.js';
+import { type BenchReport, runBench, runTradeOff, summarize } from './bench.js';
+import { falsePositivesChart, figuresChart, tradeOffChart } from './plots.js';
 import { missingPrerequisite } from './prerequisites.js';
 import { falsePositivesTable, figuresTable } from './report-table.js';
-import type { SystemName } from './types.js';
+import { grapevineTunings, serfTunings, summarizeTradeOff, tradeOffTable } from './trade-off.js';
+import type { RunResult, SerfProfile, SystemName } from './types.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +26,10 @@ const { values } = parseArgs({
     'probe-interval-ms': { type: 'string', default: '1000' },
     out: { type: 'string', default: 'docs/benchmarks/serf' },
     systems: { type: 'string', default: 'grapevine,serf' },
+    'trade-off': { type: 'boolean', default: false },
+    'suspicion-mults': { type: 'string', default: '2,4,6' },
+    'probe-timeouts-ms': { type: 'string', default: '200,500' },
+    'serf-profiles': { type: 'string', default: 'lan,local' },
   },
 });
 
@@ -37,7 +43,8 @@ function positiveInts(flag: string, text: string): number[] {
 }
 
 const quick = values.quick;
-const fpMode = values['false-positives'];
+const tradeOffMode = values['trade-off'];
+const fpMode = values['false-positives'] || tradeOffMode;
 const sizes = positiveInts('sizes', values.sizes ?? (fpMode ? '20' : quick ? '10' : '10,30,50,100'));
 if (sizes.some((n) => n < 3)) {
   console.error('--sizes: each N must be at least 3 (one agent is killed and one leaves)');
@@ -50,6 +57,22 @@ const [probeIntervalMs] = positiveInts('probe-interval-ms', values['probe-interv
 const systems = values.systems.split(',').map((s) => s.trim());
 if (systems.length === 0 || systems.some((s) => s !== 'grapevine' && s !== 'serf')) {
   console.error(`--systems: expected grapevine, serf or both (comma-separated), got '${values.systems}'`);
+  process.exit(2);
+}
+const mults = positiveInts('suspicion-mults', values['suspicion-mults']);
+const timeouts = positiveInts('probe-timeouts-ms', values['probe-timeouts-ms']);
+if (timeouts.some((t) => t >= probeIntervalMs!)) {
+  console.error(`--probe-timeouts-ms: each must be below the probe interval (${probeIntervalMs} ms)`);
+  process.exit(2);
+}
+const profiles = values['serf-profiles']
+  .split(',')
+  .map((p) => p.trim())
+  .filter((p) => p !== '');
+if (profiles.some((p) => p !== 'lan' && p !== 'local' && p !== 'wan')) {
+  console.error(
+    `--serf-profiles: expected lan, local and/or wan (comma-separated), got '${values['serf-profiles']}'`,
+  );
   process.exit(2);
 }
 const grapevineCli = resolve('dist/cmd/grapevine.js');
@@ -72,35 +95,44 @@ const options = {
   systems: systems as SystemName[],
 };
 const startedAt = new Date().toISOString();
+const mode = tradeOffMode ? 'trade-off' : options.mode;
 console.log(
-  `bench serf: ${options.mode}, N = ${sizes.join(', ')}, ${options.runs} run(s) each, probe interval ${probeIntervalMs} ms`,
+  `bench serf: ${mode}, N = ${sizes.join(', ')}, ${options.runs} run(s) each, probe interval ${probeIntervalMs} ms`,
 );
-const results = await runBench({
-  ...options,
-  onRun: (r) => console.log(`  ${r.system} N=${r.n} run ${r.run}: ${r.error ? `FAILED: ${r.error}` : 'ok'}`),
-});
-const report: BenchReport = {
-  startedAt,
-  options,
-  machine: {
-    cpus: availableParallelism(),
-    loadAverage: loadavg(),
-    serfVersion: execFileSync('serf', ['version'], { encoding: 'utf8' }).split('\n')[0] ?? '',
-    node: process.version,
-  },
-  results,
-  summary: summarize(results),
+const onRun = (r: RunResult) =>
+  console.log(
+    `  ${r.system}${r.tuning ? ` (${r.tuning.label})` : ''} N=${r.n} run ${r.run}: ${r.error ? `FAILED: ${r.error}` : 'ok'}`,
+  );
+const grapevine = systems.includes('grapevine') ? grapevineTunings(mults, timeouts) : [];
+const serf = systems.includes('serf') ? serfTunings(profiles as SerfProfile[]) : [];
+const results = tradeOffMode
+  ? await runTradeOff({ ...options, grapevine, serf, onRun })
+  : await runBench({ ...options, onRun });
+const machine = {
+  cpus: availableParallelism(),
+  loadAverage: loadavg(),
+  serfVersion: execFileSync('serf', ['version'], { encoding: 'utf8' }).split('\n')[0] ?? '',
+  node: process.version,
 };
 mkdirSync(out, { recursive: true });
-const name = fpMode ? 'serf-false-positives' : 'serf-bench';
-writeFileSync(join(out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
-const subtitle = `${startedAt.slice(0, 16)} UTC, ${report.machine.cpus} CPUs, load ${report.machine.loadAverage[0]?.toFixed(1)}, ${options.runs} run(s), probe interval ${probeIntervalMs} ms`;
-if (fpMode) {
-  writeFileSync(join(out, `${name}.svg`), await falsePositivesChart(results, subtitle));
-  console.log(falsePositivesTable(results));
+const name = tradeOffMode ? 'serf-trade-off' : fpMode ? 'serf-false-positives' : 'serf-bench';
+const subtitle = `${startedAt.slice(0, 16)} UTC, ${machine.cpus} CPUs, load ${machine.loadAverage[0]?.toFixed(1)}, ${options.runs} run(s), probe interval ${probeIntervalMs} ms`;
+if (tradeOffMode) {
+  const rows = summarizeTradeOff(results);
+  const report = { startedAt, options: { ...options, mode, grapevine, serf }, machine, results, rows };
+  writeFileSync(join(out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(out, `${name}.svg`), await tradeOffChart(rows, subtitle));
+  console.log(tradeOffTable(rows));
 } else {
-  writeFileSync(join(out, `${name}.svg`), await figuresChart(report.summary, subtitle));
-  console.log(figuresTable(report.summary));
+  const report: BenchReport = { startedAt, options, machine, results, summary: summarize(results) };
+  writeFileSync(join(out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  if (fpMode) {
+    writeFileSync(join(out, `${name}.svg`), await falsePositivesChart(results, subtitle));
+    console.log(falsePositivesTable(results));
+  } else {
+    writeFileSync(join(out, `${name}.svg`), await figuresChart(report.summary, subtitle));
+    console.log(figuresTable(report.summary));
+  }
 }
 console.log(`wrote ${join(out, `${name}.json`)} and ${name}.svg`);
 if (results.some((r) => r.error)) process.exitCode = 1;

@@ -29,7 +29,13 @@ export async function runInNetns(spec: RunSpec, run: number, hardTimeoutMs: numb
       return JSON.parse(last) as RunResult;
     } catch {
       const why = `driver exited ${code} without a result${stderr ? `: ${stderr.trim()}` : ''}`;
-      return { system: spec.system, n: spec.n, run, error: why };
+      return {
+        system: spec.system,
+        n: spec.n,
+        run,
+        ...(spec.tuning ? { tuning: spec.tuning } : {}),
+        error: why,
+      };
     }
   } finally {
     await killEverythingIn(ns.name);

@@ -4,6 +4,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { FigureSummary } from './summary.js';
+import type { TradeOffRow } from './trade-off.js';
 import { FIGURE_LABELS, type RunResult } from './types.js';
 
 async function toSvg(spec: TopLevelSpec): Promise<string> {
@@ -78,5 +79,53 @@ export function falsePositivesChart(results: RunResult[], subtitle: string): Pro
         color: { field: 'system', type: 'nominal', scale: COLORS },
       },
     },
+  });
+}
+
+/**
+ * The trade-off curve: kill -9 detection (every survivor, median over runs) against false dead
+ * declarations under loss + freezes, one labelled point per system and setting.
+ */
+export function tradeOffChart(rows: TradeOffRow[], subtitle: string): Promise<string> {
+  const values = rows
+    .filter((r) => r.detectionLastS !== null)
+    .map((r) => ({
+      system: r.system,
+      setting: r.tuning.label,
+      detection: r.detectionLastS,
+      falseDeaths: r.falseDeadDeclarations,
+      suspicions: r.suspicionsRaised,
+    }));
+  const x = {
+    field: 'detection',
+    type: 'quantitative',
+    title: 'kill -9 → every survivor marks dead (s, median)',
+  } as const;
+  const y = {
+    field: 'falseDeaths',
+    type: 'quantitative',
+    title: 'false dead declarations under faults',
+  } as const;
+  return toSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Failure detection: speed against false deaths', subtitle },
+    data: { values },
+    width: 520,
+    height: 300,
+    layer: [
+      {
+        mark: { type: 'point', filled: true, size: 80 },
+        encoding: {
+          x,
+          y,
+          color: { field: 'system', type: 'nominal', scale: COLORS, title: 'system' },
+          tooltip: [{ field: 'setting' }, { field: 'suspicions' }],
+        },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 7, dy: -7, fontSize: 9 },
+        encoding: { x, y, text: { field: 'setting' } },
+      },
+    ],
   });
 }

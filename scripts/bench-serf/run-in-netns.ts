@@ -3,7 +3,7 @@
 // kills every agent it started, whatever happened.
 import { GrapevineCluster } from './grapevine-cluster.js';
 import { Observations } from './observations.js';
-import { measureFalsePositives, measureFigures } from './scenarios.js';
+import { measureFalsePositives, measureFigures, measureTradeOff } from './scenarios.js';
 import { SerfCluster } from './serf-cluster.js';
 import type { RunResult, RunSpec } from './types.js';
 
@@ -12,9 +12,14 @@ async function main(): Promise<void> {
   const obs = new Observations();
   const cluster =
     spec.system === 'grapevine'
-      ? new GrapevineCluster(obs, spec.grapevineCli, spec.probeIntervalMs)
-      : new SerfCluster(obs);
-  const result: RunResult = { system: spec.system, n: spec.n, run: spec.run };
+      ? new GrapevineCluster(obs, spec.grapevineCli, spec.probeIntervalMs, spec.tuning)
+      : new SerfCluster(obs, 'serf', spec.tuning?.serfProfile);
+  const result: RunResult = {
+    system: spec.system,
+    n: spec.n,
+    run: spec.run,
+    ...(spec.tuning ? { tuning: spec.tuning } : {}),
+  };
   const bail = () => {
     void cluster.stopAll().then(() => process.exit(1));
   };
@@ -23,7 +28,9 @@ async function main(): Promise<void> {
   try {
     // Notes are filled in as the run goes, so a run that fails later still reports them.
     if (spec.mode === 'figures') result.figures = await measureFigures(cluster, spec, result);
-    else result.falsePositives = await measureFalsePositives(cluster, spec);
+    else if (spec.mode === 'false-positives')
+      result.falsePositives = await measureFalsePositives(cluster, spec);
+    else result.tradeOff = await measureTradeOff(cluster, spec);
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
   } finally {

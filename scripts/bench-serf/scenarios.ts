@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { ClusterAdapter } from './cluster-adapter.js';
 import { waitFor } from './observations.js';
 import { cpuSeconds, loopbackTxBytes, rssMb } from './proc-usage.js';
-import type { FalsePositiveCounts, RunFigures, RunSpec } from './types.js';
+import type { Detection, FalsePositiveCounts, RunFigures, RunSpec, TradeOffPoint } from './types.js';
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -150,18 +150,7 @@ export async function measureFigures(
   const eventToLastS = seconds(Math.max(...seen.values()) - eventStart);
 
   // kill -9 the last agent; every survivor must mark it dead.
-  const victim = spec.n - 1;
-  const survivors = all.filter((i) => i !== victim);
-  const killedAt = Date.now();
-  process.kill(c.pid(victim), 'SIGKILL');
-  const { delays: dead } = await verdicts(
-    c,
-    survivors,
-    c.name(victim),
-    ['dead'],
-    killedAt,
-    spec.waitTimeoutMs,
-  );
+  const { survivors, detection } = await killDetection(c, spec);
 
   // Graceful leave of another agent; every remaining one must see it left.
   const leaver = spec.n - 2;
@@ -179,9 +168,9 @@ export async function measureFigures(
     joinFromLastReadyS: seconds(Math.max(0, j.joinDone - j.lastReady)),
     startupS: seconds(j.lastReady - j.t0),
     eventToLastS,
-    killDeadFirstS: Math.min(...dead),
-    killDeadMedianS: median(dead),
-    killDeadLastS: Math.max(...dead),
+    killDeadFirstS: detection.firstS,
+    killDeadMedianS: detection.medianS,
+    killDeadLastS: detection.lastS,
     leaveLastS: Math.max(...left),
     steadyBytesPerSecPerAgent: load.bytesPerSec,
     cpuPercentPerAgent: load.cpuPercent,
@@ -189,11 +178,45 @@ export async function measureFigures(
   };
 }
 
+/** kill -9 of the last agent: when each survivor marks it dead. */
+async function killDetection(
+  c: ClusterAdapter,
+  spec: RunSpec,
+): Promise<{ survivors: number[]; detection: Detection }> {
+  const victim = spec.n - 1;
+  const survivors = Array.from({ length: spec.n }, (_, i) => i).filter((i) => i !== victim);
+  const killedAt = Date.now();
+  process.kill(c.pid(victim), 'SIGKILL');
+  const { delays } = await verdicts(c, survivors, c.name(victim), ['dead'], killedAt, spec.waitTimeoutMs);
+  return {
+    survivors,
+    detection: { firstS: Math.min(...delays), medianS: median(delays), lastS: Math.max(...delays) },
+  };
+}
+
 export async function measureFalsePositives(c: ClusterAdapter, spec: RunSpec): Promise<FalsePositiveCounts> {
-  const fp = spec.fp;
-  if (!fp) throw new Error('false-positives mode needs spec.fp');
   await startAndJoin(c, spec);
   await sleep(3_000);
+  return underFaults(c, spec);
+}
+
+/**
+ * One point of the trade-off curve: the false-positive window, then — faults removed, 2 s to
+ * settle — a kill -9 timed to every survivor's verdict, all under the run's tuning.
+ */
+export async function measureTradeOff(c: ClusterAdapter, spec: RunSpec): Promise<TradeOffPoint> {
+  if (!spec.tuning) throw new Error('trade-off mode needs spec.tuning');
+  await startAndJoin(c, spec);
+  await sleep(3_000);
+  const falsePositives = await underFaults(c, spec);
+  const { detection } = await killDetection(c, spec);
+  return { tuning: spec.tuning, falsePositives, detection };
+}
+
+/** UDP loss and periodic freezes of agent 1 on a formed cluster; counts what went wrong. */
+async function underFaults(c: ClusterAdapter, spec: RunSpec): Promise<FalsePositiveCounts> {
+  const fp = spec.fp;
+  if (!fp) throw new Error(`${spec.mode} mode needs spec.fp`);
   const suspicions0 = await c.suspicionsRaised();
   const deaths0 = c.obs.deaths.length;
   // Inside the namespace: the input hook sees every loopback packet once.

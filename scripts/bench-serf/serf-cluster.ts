@@ -5,6 +5,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { agentHost, type ClusterAdapter, killAll, onLines } from './cluster-adapter.js';
 import type { Observations, SeenState } from './observations.js';
+import type { SerfProfile } from './types.js';
 
 const execFileP = promisify(execFile);
 const GOSSIP_PORT = 7946;
@@ -22,6 +23,7 @@ export class SerfCluster implements ClusterAdapter {
   constructor(
     readonly obs: Observations,
     private readonly binary = 'serf',
+    private readonly profile: SerfProfile = 'lan',
   ) {}
 
   name(i: number): string {
@@ -31,9 +33,10 @@ export class SerfCluster implements ClusterAdapter {
   spawn(i: number): void {
     const self = this.name(i);
     const host = agentHost(i);
-    // -profile lan is memberlist's DefaultLANConfig: probe interval 1 s, probe timeout 500 ms,
-    // suspicion multiplier 4, gossip interval 200 ms, push/pull every 30 s. Serf's agent config has
-    // no key for the probe interval, so the benchmark runs Grapevine at 1 s to match.
+    // -profile lan (the default here) is memberlist's DefaultLANConfig: probe interval 1 s, probe
+    // timeout 500 ms, suspicion multiplier 4, gossip interval 200 ms, push/pull every 30 s. Serf's
+    // agent config has no key for the probe interval, so the benchmark runs Grapevine at 1 s to
+    // match; the trade-off mode also tries the `local` and `wan` profiles.
     const args = [
       'agent',
       '-node',
@@ -43,7 +46,7 @@ export class SerfCluster implements ClusterAdapter {
       '-rpc-addr',
       `${host}:${RPC_PORT}`,
     ];
-    args.push('-profile', 'lan', '-log-level', 'info');
+    args.push('-profile', this.profile, '-log-level', 'info');
     if (i > 0) args.push('-retry-join', `${agentHost(0)}:${GOSSIP_PORT}`, '-retry-interval', '1s');
     const child = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.procs.set(i, child);

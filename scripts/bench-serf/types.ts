@@ -5,15 +5,20 @@ export type SystemName = 'grapevine' | 'serf';
 export interface RunSpec {
   system: SystemName;
   n: number;
-  /** 'figures': join, event, kill -9, leave, steady load. 'false-positives': loss + freezes. */
-  mode: 'figures' | 'false-positives';
+  /**
+   * 'figures': join, event, kill -9, leave, steady load. 'false-positives': loss + freezes.
+   * 'trade-off': loss + freezes, then (faults removed) kill -9 detection, under `tuning`.
+   */
+  mode: 'figures' | 'false-positives' | 'trade-off';
   probeIntervalMs: number;
   /** Seconds of quiet traffic measured for bytes/s, CPU and RSS. */
   steadySeconds: number;
   /** Give up on any single wait after this long. */
   waitTimeoutMs: number;
-  /** false-positives only. */
+  /** false-positives and trade-off only. */
   fp?: { minutes: number; udpLossPercent: number; freezeMs: number; freezeEveryMs: number };
+  /** Failure-detector settings other than the defaults (trade-off mode). */
+  tuning?: Tuning;
   /** Absolute path of dist/cmd/grapevine.js. */
   grapevineCli: string;
 }
@@ -34,6 +39,36 @@ export interface RunFigures {
   steadyBytesPerSecPerAgent: number | null;
   cpuPercentPerAgent: number | null;
   rssMbPerAgent: number | null;
+}
+
+/** One point of the trade-off curve: the knobs each system has for its failure detector. */
+export interface Tuning {
+  /** Names the point in tables and plots, e.g. `mult 4, timeout 500 ms` or `profile lan`. */
+  label: string;
+  /** Grapevine: --suspicion-mult. */
+  suspicionMult?: number;
+  /** Grapevine: --probe-timeout-ms. */
+  probeTimeoutMs?: number;
+  /**
+   * Serf: -profile. Its agent config has no probe or suspicion keys; the profiles are memberlist's
+   * LAN, local and WAN configurations.
+   */
+  serfProfile?: SerfProfile;
+}
+
+export type SerfProfile = 'lan' | 'local' | 'wan';
+
+/** Seconds from kill -9 to the first / median / last survivor marking the victim dead. */
+export interface Detection {
+  firstS: number;
+  medianS: number;
+  lastS: number;
+}
+
+export interface TradeOffPoint {
+  tuning: Tuning;
+  falsePositives: FalsePositiveCounts;
+  detection: Detection;
 }
 
 export interface FalsePositiveCounts {
@@ -62,6 +97,9 @@ export interface RunResult {
   /** The last few pairs to learn of each other while forming, with when each agent was up. */
   slowestJoins?: string[];
   falsePositives?: FalsePositiveCounts;
+  /** trade-off mode; `tuning` is also set on a failed run. */
+  tradeOff?: TradeOffPoint;
+  tuning?: Tuning;
   error?: string;
 }
 

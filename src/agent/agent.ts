@@ -11,6 +11,7 @@ import type { AgentConfig } from './config/agent-schema.js';
 import { diffConfig } from './config/config-diff.js';
 import { watchConfigFile } from './config/config-watcher.js';
 import { readKeyringFile } from './config/keyring-file.js';
+import type { ForceLeaveDecision } from './core/force-leave.js';
 import type { CoreEvent } from './core/types.js';
 import { resolveSeeds, seedResolver } from './discovery/dns-seeds.js';
 import { JoinWatch } from './discovery/join-watch.js';
@@ -526,6 +527,10 @@ export class Agent implements AgentApi, AgentControl {
     const next = withVersionTags({ ...current, ...set }, this.config.gossip.maxTagBytes);
     this.node.run((node, now) => node.setTags(next, now));
     return next;
+  }
+
+  forceLeave(name: string): ForceLeaveDecision {
+    return this.node.run((node, now) => node.forceLeave(name, now));
   }
 
   kvList(prefix: string): KvListing[] {

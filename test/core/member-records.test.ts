@@ -2,9 +2,8 @@
 // generation rule (a node outbids any record about itself that would win against its own), and
 // sane bounds (junk names and unencodable counters are dropped and counted, never merged).
 import { expect } from 'chai';
-import { encodeMessage } from '../../src/agent/wire/message-codec.js';
-import type { MemberRecord, Message } from '../../src/agent/wire/messages.js';
-import { encodePacket } from '../../src/agent/wire/packet-codec.js';
+import type { MemberRecord } from '../../src/agent/wire/messages.js';
+import { forgedMemberPacket } from '../support/forged-packet.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `node-${i}`);
@@ -19,20 +18,7 @@ function joinedCluster(n: number, seed = 1): MemoryCluster {
   return c;
 }
 
-let forgedSeq = 0;
-/** A plaintext packet from a node that is not a member, carrying the given member records. */
-function forged(c: MemoryCluster, records: MemberRecord[]): Uint8Array {
-  const messages = records.map((member) =>
-    encodeMessage({
-      t: 'member',
-      rumor: { origin: 'mallory', originTime: Math.floor(c.now), hops: 0 },
-      member,
-      from: 'mallory',
-    } satisfies Message),
-  );
-  const sender = { name: 'mallory', generation: 1, addr: '10.9.9.9:7946', seq: ++forgedSeq };
-  return encodePacket(c.config.cluster, sender, messages, null);
-}
+const forged = forgedMemberPacket;
 
 describe('member records from peers', function () {
   this.timeout(60_000);

@@ -273,20 +273,21 @@ describe('AgentMetrics', () => {
     ]);
   });
 
-  it('clamps spread from a clock that runs ahead to 0 and counts it', async () => {
+  it('does not record a spread from a clock that runs ahead: counts it as skew, keeps its hops (issue 8)', async () => {
     const m = new AgentMetrics(new FakeSource());
     m.observe(userEvent(rumor(5_000)), 4_200); // origin clock 800 ms ahead of ours
     m.observe(userEvent(rumor(5_000)), 5_100);
     const f = await scrape(m);
     expect(sampleValue(f, 'grapevine_rumor_clock_skew_total')).to.equal(1);
-    expect(sampleValue(f, 'grapevine_rumor_spread_seconds_count', { kind: 'user-event' })).to.equal(2);
+    expect(sampleValue(f, 'grapevine_rumor_spread_seconds_count', { kind: 'user-event' })).to.equal(1);
     expect(sampleValue(f, 'grapevine_rumor_spread_seconds_sum', { kind: 'user-event' })).to.be.closeTo(
       0.1,
       1e-9,
     );
     expect(
       sampleValue(f, 'grapevine_rumor_spread_seconds_bucket', { kind: 'user-event', le: '0.01' }),
-    ).to.equal(1);
+    ).to.equal(0);
+    expect(sampleValue(f, 'grapevine_rumor_hops_count', { kind: 'user-event' })).to.equal(2);
   });
 
   it('records probe round trips in seconds', async () => {

@@ -50,10 +50,19 @@ describe('ConvergenceTracker', () => {
     expect(t.open).to.equal(true);
   });
 
-  it('clamps a burst whose origin lies in our future (clock skew) to 0', () => {
-    const t = new ConvergenceTracker({ quietMs: 100 });
+  it('ignores an origin stamp in our future (clock skew): the burst starts at the local change (issue 8)', () => {
+    const t = new ConvergenceTracker({ quietMs: 500 });
     t.change(change(9_000), 'd1', 1_000);
-    expect(t.poll('d1', 1_100)).to.equal(0);
+    t.change(change(null), 'd2', 1_250);
+    expect(t.poll('d2', 1_800)).to.equal(250);
+  });
+
+  it('a future origin does not replace a local start, a later honest origin still does', () => {
+    const t = new ConvergenceTracker({ quietMs: 500 });
+    t.change(change(null), 'd1', 1_000);
+    t.change(change(5_000), 'd2', 1_050); // origin clock ahead: not a start
+    t.change(change(900), 'd3', 1_100);
+    expect(t.poll('d3', 1_700)).to.equal(200);
   });
 
   it('rejects a negative quiet period', () => {
@@ -102,7 +111,8 @@ describe('ConvergenceTracker', () => {
           for (const [i, st] of b.steps.entries()) times.push(i === 0 ? now : times[i - 1]! + st.gap);
           for (const [i, st] of b.steps.entries()) {
             now = times[i]!;
-            const origin = st.originOffset === null ? null : now - st.originOffset;
+            // An origin ahead of the local clock (negative offset) is ignored, like no stamp.
+            const origin = st.originOffset === null || st.originOffset < 0 ? null : now - st.originOffset;
             if (start === null) {
               start = origin ?? now;
               fromRumor = origin !== null;

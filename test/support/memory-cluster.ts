@@ -142,3 +142,16 @@ export class MemoryCluster {
     return out;
   }
 }
+
+/** The address of node `n${i}` in clusters made by joinedMemoryCluster. */
+export const memoryAddr = (i: number): string => `10.0.0.${i + 1}:7946`;
+
+/** Nodes n0 … n(count−1), all joined through n0; throws unless every node sees all alive within 30 s. */
+export function joinedMemoryCluster(count: number, seed: number, config: EngineConfig): MemoryCluster {
+  const c = new MemoryCluster(seed, config);
+  for (let i = 0; i < count; i++) c.add(`n${i}`, memoryAddr(i));
+  for (let i = 1; i < count; i++) c.get(`n${i}`).join([memoryAddr(0)], c.now);
+  const ok = c.runUntil(() => [...c.nodes.values()].every((x) => x.node.counts().alive === count), 30_000);
+  if (!ok) throw new Error(`${count} nodes did not join within 30 s of virtual time`);
+  return c;
+}

@@ -22,6 +22,7 @@ import type { Addr, KvEntry, MemberRecord } from '../wire/messages.js';
 import { fireTimer, receivePacket } from './dispatch.js';
 import { type NodeParts, reconfigureNode, wireNode } from './node-parts.js';
 import { emptyStores, type NodeStores } from './node-stores.js';
+import type { ForceLeaveDecision } from './force-leave.js';
 import { checkTags } from './record-bounds.js';
 import { type CoreOutput, type CoreStats, emptyStats, type Rng } from './types.js';
 
@@ -124,6 +125,11 @@ export class GossipNode {
     if (this.p.membership.leaving) return;
     this.p.prober.stop();
     this.p.membership.leave(now);
+  }
+
+  /** Serf's force-leave: marks a failed (dead) member `left` so it is reaped; see force-leave.ts. */
+  forceLeave(name: string, now: number): ForceLeaveDecision {
+    return this.p.membership.forceLeave(name, now);
   }
 
   setTags(tags: Record<string, string>, now: number): void {

@@ -7,8 +7,10 @@ import { hashMemberRecord, memberKey } from '../state/entry-hash.js';
 import { hashId, xorHash } from '../state/hash64.js';
 import { compareMembers } from '../state/member-merge.js';
 import type { Addr, Hash64, MemberRecord, MemberState, Message, RumorMeta } from '../wire/messages.js';
+import { type ForceLeaveDecision, forceLeaveDecision } from './force-leave.js';
 import type { LocalHealth } from './local-health.js';
 import type { MemberEntry, MemberStore } from './member-table.js';
+import { ReapedMembers } from './reaped-members.js';
 import { MAX_GENERATION, MAX_INCARNATION, saneMember } from './record-bounds.js';
 import { suspicionTimeouts } from './suspicion.js';
 import type { Suspicions } from './suspicions.js';
@@ -50,6 +52,8 @@ export class Membership {
   private leavingFlag = false;
   /** Dead and left members, so reaping and reconnecting never scan the whole view. */
   private readonly mortals = new Set<string>();
+  /** Versions reaped here: a peer's late copy of the same record is not taken back in. */
+  private readonly reaped = new ReapedMembers();
 
   constructor(
     self: SelfInit,
@@ -121,6 +125,17 @@ export class Membership {
     this.host.announce(memberMessage(rec, this.name, localRumor(this.name, now)), now);
   }
 
+  /**
+   * force-leave: marks a dead member `left` (see force-leave.ts) and spreads it as a membership
+   * update; refuses ourselves, unknown, alive and suspect members without changing anything.
+   */
+  forceLeave(name: string, now: number): ForceLeaveDecision {
+    const d = forceLeaveDecision(this.name, name, this.table.get(name)?.record);
+    if (d.ok && d.previous === 'dead')
+      this.apply(d.record, this.name, 'local', localRumor(this.name, now), now);
+    return d;
+  }
+
   setTags(tags: Record<string, string>, now: number): void {
     this.tags = { ...tags };
     this.bumpSelf(now, this.incarnation + 1, true);
@@ -135,8 +150,10 @@ export class Membership {
     if (rec.name === this.name) return this.aboutSelf(rec, now);
     const cur = this.table.get(rec.name);
     if (!cur) {
-      // Bad news about a member we never knew adds nothing but a ghost.
-      if (rec.state !== 'alive') return false;
+      // A member we do not hold: take any record of it (a joiner must learn who left or died, or a
+      // stale `alive` could bring them back), unless it is a late copy of one we reaped.
+      if (this.reaped.covers(rec)) return false;
+      this.reaped.forget(rec.name);
     } else if (compareMembers(rec, cur.record) <= 0) {
       // The same join as the property tests cover: older, or an equal version that loses the
       // content tie-break, changes nothing.
@@ -164,8 +181,9 @@ export class Membership {
     if (rec.state === 'dead' || rec.state === 'left') this.host.peerGone(rec.name);
     this.host.event({ type: 'member', member: rec, previous, via, rumor });
     // Anti-entropy repairs what it finds by itself; only news a member must hear (to refute it, or
-    // to learn of a newcomer through the peer it joined) is turned into rumors from there.
-    const spread = via !== 'anti-entropy' || rec.state !== 'alive' || cur !== undefined || from === rec.name;
+    // to learn of a newcomer through the peer it joined) is turned into rumors from there. A member
+    // we did not hold at all (a joiner learning the view) is old news to the peer that sent it.
+    const spread = via !== 'anti-entropy' || cur !== undefined || from === rec.name;
     if (spread) this.host.rumor(memberMessage(rec, from, rumor ?? localRumor(this.name, now)));
     return true;
   }
@@ -263,6 +281,7 @@ export class Membership {
     const old = this.table.get(name);
     if (!old) return;
     this.viewHash = xorHash(this.viewHash, viewEntryHash(old.record));
+    this.reaped.add(old.record);
     this.table.delete(name);
     this.host.tree.delete(memberKey(name));
     this.mortals.delete(name);

@@ -1,6 +1,9 @@
 // What the run-time CLI commands need from an agent beyond AgentApi (`info`, `join`, `tags`,
 // `kv list`), and the validation of their request bodies. Kept apart from api.ts so the routes of
 // the CLI commands can grow without touching the core API.
+import type { ForceLeaveDecision } from '../core/force-leave.js';
+import { saneName } from '../core/record-bounds.js';
+import { LIMITS } from '../wire/limits.js';
 import type { MemberState } from '../wire/messages.js';
 import { ApiError } from './api-error.js';
 
@@ -43,6 +46,16 @@ export interface AgentControl {
   /** Sets and deletes tags, spread as a membership update; throws RangeError over the tag limits. */
   updateTags(set: Record<string, string>, remove: string[]): Record<string, string>;
   kvList(prefix: string): KvListing[];
+  /** Marks a failed (dead) member `left`, spread as a membership update; refusals change nothing. */
+  forceLeave(name: string): ForceLeaveDecision;
+}
+
+/** The answer of POST /v1/force-leave. */
+export interface ForceLeaveResult {
+  name: string;
+  state: 'left';
+  /** `dead` when this call marked it left; `left` when it already was (nothing to do). */
+  previous: 'dead' | 'left';
 }
 
 const MAX_JOIN_ADDRS = 64;
@@ -111,4 +124,17 @@ export function parseTagsRequest(text: string): { set: Record<string, string>; r
       );
   }
   return { set: set as Record<string, string>, remove: remove as string[] };
+}
+
+/** `{"name": NAME}` */
+export function parseForceLeaveRequest(text: string): { name: string } {
+  const body = parseObject(text, 'force-leave');
+  onlyFields(body, ['name'], 'force-leave');
+  const { name } = body;
+  if (typeof name !== 'string' || Buffer.byteLength(name) > LIMITS.name || !saneName(name))
+    throw new ApiError(
+      400,
+      `force-leave: 'name' must be a member name (1 to ${LIMITS.name} bytes, no control characters)`,
+    );
+  return { name };
 }

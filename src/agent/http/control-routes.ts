@@ -2,7 +2,13 @@
 // createApi after its auth and body-limit middleware, so they are protected like every /v1 route.
 import type { Handler, Hono } from 'hono';
 import { ApiError, limitChecked } from './api-error.js';
-import { type AgentControl, parseJoinRequest, parseTagsRequest } from './control-api.js';
+import {
+  type AgentControl,
+  type ForceLeaveResult,
+  parseForceLeaveRequest,
+  parseJoinRequest,
+  parseTagsRequest,
+} from './control-api.js';
 import { isJsonContentType } from './event-body.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -32,6 +38,16 @@ export function controlRoutes(app: Hono, control: AgentControl, route: RouteFn):
         await jsonBody(() => c.req.text(), c.req.header('content-type')),
       );
       return c.json(limitChecked(() => control.updateTags(set, remove)));
+    },
+  });
+  route(app, '/v1/force-leave', {
+    POST: async (c) => {
+      const { name } = parseForceLeaveRequest(
+        await jsonBody(() => c.req.text(), c.req.header('content-type')),
+      );
+      const d = control.forceLeave(name);
+      if (!d.ok) throw new ApiError(d.reason === 'unknown' ? 404 : 409, `force-leave: ${d.message}`);
+      return c.json({ name, state: 'left', previous: d.previous } satisfies ForceLeaveResult);
     },
   });
   route(app, '/v1/kv', {

@@ -5,7 +5,9 @@
 // earliest of its first rumor-carried change and the local time of its first change, since a
 // change that reached us by anti-entropy or a probe has no origin stamp). Every further change, and
 // every change of the view digest, extends it. It ends once neither has happened for `quietMs`;
-// its duration is then (local time of its last change − start), never below zero.
+// its duration is then (local time of its last change − start), never below zero. An origin stamp in
+// our future (the origin's clock is ahead) says nothing about when the change began, so it is not
+// used: such a burst starts at the local time of its first change.
 import type { CoreEvent } from '../core/types.js';
 
 export type MembershipChange = Extract<CoreEvent, { type: 'member' }>;
@@ -52,7 +54,8 @@ export class ConvergenceTracker {
     const b = this.burst;
     // Quiet is judged by time only here: the new digest belongs to the new change.
     const ended = b !== null && nowMs - b.activeMs >= this.quietMs ? this.close() : null;
-    const origin = e.rumor?.originTime ?? null;
+    const stamped = e.rumor?.originTime ?? null;
+    const origin = stamped !== null && stamped <= nowMs ? stamped : null;
     const cur = this.burst;
     if (cur === null) {
       this.burst = {

@@ -26,7 +26,7 @@ export class RumorMetrics {
     });
     this.skew = new Counter({
       name: `${prefix}rumor_clock_skew_total`,
-      help: 'Rumors that arrived before their origin time (origin clock ahead of ours); their spread is recorded as 0.',
+      help: 'Rumors that arrived before their origin time (origin clock ahead of ours); their spread is not recorded.',
       registers: [registry],
     });
     for (const kind of RUMOR_KINDS) {
@@ -35,14 +35,16 @@ export class RumorMetrics {
     }
   }
 
-  /** A rumor of `kind` arrived at local wall-clock `nowMs`. */
+  /**
+   * A rumor of `kind` arrived at local wall-clock `nowMs`. One that arrived before its origin time
+   * says only that the origin's clock is ahead: its spread is unknown, so it is counted as skew
+   * rather than recorded as a 0 s spread that would pull the quantiles down. Hops do not depend on
+   * clocks and are always recorded.
+   */
   observe(kind: RumorKind, rumor: RumorMeta, nowMs: number): void {
-    let ms = nowMs - rumor.originTime;
-    if (ms < 0) {
-      this.skew.inc();
-      ms = 0;
-    }
-    this.spread.observe({ kind }, ms / 1000);
+    const ms = nowMs - rumor.originTime;
+    if (ms < 0) this.skew.inc();
+    else this.spread.observe({ kind }, ms / 1000);
     this.hops.observe({ kind }, rumor.hops);
   }
 }
