@@ -1,6 +1,4 @@
 import { expect } from 'chai';
-import fc from 'fast-check';
-import { resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
 import { LocalHealth } from '../../src/agent/core/local-health.js';
 import { MemberTable } from '../../src/agent/core/member-table.js';
 import { ProbeOrder } from '../../src/agent/core/probe-order.js';
