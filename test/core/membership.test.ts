@@ -20,7 +20,7 @@ describe('Membership (unit, fake host)', () => {
     expect(f.rec.rumors[0]).to.deep.include({ t: 'member', member: newer, from: 'n9', rumor });
   });
 
-  it('ignores an older record and bad news about a member it never knew', () => {
+  it('ignores an older record; learns a death of a member it never knew without changing the view', () => {
     const f = membershipFixture('n0', { peers: ['n1'] });
     f.membership.apply(member('n1', { incarnation: 5 }), 'n1', 'rumor', rumor, T0);
     f.rec.events.length = 0;
@@ -28,19 +28,27 @@ describe('Membership (unit, fake host)', () => {
     expect(
       f.membership.apply(member('n1', { incarnation: 4, state: 'dead' }), 'n2', 'rumor', rumor, T0),
     ).to.equal(false);
-    expect(f.membership.apply(member('n7', { state: 'dead' }), 'n2', 'rumor', rumor, T0)).to.equal(false);
-    expect(f.membership.get('n7')).to.equal(undefined);
     expect(f.rec.events).to.deep.equal([]);
     expect(f.rec.rumors).to.deep.equal([]);
+    // A joiner must learn who died or left before it came, or a stale `alive` could revive them;
+    // the dead record does not count in the live-membership digest.
+    const digest = f.membership.viewDigest();
+    const dead = member('n7', { state: 'dead' });
+    expect(f.membership.apply(dead, 'n2', 'anti-entropy', null, T0)).to.equal(true);
+    expect(f.membership.get('n7')?.record).to.deep.equal(dead);
+    expect(f.membership.viewDigest()).to.equal(digest);
+    expect(f.rec.events).to.have.length(1);
+    expect(f.rec.events[0]).to.deep.include({ type: 'member', member: dead, previous: null });
+    expect(f.rec.rumors, 'old news to the peer that sent it').to.deep.equal([]);
   });
 
   it('the view digest depends on the records, not on the order they arrived in', () => {
     const a = membershipFixture('n0', { peers: ['n1', 'n2', 'n3'] });
     const b = membershipFixture('n0', { peers: ['n3', 'n1', 'n2'] });
     expect(a.membership.viewDigest()).to.equal(b.membership.viewDigest());
-    a.membership.apply(member('n2', { state: 'suspect' }), 'n1', 'rumor', rumor, T0);
+    a.membership.apply(member('n2', { incarnation: 2 }), 'n1', 'rumor', rumor, T0);
     expect(a.membership.viewDigest()).to.not.equal(b.membership.viewDigest());
-    b.membership.apply(member('n2', { state: 'suspect' }), 'n1', 'rumor', rumor, T0);
+    b.membership.apply(member('n2', { incarnation: 2 }), 'n1', 'rumor', rumor, T0);
     expect(a.membership.viewDigest()).to.equal(b.membership.viewDigest());
   });
 

@@ -20,9 +20,9 @@ import type { EngineConfig } from '../config/engine-schema.js';
 import type { Keyring } from '../wire/keyring.js';
 import type { Addr, KvEntry, MemberRecord } from '../wire/messages.js';
 import { fireTimer, receivePacket } from './dispatch.js';
+import type { ForceLeaveDecision } from './force-leave.js';
 import { type NodeParts, reconfigureNode, wireNode } from './node-parts.js';
 import { emptyStores, type NodeStores } from './node-stores.js';
-import type { ForceLeaveDecision } from './force-leave.js';
 import { checkTags } from './record-bounds.js';
 import { type CoreOutput, type CoreStats, emptyStats, type Rng } from './types.js';
 
