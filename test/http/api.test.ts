@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { AgentEvent } from '../../src/agent/agent-api.js';
 import { type ApiOptions, createApi } from '../../src/agent/http/api.js';
@@ -540,6 +542,16 @@ describe('http: serveApi', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('never loads undici: no fetch Request/Response is made (~11 MB RSS per agent)', () => {
+    // In a process of its own: this one has used fetch already.
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./fixtures/serve-without-undici.ts', import.meta.url))],
+      { encoding: 'utf8' },
+    );
+    expect(JSON.parse(out)).to.deep.equal({ statuses: [200, 202, 200], undici: false });
   });
 
   it('rejects a malformed address', async () => {
