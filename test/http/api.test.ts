@@ -123,6 +123,18 @@ describe('http: agent API over real HTTP', () => {
       expect(Buffer.from(r.agent.fired[0]?.payload ?? []).toString('utf8')).to.equal('v2 ✓');
     });
 
+    it('passes directMail: false on to the agent (rumor mongering only); true by default', async () => {
+      expect((await post(JSON.stringify({ name: 'hop', directMail: false }))).status).to.equal(202);
+      expect((await post(JSON.stringify({ name: 'mail' }))).status).to.equal(202);
+      expect(r.agent.fired.map((f) => [f.name, f.directMail])).to.deep.equal([
+        ['hop', false],
+        ['mail', true],
+      ]);
+      const res = await post(JSON.stringify({ name: 'x', directMail: 'no' }));
+      expect(res.status).to.equal(400);
+      expect(await errorOf(res)).to.equal("field 'directMail' must be true or false");
+    });
+
     it('fires a base64 payload exactly, and no payload as empty', async () => {
       const bytes = Uint8Array.from([0, 255, 128, 10, 13]);
       expect(

@@ -29,7 +29,7 @@ import { MemberTable } from './member-table.js';
 import { localRumor, Membership, memberMessage } from './membership.js';
 import { PacketIO } from './packet-io.js';
 import { Prober } from './prober.js';
-import { ReplicatedData } from './replicated-data.js';
+import { type FireOptions, ReplicatedData } from './replicated-data.js';
 import { createSharedView, type SharedView } from './shared-view.js';
 import { Suspicions } from './suspicions.js';
 import { type CoreOutput, type CoreStats, emptyStats, type Rng, type Via } from './types.js';
@@ -251,8 +251,8 @@ export class GossipNode {
     this.membership.setTags(tags, now);
   }
 
-  fireEvent(name: string, payload: Uint8Array, now: number): void {
-    this.data.fireEvent(name, payload, now);
+  fireEvent(name: string, payload: Uint8Array, now: number, opts?: FireOptions): void {
+    this.data.fireEvent(name, payload, now, opts);
   }
 
   kvPut(key: string, value: Uint8Array, now: number): KvEntry {

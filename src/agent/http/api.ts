@@ -95,11 +95,11 @@ export function createApi(agent: AgentApi, opts: ApiOptions = {}): HttpApp {
     POST: async (c) => {
       if (!isJsonContentType(c.req.header('content-type')))
         throw new ApiError(415, 'Content-Type must be application/json');
-      const { name, payload } = parseEventRequest(await c.req.text());
+      const { name, payload, directMail } = parseEventRequest(await c.req.text());
       // Checked here, before the agent numbers and announces the event (the codec would refuse it later).
       const problem = eventNameProblem(name);
       if (problem !== null) throw new ApiError(422, problem);
-      limitChecked(() => agent.fireEvent(name, payload));
+      limitChecked(() => agent.fireEvent(name, payload, { directMail }));
       return c.json({ status: 'accepted', name, payloadBytes: payload.length }, 202);
     },
   });
