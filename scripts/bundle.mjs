@@ -24,7 +24,9 @@ const promClientUnused = {
   name: 'prom-client-unused',
   setup(b) {
     b.onResolve({ filter: /^\.\/lib\/(pushgateway|cluster)$/ }, (args) =>
-      /[\\/]prom-client[\\/]index\.js$/.test(args.importer) ? { path: args.path, namespace: 'unused' } : undefined,
+      /[\\/]prom-client[\\/]index\.js$/.test(args.importer)
+        ? { path: args.path, namespace: 'unused' }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'unused' }, (args) => ({
       contents: `module.exports = function unused() { throw new Error('prom-client ${args.path} is not in the grapevine bundle (scripts/bundle.mjs)'); };`,

@@ -9,7 +9,7 @@ const names = Array.from({ length: N }, (_, i) => `node-${i}`);
 
 function joined(): MemoryCluster {
   const c = new MemoryCluster(3, resolveEngineConfig({}));
-  names.forEach((name, i) => c.add(name, `10.0.0.${i + 1}:7946`));
+  for (const [i, name] of names.entries()) c.add(name, `10.0.0.${i + 1}:7946`);
   for (const name of names.slice(1)) c.get(name).join(['10.0.0.1:7946'], c.now);
   expect(c.runUntil(() => names.every((n) => c.get(n).counts().alive === N), 30_000)).to.equal(true);
   return c;
