@@ -144,6 +144,52 @@ describe('demo: web server on a real 3-agent fleet', function () {
     }
   });
 
+  it('POST /api/event with directMail: false: no peer receives it by mail', async () => {
+    const ctrl = new AbortController();
+    const messages: SseMessage[] = [];
+    const reading = readSse(api('/api/stream'), (m) => messages.push(m), ctrl.signal).catch(() => undefined);
+    try {
+      await waitFor(
+        'the fleet snapshot',
+        () => messages.length,
+        (n) => n >= 3,
+        5_000,
+      );
+      const res = await post('/api/event', { name: 'gossip-only', from: 'demo-01', directMail: false });
+      expect(res.status).to.equal(202);
+      expect(((await res.json()) as { directMail: boolean }).directMail).to.equal(false);
+      const arrivals = await waitFor(
+        'all three observers to receive gossip-only',
+        () =>
+          messages
+            .filter((m) => m.event === 'user-event')
+            .map((m) => JSON.parse(m.data) as { observer: string; name: string; via: string })
+            .filter((e) => e.name === 'gossip-only'),
+        (a) => new Set(a.map((e) => e.observer)).size === 3,
+        10_000,
+      );
+      expect(arrivals.map((a) => a.via).sort()).to.deep.equal(['local', 'rumor', 'rumor']);
+    } finally {
+      ctrl.abort();
+      await reading;
+    }
+  });
+
+  it('GET /api/history: agreement samples since the start and what the page stream sent', async () => {
+    const h = (await (await fetch(api('/api/history'))).json()) as {
+      startedAt: number;
+      samples: { t: number; agreement: number; reachable: number }[];
+      events: { at: number; event: { type: string; name?: string } }[];
+    };
+    expect(h.samples.length).to.be.greaterThan(0);
+    expect(h.samples[0]!.t).to.be.at.least(h.startedAt);
+    // The fleet's start, and the events fired above, are all in it, in order.
+    expect(h.events.some((e) => e.event.type === 'fleet')).to.equal(true);
+    expect(h.events.some((e) => e.event.type === 'fired' && e.event.name === 'hello-test')).to.equal(true);
+    expect(h.events.map((e) => e.at)).to.deep.equal([...h.events.map((e) => e.at)].sort((a, b) => a - b));
+    expect(h.samples.some((s) => s.reachable === 3 && s.agreement === 1)).to.equal(true);
+  });
+
   it('POST /api/event names events itself and refuses a stopped source', async () => {
     const auto = await post('/api/event', {});
     expect(auto.status).to.equal(202);
