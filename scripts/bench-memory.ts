@@ -49,9 +49,17 @@ try {
           (await fetch(`${u}/v1/info`)).json() as Promise<{ members: { alive: number }; viewDigest: string }>,
       ),
     );
-    if (selves.every((s) => s.members.alive === nodes) && new Set(selves.map((s) => s.viewDigest)).size === 1)
-      break;
-    if (Date.now() - t0 > 600_000) throw new Error('no convergence within 600 s');
+    const digests = new Set(selves.map((s) => s.viewDigest)).size;
+    const fewestAlive = Math.min(...selves.map((s) => s.members.alive));
+    if (fewestAlive === nodes && digests === 1) break;
+    if (Date.now() - t0 > 600_000)
+      throw new Error(
+        `no convergence within 600 s (fewest alive seen by one agent ${fewestAlive}, ${digests} views)`,
+      );
+    if ((Date.now() - t0) % 20_000 < 600)
+      console.error(
+        `${((Date.now() - t0) / 1000).toFixed(0)} s: fewest alive ${fewestAlive}/${nodes}, ${digests} views`,
+      );
     await sleep(500);
   }
   const convergedS = (Date.now() - t0) / 1000;
