@@ -47,10 +47,22 @@ try {
   // Converged: every agent sees all N alive and all hold the same view digest.
   for (;;) {
     const selves = await Promise.all(
-      urls.map(
-        async (u) =>
-          (await fetch(`${u}/v1/info`)).json() as Promise<{ members: { alive: number }; viewDigest: string }>,
-      ),
+      urls.map(async (u) => {
+        // A CPU-starved machine can make this poller reuse a keep-alive connection the agent has just
+        // closed (ECONNRESET): that round does not count, the next one asks again.
+        const res = await fetch(`${u}/v1/info`).catch((err: unknown) => {
+          console.error(
+            `${u}/v1/info: ${err instanceof Error ? String(err.cause ?? err.message) : String(err)}`,
+          );
+          return null;
+        });
+        if (res === null) return { members: { alive: 0 }, viewDigest: '' };
+        const body = (await res.json()) as { members?: { alive: number }; viewDigest?: string };
+        // Not an answer to count (an agent restarting, or gone): say so and count it as not converged.
+        if (!res.ok || body.members === undefined)
+          console.error(`${u}/v1/info: HTTP ${res.status} ${JSON.stringify(body)}`);
+        return { members: body.members ?? { alive: 0 }, viewDigest: body.viewDigest ?? '' };
+      }),
     );
     const digests = new Set(selves.map((s) => s.viewDigest)).size;
     const fewestAlive = Math.min(...selves.map((s) => s.members.alive));

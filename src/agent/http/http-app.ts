@@ -155,7 +155,9 @@ export class HttpApp {
 
   /** node:http's request listener. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
-    void this.answer(req, res);
+    // Handler errors become replies (errorHandler); what is left (a reply node cannot write, an error
+    // handler that throws) must not become an unhandled rejection, which would end the agent.
+    this.answer(req, res).catch(() => res.destroy());
   };
 
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
