@@ -6,14 +6,16 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/copy-assets.mjs ./scripts/
+COPY scripts/bundle.mjs ./scripts/
 COPY cmd ./cmd
 COPY src ./src
+# tsc type-checks; esbuild bundles the CLI into dist/cmd/ (one file plus lazily loaded chunks).
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# The bundle carries every dependency but @kubernetes/client-node (the operator's), hence node_modules.
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./

@@ -48,8 +48,11 @@ export interface AgentApi {
   members(): MemberView[];
   /** Every membership change and user event from now on; returns the unsubscribe function. */
   subscribe(listener: (e: AgentEvent) => void): () => void;
-  /** Throws RangeError (with a message for the user) when name or payload exceed their limits. */
-  fireEvent(name: string, payload: Uint8Array): void;
+  /**
+   * Throws RangeError (with a message for the user) when name or payload exceed their limits.
+   * `directMail: false` spreads it by rumor mongering alone (default: rumor and direct mail).
+   */
+  fireEvent(name: string, payload: Uint8Array, opts?: { directMail?: boolean }): void;
   kvGet(key: string): Uint8Array | undefined;
   /** Throws RangeError when the key or value exceed their limits. */
   kvPut(key: string, value: Uint8Array): void;

@@ -430,8 +430,8 @@ export class Agent implements AgentApi, AgentControl {
     return () => this.listeners.delete(listener);
   }
 
-  fireEvent(name: string, payload: Uint8Array): void {
-    this.node.run((node, now) => node.fireEvent(name, payload, now));
+  fireEvent(name: string, payload: Uint8Array, opts?: { directMail?: boolean }): void {
+    this.node.run((node, now) => node.fireEvent(name, payload, now, opts));
   }
 
   kvGet(key: string): Uint8Array | undefined {

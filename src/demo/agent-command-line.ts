@@ -1,9 +1,11 @@
 // How the demo starts one `grapevine agent` process. From the built output (dist/) it runs the
-// compiled entry with plain node; from the sources it runs cmd/grapevine.ts through tsx, imported by
+// bundled entry with plain node; from the sources it runs cmd/grapevine.ts through tsx, imported by
 // absolute URL so it resolves whatever the current directory is.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isBuilt, packageRoot } from '../agent/base/package-root.js';
 
 /** A program plus the arguments that come before `agent …`. */
 export interface GrapevineCommand {
@@ -26,17 +28,21 @@ export const DEMO_TIMINGS: readonly string[] = [
 /** V8 flags of the `grapevine` bin (its shebang line): see docs/benchmarks.md#agent-memory. */
 export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
 
+/** The bundled entry point the build writes (scripts/bundle.mjs), relative to the package root. */
+export const BUILT_ENTRY = join('dist', 'cmd', 'grapevine.js');
+
 export function defaultGrapevineCommand(moduleUrl: string = import.meta.url): GrapevineCommand {
-  // This file sits at <root>/src/demo/ in the sources and at <root>/dist/src/demo/ when built.
-  const builtEntry = new URL('../../cmd/grapevine.js', moduleUrl);
-  if (moduleUrl.endsWith('.js') && existsSync(fileURLToPath(builtEntry))) {
+  // Built, this code sits in one of dist/cmd/'s bundle files; from the sources, at src/demo/.
+  const root = packageRoot(moduleUrl);
+  const builtEntry = root === null ? null : join(root, BUILT_ENTRY);
+  if (isBuilt(moduleUrl) && builtEntry !== null && existsSync(builtEntry)) {
     // The same V8 flags as the bin's shebang (cmd/grapevine.ts), which `node FILE` does not read.
-    return { file: process.execPath, args: [...AGENT_NODE_FLAGS, fileURLToPath(builtEntry)] };
+    return { file: process.execPath, args: [...AGENT_NODE_FLAGS, builtEntry] };
   }
-  const sourceEntry = new URL('../../cmd/grapevine.ts', moduleUrl);
+  const sourceEntry = join(root ?? packageRoot(import.meta.url) ?? '.', 'cmd', 'grapevine.ts');
   // createRequire, not import.meta.resolve: this module may itself be loaded as CommonJS by tsx.
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { file: process.execPath, args: ['--import', tsx, fileURLToPath(sourceEntry)] };
+  return { file: process.execPath, args: ['--import', tsx, sourceEntry] };
 }
 
 export interface AgentSpec {

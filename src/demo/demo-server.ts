@@ -15,6 +15,7 @@ import {
 } from './agent-fleet.js';
 import type { EventRelay, RelayedEvent } from './event-relay.js';
 import { defaultPageDir, readPageFile } from './page-files.js';
+import { PageHistory } from './page-history.js';
 import type { ViewPoller } from './view-poller.js';
 
 export interface FiredEvent {
@@ -22,6 +23,8 @@ export interface FiredEvent {
   from: string;
   /** Wall-clock ms just before the event was handed to the agent. */
   firedAt: number;
+  /** false: fired with direct mail off, so it spreads by rumor mongering alone (hop by hop). */
+  directMail: boolean;
 }
 
 /** What /api/stream sends; `type` is also the SSE event name. */
@@ -47,14 +50,31 @@ const ACTIONS = ['kill', 'freeze', 'resume', 'restart'] as const;
 type Action = (typeof ACTIONS)[number];
 const AGENT_CALL_TIMEOUT_MS = 2_000;
 const KEEPALIVE_MS = 15_000;
+/** How often the demo samples view agreement for /api/history (what a page opened late replays). */
+const HISTORY_SAMPLE_MS = 1_000;
+
+/** One entry of /api/history's events: what the page stream sent, and when. */
+export interface HistoryEntry {
+  at: number;
+  event: PageStreamEvent;
+}
 
 export function createDemoApp(deps: DemoAppDeps): DemoApp {
   const { fleet, poller, relay } = deps;
   const pageDir = deps.pageDir ?? defaultPageDir();
   const pages = new Set<(e: PageStreamEvent | null) => void>();
+  const history = new PageHistory<HistoryEntry>(Date.now());
   const broadcast = (e: PageStreamEvent | null) => {
+    if (e !== null) history.record({ at: Date.now(), event: e });
     for (const p of pages) p(e);
   };
+  // Sampled whether or not a page is open, so that a page opened late can show how the cluster formed.
+  const sampler = setInterval(() => {
+    poller.state().then(
+      (s) => history.sample(s),
+      () => undefined,
+    );
+  }, HISTORY_SAMPLE_MS);
   const unsubscribe = [
     relay.subscribe(broadcast),
     fleet.onChange((agent) => broadcast({ type: 'fleet', agent })),
@@ -66,6 +86,8 @@ export function createDemoApp(deps: DemoAppDeps): DemoApp {
   app.get('/api/state', async (c) => c.json({ ...(await poller.state()), following: relay.following() }));
 
   app.get('/api/agents', (c) => c.json(fleet.agents()));
+
+  app.get('/api/history', (c) => c.json(history.snapshot()));
 
   app.post('/api/agents/:name/:action', async (c) => {
     const name = c.req.param('name');
@@ -85,7 +107,9 @@ export function createDemoApp(deps: DemoAppDeps): DemoApp {
       name?: unknown;
       payload?: unknown;
       from?: unknown;
+      directMail?: unknown;
     };
+    const directMail = body.directMail !== false;
     const running = fleet.agents().filter((a) => a.state === 'running' && a.httpUrl);
     const from =
       typeof body.from === 'string'
@@ -103,7 +127,7 @@ export function createDemoApp(deps: DemoAppDeps): DemoApp {
       const res = await fetch(`${from.httpUrl}/v1/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name, payload }),
+        body: JSON.stringify({ name, payload, directMail }),
         signal: AbortSignal.timeout(AGENT_CALL_TIMEOUT_MS),
       });
       if (!res.ok) {
@@ -114,7 +138,7 @@ export function createDemoApp(deps: DemoAppDeps): DemoApp {
     } catch (err) {
       return c.json({ error: `${from.name} did not take the event: ${errorText(err)}` }, 502);
     }
-    const ev: FiredEvent = { name, from: from.name, firedAt };
+    const ev: FiredEvent = { name, from: from.name, firedAt, directMail };
     broadcast({ type: 'fired', ...ev });
     return c.json(ev, 202);
   });
@@ -164,6 +188,7 @@ export function createDemoApp(deps: DemoAppDeps): DemoApp {
   return {
     app,
     close() {
+      clearInterval(sampler);
       for (const u of unsubscribe) u();
       broadcast(null);
     },

@@ -1,9 +1,10 @@
-// The page's static files (plain HTML/JS/CSS). tsc does not copy them into dist/, so from the built
-// output we fall back to the sources at <root>/src/demo/page/ when dist/src/demo/page/ is absent.
+// The page's static files (plain HTML/JS/CSS): <root>/src/demo/page/ in the sources, copied to
+// <root>/dist/page/ by the build (scripts/bundle.mjs); the built output falls back to the sources
+// when dist/page/ is absent.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isBuilt, packageRoot } from '../agent/base/package-root.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -13,10 +14,10 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export function defaultPageDir(moduleUrl: string = import.meta.url): string {
-  const beside = fileURLToPath(new URL('./page/', moduleUrl));
-  if (existsSync(join(beside, 'index.html'))) return beside;
-  // dist/src/demo/ → <root>/src/demo/page/
-  return fileURLToPath(new URL('../../../src/demo/page/', moduleUrl));
+  const root = packageRoot(moduleUrl) ?? '.';
+  const built = join(root, 'dist', 'page');
+  if (isBuilt(moduleUrl) && existsSync(join(built, 'index.html'))) return built;
+  return join(root, 'src', 'demo', 'page');
 }
 
 /** Reads one file of the page; null for names outside the page's flat set of files. */

@@ -61,7 +61,7 @@ describe('container image: the Dockerfile built with a real buildah, run from th
     await buildah(['rmi', '-f', TAG]).catch(() => undefined);
   });
 
-  it('builds the unmodified Dockerfile (both stages: tsc build, production dependencies)', async () => {
+  it('builds the unmodified Dockerfile (both stages: typecheck and bundle, production dependencies)', async () => {
     const { stdout } = await buildah([
       'bud',
       '--isolation',
@@ -103,6 +103,11 @@ describe('container image: the Dockerfile built with a real buildah, run from th
       runArgs(ctr, ['node', '-e', "console.log(require.resolve('prom-client'))"]),
     );
     expect(prod).to.match(/node_modules\/prom-client/);
+    // The image runs the esbuild bundle (scripts/bundle.mjs), not tsc's one file per module.
+    const { stdout: dist } = await buildah(
+      runArgs(ctr, ['node', '-e', "console.log(require('fs').readdirSync('dist').sort().join(' '))"]),
+    );
+    expect(dist.trim()).to.equal('cmd page');
   });
 
   it('an agent started from the image serves /healthz and /metrics', async function () {

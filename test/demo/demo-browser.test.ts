@@ -1,6 +1,8 @@
-// The demo page in real headless Chromium against a real 6-agent demo: the matrix converges to all
-// alive, a kill clicked on the page turns that column dead for every live observer, and an event
-// fired from the page is seen arriving at every live observer. Leaves test-artifacts/demo.png.
+// The demo page in real headless Chromium (1280 px wide) against a real 6-agent demo: the matrix
+// converges to all alive, nothing is clipped, a kill clicked on the page turns that column dead for
+// every live observer, fault markers never overlap, an event fired from the page is seen arriving at
+// every live observer (by direct mail, and hop by hop with it off), and a page opened late replays how
+// the cluster formed. Leaves test-artifacts/demo.png.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,17 @@ import { isAlive, waitFor } from './wait-for.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const NODES = 6;
+const WIDTH = 1280;
+
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  label?: string;
+  text?: string;
+}
+const overlap = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 
 describe('demo: the page in headless Chromium', function () {
@@ -38,7 +51,7 @@ describe('demo: the page in headless Chromium', function () {
         '--disable-component-update',
         '--disable-sync',
       ],
-      viewport: { width: 1440, height: 960 },
+      viewport: { width: WIDTH, height: 960 },
     });
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -76,6 +89,47 @@ describe('demo: the page in headless Chromium', function () {
     expect(await page.textContent('#summary')).to.match(/running\s*6/);
   });
 
+  it(`at ${WIDTH} px no button, table or axis label is clipped`, async () => {
+    const buttons = await page.$$eval('button, label.no-mail', (els) =>
+      els.map((b) => {
+        const r = b.getBoundingClientRect();
+        return {
+          id: b.id || b.textContent,
+          left: r.left,
+          right: r.right,
+          sw: b.scrollWidth,
+          cw: b.clientWidth,
+        };
+      }),
+    );
+    expect(buttons.length).to.be.greaterThan(NODES * 4);
+    for (const b of buttons) {
+      expect(b.left, `${b.id} left edge`).to.be.at.least(0);
+      expect(b.right, `${b.id} right edge`).to.be.at.most(WIDTH);
+      expect(b.sw, `${b.id} text fits its box`).to.be.at.most(b.cw);
+    }
+    // The matrix (with its fault-injection column) fits without a hidden, scrolled-away part.
+    const [scrollW, clientW] = await page.$eval('.matrix-wrap', (e) => [e.scrollWidth, e.clientWidth]);
+    expect(scrollW).to.be.at.most(clientW);
+    expect(await page.$eval('html', (e) => e.scrollWidth)).to.be.at.most(WIDTH);
+    for (const id of ['convergence-chart', 'infection-chart']) {
+      const { labels, width, height } = await page.$eval(`#${id}`, (c) => ({
+        labels: JSON.parse(
+          (c as unknown as { dataset: Record<string, string | undefined> }).dataset.labels ?? '[]',
+        ) as Box[],
+        width: c.getBoundingClientRect().width,
+        height: c.getBoundingClientRect().height,
+      }));
+      expect(labels.length, `${id} axis labels`).to.be.greaterThan(3);
+      for (const l of labels) {
+        expect(l.x, `${id} '${l.text}'`).to.be.at.least(0);
+        expect(l.x + l.w, `${id} '${l.text}'`).to.be.at.most(width);
+        expect(l.y, `${id} '${l.text}'`).to.be.at.least(0);
+        expect(l.y + l.h, `${id} '${l.text}'`).to.be.at.most(height);
+      }
+    }
+  });
+
   it('kill clicked on the page turns that column dead for every live observer', async () => {
     const victim = 'demo-04';
     const pid = demo.fleet.agent(victim).pid;
@@ -96,6 +150,40 @@ describe('demo: the page in headless Chromium', function () {
     expect(others.every((c) => c.state === 'alive')).to.equal(true);
     expect(await page.isDisabled(`button[data-agent="${victim}"][data-action="kill"]`)).to.equal(true);
     expect(await page.isEnabled(`button[data-agent="${victim}"][data-action="restart"]`)).to.equal(true);
+  });
+
+  it('fault markers on the convergence plot never overlap, even for faults a moment apart', async () => {
+    await page.click('button[data-agent="demo-02"][data-action="freeze"]');
+    await waitFor(
+      'demo-02 frozen',
+      () => demo.fleet.agent('demo-02').state,
+      (s) => s === 'frozen',
+      10_000,
+    );
+    await page.click('button[data-agent="demo-02"][data-action="resume"]');
+    const markers = await waitFor(
+      'kill, freeze and resume markers on the plot',
+      () =>
+        page.$eval('#convergence-chart', (c) =>
+          JSON.parse(
+            (c as unknown as { dataset: Record<string, string | undefined> }).dataset.markers ?? '[]',
+          ),
+        ),
+      (m: Box[]) => ['kill 04', 'freeze 02', 'resume 02'].every((l) => m.some((x) => x.label === l)),
+      10_000,
+    );
+    for (const [i, a] of markers.entries())
+      for (const b of markers.slice(i + 1))
+        expect(overlap(a, b), `${a.label} over ${b.label}`).to.equal(false);
+    await waitFor(
+      'every live observer to see demo-02 alive again',
+      cellStates,
+      (cells) =>
+        cells
+          .filter((c) => c.member === 'demo-02' && c.state !== 'unreachable')
+          .every((c) => c.state === 'alive'),
+      30_000,
+    );
   });
 
   it('an event fired from the page is seen arriving at every live observer', async () => {
@@ -132,6 +220,76 @@ describe('demo: the page in headless Chromium', function () {
     for (const [name, hops] of badges) {
       if (live.includes(name as string)) expect(hops, `hop badge of ${name}`).to.match(/^\d+$/);
       else expect(hops).to.equal(null);
+    }
+  });
+
+  it('with "rumor mongering only" ticked, an event spreads without direct mail, hop by hop', async () => {
+    await page.check('#no-mail');
+    await page.click('#fire');
+    await waitFor(
+      'the rumor panel to show the gossip-only event',
+      () => page.textContent('#rumor-title'),
+      (t) => /rumor mongering only/.test(t ?? ''),
+      10_000,
+    );
+    const arrivals = await waitFor(
+      'the gossip-only event to reach every live observer',
+      () =>
+        page.$$eval('#infection-list li.infected', (lis) =>
+          lis.map((li) => ({ hops: Number(li.getAttribute('data-hops')), cls: li.className })),
+        ),
+      (list) => list.length === NODES - 1,
+      15_000,
+      100,
+    );
+    expect(arrivals.filter((a) => /via-mail/.test(a.cls))).to.deep.equal([]);
+    expect(arrivals.filter((a) => a.hops === 0)).to.have.length(1); // the origin
+    expect(arrivals.filter((a) => a.hops > 0).every((a) => /via-rumor/.test(a.cls))).to.equal(true);
+    // One dot per arrival on the spread chart; no two cover each other.
+    const points = await page.$eval(
+      '#infection-chart',
+      (c) =>
+        JSON.parse(
+          (c as unknown as { dataset: Record<string, string | undefined> }).dataset.points ?? '[]',
+        ) as { x: number; y: number; r: number }[],
+    );
+    expect(points).to.have.length(NODES - 1);
+    for (const [i, a] of points.entries())
+      for (const b of points.slice(i + 1)) expect(Math.hypot(a.x - b.x, a.y - b.y)).to.be.at.least(a.r + b.r);
+  });
+
+  it('a page opened late replays how the cluster formed, and the faults since', async () => {
+    const late = await context.newPage();
+    try {
+      const openedAt = Date.now();
+      await late.goto(demo.url);
+      const chart = await waitFor(
+        'the replayed history on the late page',
+        () =>
+          late.$eval('#convergence-chart', (c) => ({
+            replayed: Number(
+              (c as unknown as { dataset: Record<string, string | undefined> }).dataset.replayedSamples ?? 0,
+            ),
+            first: Number(
+              (c as unknown as { dataset: Record<string, string | undefined> }).dataset.firstSample ??
+                Number.NaN,
+            ),
+            markers: (
+              JSON.parse(
+                (c as unknown as { dataset: Record<string, string | undefined> }).dataset.markers ?? '[]',
+              ) as Box[]
+            ).map((m) => m.label),
+          })),
+        (c) => c.replayed > 0 && c.markers.includes('kill 04'),
+        15_000,
+      );
+      // Samples from before this page existed, back to the cluster's formation.
+      expect(chart.first).to.be.below(openedAt);
+      expect(chart.markers).to.include(`formed: ${NODES} agree`);
+      expect(await late.textContent('#log')).to.match(new RegExp(`cluster formed: all ${NODES} views agree`));
+      expect(await late.textContent('#convergence-summary')).to.match(/formed after/);
+    } finally {
+      await late.close();
     }
   });
 

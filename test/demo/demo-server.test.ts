@@ -94,18 +94,28 @@ describe('demo: web server on a real 3-agent fleet', function () {
     expect(((await notFrozen.json()) as { error: string }).error).to.equal('demo-01 is not frozen');
   });
 
-  it('POST /api/event fires through a live agent and /api/stream relays every arrival', async () => {
+  /** Runs `body` while following /api/stream, once the fleet snapshot it opens with has arrived. */
+  const withPageStream = async (body: (messages: SseMessage[]) => Promise<void>) => {
     const ctrl = new AbortController();
     const messages: SseMessage[] = [];
     const reading = readSse(api('/api/stream'), (m) => messages.push(m), ctrl.signal).catch(() => undefined);
     try {
-      // The stream opens with the fleet's current state.
       await waitFor(
         'the fleet snapshot',
         () => messages.length,
         (n) => n >= 3,
         5_000,
       );
+      await body(messages);
+    } finally {
+      ctrl.abort();
+      await reading;
+    }
+  };
+
+  it('POST /api/event fires through a live agent and /api/stream relays every arrival', () =>
+    withPageStream(async (messages) => {
+      // The stream opens with the fleet's current state.
       expect(messages.slice(0, 3).every((m) => m.event === 'fleet')).to.equal(true);
       const res = await post('/api/event', { name: 'hello-test', payload: 'x', from: 'demo-03' });
       expect(res.status).to.equal(202);
@@ -138,10 +148,39 @@ describe('demo: web server on a real 3-agent fleet', function () {
       expect(messages.some((m) => m.event === 'fired' && JSON.parse(m.data).name === 'hello-test')).to.equal(
         true,
       );
-    } finally {
-      ctrl.abort();
-      await reading;
-    }
+    }));
+
+  it('POST /api/event with directMail: false: no peer receives it by mail', () =>
+    withPageStream(async (messages) => {
+      const res = await post('/api/event', { name: 'gossip-only', from: 'demo-01', directMail: false });
+      expect(res.status).to.equal(202);
+      expect(((await res.json()) as { directMail: boolean }).directMail).to.equal(false);
+      const arrivals = await waitFor(
+        'all three observers to receive gossip-only',
+        () =>
+          messages
+            .filter((m) => m.event === 'user-event')
+            .map((m) => JSON.parse(m.data) as { observer: string; name: string; via: string })
+            .filter((e) => e.name === 'gossip-only'),
+        (a) => new Set(a.map((e) => e.observer)).size === 3,
+        10_000,
+      );
+      expect(arrivals.map((a) => a.via).sort()).to.deep.equal(['local', 'rumor', 'rumor']);
+    }));
+
+  it('GET /api/history: agreement samples since the start and what the page stream sent', async () => {
+    const h = (await (await fetch(api('/api/history'))).json()) as {
+      startedAt: number;
+      samples: { t: number; agreement: number; reachable: number }[];
+      events: { at: number; event: { type: string; name?: string } }[];
+    };
+    expect(h.samples.length).to.be.greaterThan(0);
+    expect(h.samples[0]!.t).to.be.at.least(h.startedAt);
+    // The fleet's start, and the events fired above, are all in it, in order.
+    expect(h.events.some((e) => e.event.type === 'fleet')).to.equal(true);
+    expect(h.events.some((e) => e.event.type === 'fired' && e.event.name === 'hello-test')).to.equal(true);
+    expect(h.events.map((e) => e.at)).to.deep.equal([...h.events.map((e) => e.at)].sort((a, b) => a - b));
+    expect(h.samples.some((s) => s.reachable === 3 && s.agreement === 1)).to.equal(true);
   });
 
   it('POST /api/event names events itself and refuses a stopped source', async () => {

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { AgentEvent } from '../../src/agent/agent-api.js';
 import { type ApiOptions, createApi } from '../../src/agent/http/api.js';
@@ -119,6 +121,18 @@ describe('http: agent API over real HTTP', () => {
       expect(r.agent.fired).to.have.length(1);
       expect(r.agent.fired[0]?.name).to.equal('deploy');
       expect(Buffer.from(r.agent.fired[0]?.payload ?? []).toString('utf8')).to.equal('v2 ✓');
+    });
+
+    it('passes directMail: false on to the agent (rumor mongering only); true by default', async () => {
+      expect((await post(JSON.stringify({ name: 'hop', directMail: false }))).status).to.equal(202);
+      expect((await post(JSON.stringify({ name: 'mail' }))).status).to.equal(202);
+      expect(r.agent.fired.map((f) => [f.name, f.directMail])).to.deep.equal([
+        ['hop', false],
+        ['mail', true],
+      ]);
+      const res = await post(JSON.stringify({ name: 'x', directMail: 'no' }));
+      expect(res.status).to.equal(400);
+      expect(await errorOf(res)).to.equal("field 'directMail' must be true or false");
     });
 
     it('fires a base64 payload exactly, and no payload as empty', async () => {
@@ -540,6 +554,16 @@ describe('http: serveApi', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('never loads undici: no fetch Request/Response is made (~11 MB RSS per agent)', () => {
+    // In a process of its own: this one has used fetch already.
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./fixtures/serve-without-undici.ts', import.meta.url))],
+      { encoding: 'utf8' },
+    );
+    expect(JSON.parse(out)).to.deep.equal({ statuses: [200, 202, 200], undici: false });
   });
 
   it('rejects a malformed address', async () => {

@@ -4,7 +4,7 @@ import { LIMITS } from '../../src/agent/wire/limits.js';
 
 export class FakeAgent implements AgentApi {
   readonly kv = new Map<string, Uint8Array>();
-  readonly fired: { name: string; payload: Uint8Array }[] = [];
+  readonly fired: { name: string; payload: Uint8Array; directMail?: boolean }[] = [];
   readonly listeners = new Set<(e: AgentEvent) => void>();
   leaveCalls = 0;
   ready = true;
@@ -43,13 +43,13 @@ export class FakeAgent implements AgentApi {
   emit(e: AgentEvent): void {
     for (const l of this.listeners) l(e);
   }
-  fireEvent(name: string, payload: Uint8Array): void {
+  fireEvent(name: string, payload: Uint8Array, opts?: { directMail?: boolean }): void {
     this.check();
     if (name.length > LIMITS.eventName)
       throw new RangeError(`event name longer than ${LIMITS.eventName} bytes`);
     if (payload.length > LIMITS.payload)
       throw new RangeError(`event payload larger than ${LIMITS.payload} bytes`);
-    this.fired.push({ name, payload });
+    this.fired.push({ name, payload, directMail: opts?.directMail });
   }
   kvGet(key: string): Uint8Array | undefined {
     this.check();

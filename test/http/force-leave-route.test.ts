@@ -5,6 +5,7 @@ import { forceLeaveDecision } from '../../src/agent/core/force-leave.js';
 import { createApi } from '../../src/agent/http/api.js';
 import type { AgentControl } from '../../src/agent/http/control-api.js';
 import type { MemberRecord } from '../../src/agent/wire/messages.js';
+import { type ServedApi, serveApi } from '../../src/net/serve-api.js';
 import { FakeAgent } from './fake-agent.js';
 
 const record = (name: string, state: MemberRecord['state']): MemberRecord => ({
@@ -16,7 +17,9 @@ const record = (name: string, state: MemberRecord['state']): MemberRecord => ({
   tags: {},
 });
 
-function app() {
+const servers: ServedApi[] = [];
+
+async function app() {
   const asked: string[] = [];
   const view = new Map([
     ['gone', record('gone', 'dead')],
@@ -29,9 +32,10 @@ function app() {
       return forceLeaveDecision('me', name, view.get(name));
     },
   } as Partial<AgentControl> as AgentControl;
-  const api = createApi(new FakeAgent(), { control, token: 'tok' });
+  const served = await serveApi(createApi(new FakeAgent(), { control, token: 'tok' }), '127.0.0.1:0');
+  servers.push(served);
   const post = (body: string, headers: Record<string, string> = {}) =>
-    api.request('/v1/force-leave', {
+    fetch(`${served.url}/v1/force-leave`, {
       method: 'POST',
       body,
       headers: { authorization: 'Bearer tok', 'content-type': 'application/json', ...headers },
@@ -40,15 +44,19 @@ function app() {
 }
 
 describe('POST /v1/force-leave', () => {
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+  });
+
   it('marks a dead member left: 200 with the new state', async () => {
-    const { post } = app();
+    const { post } = await app();
     const res = await post(JSON.stringify({ name: 'gone' }));
     expect(res.status).to.equal(200);
     expect(await res.json()).to.deep.equal({ name: 'gone', state: 'left', previous: 'dead' });
   });
 
   it('refuses unknown (404), alive, suspect and self (409) with the reason', async () => {
-    const { post } = app();
+    const { post } = await app();
     for (const [name, status, text] of [
       ['nobody', 404, "no member named 'nobody'"],
       ['up', 409, "'up' is alive"],
@@ -62,7 +70,7 @@ describe('POST /v1/force-leave', () => {
   });
 
   it('validates the body before asking the agent, and requires the token', async () => {
-    const { asked, post } = app();
+    const { asked, post } = await app();
     for (const body of [
       '{',
       '[]',

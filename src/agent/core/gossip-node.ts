@@ -24,6 +24,7 @@ import type { ForceLeaveDecision } from './force-leave.js';
 import { type NodeParts, reconfigureNode, wireNode } from './node-parts.js';
 import { emptyStores, type NodeStores } from './node-stores.js';
 import { checkTags } from './record-bounds.js';
+import type { FireOptions } from './replicated-data.js';
 import { type CoreOutput, type CoreStats, emptyStats, type Rng } from './types.js';
 
 export interface GossipNodeInit {
@@ -137,8 +138,8 @@ export class GossipNode {
     this.p.membership.setTags(tags, now);
   }
 
-  fireEvent(name: string, payload: Uint8Array, now: number): void {
-    this.p.data.fireEvent(name, payload, now);
+  fireEvent(name: string, payload: Uint8Array, now: number, opts?: FireOptions): void {
+    this.p.data.fireEvent(name, payload, now, opts);
   }
 
   kvPut(key: string, value: Uint8Array, now: number): KvEntry {

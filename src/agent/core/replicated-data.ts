@@ -23,6 +23,11 @@ export interface ReplicatedDataHost {
   badRecord(): void;
 }
 
+export interface FireOptions {
+  /** Default true: also hand the event to every peer by direct mail. */
+  directMail?: boolean;
+}
+
 export class ReplicatedData {
   private readonly events: EventDedupe;
   private eventSeq = 0;
@@ -49,7 +54,8 @@ export class ReplicatedData {
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  fireEvent(name: string, payload: Uint8Array, now: number): void {
+  /** `directMail: false` spreads the event by rumor mongering alone (the demo shows multi-hop spread). */
+  fireEvent(name: string, payload: Uint8Array, now: number, { directMail = true }: FireOptions = {}): void {
     this.checkPayload(payload);
     const seq = ++this.eventSeq;
     const generation = this.host.generation();
@@ -57,7 +63,8 @@ export class ReplicatedData {
     const rumor = localRumor(this.host.name, now);
     const m: Message = { t: 'user-event', rumor, generation, seq, name, payload };
     this.host.event({ type: 'user-event', origin: this.host.name, name, payload, via: 'local', rumor });
-    this.host.announce(m, now);
+    if (directMail) this.host.announce(m, now);
+    else this.host.rumor(m);
   }
 
   put(key: string, value: Uint8Array, now: number): KvEntry {

@@ -1,12 +1,10 @@
 // Errors the API reports to its client as `{ "error": message }` with a chosen status, and the
 // conversion of everything else into a generic 500 (no internals leak to the client).
-import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { BodyTooLargeError, type Context, type Reply } from '../../net/http-app.js';
 
 export class ApiError extends Error {
   constructor(
-    readonly status: ContentfulStatusCode,
+    readonly status: number,
     message: string,
   ) {
     super(message);
@@ -14,7 +12,7 @@ export class ApiError extends Error {
   }
 }
 
-export function jsonError(c: Context, status: ContentfulStatusCode, message: string): Response {
+export function jsonError(c: Context, status: number, message: string): Reply {
   return c.json({ error: message }, status);
 }
 
@@ -29,11 +27,9 @@ export function limitChecked<T>(call: () => T): T {
 }
 
 export function errorHandler(onInternalError: (err: unknown) => void) {
-  return (err: unknown, c: Context): Response => {
+  return (err: unknown, c: Context): Reply => {
     if (err instanceof ApiError) return jsonError(c, err.status, err.message);
-    // Raised by hono itself (e.g. a malformed request it refuses to route).
-    if (err instanceof HTTPException && err.status < 500)
-      return jsonError(c, err.status, err.message || 'bad request');
+    if (err instanceof BodyTooLargeError) return jsonError(c, 413, err.message);
     onInternalError(err);
     return jsonError(c, 500, 'internal error (see the agent log)');
   };

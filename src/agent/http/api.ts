@@ -1,7 +1,6 @@
 // The agent's HTTP API (see docs/api.md). Depends only on AgentApi, so it is tested against a fake.
-import { type Context, type Handler, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { MemberView } from '../../contract/agent-http.js';
+import { type Context, type Handler, HttpApp } from '../../net/http-app.js';
 import type { AgentApi } from '../agent-api.js';
 import { eventNameProblem } from '../wire/limits-check.js';
 import { MEMBER_STATES, type MemberState } from '../wire/messages.js';
@@ -40,10 +39,10 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-export function createApi(agent: AgentApi, opts: ApiOptions = {}): Hono {
+export function createApi(agent: AgentApi, opts: ApiOptions = {}): HttpApp {
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const onInternalError = opts.onInternalError ?? (() => {});
-  const app = new Hono();
+  const app = new HttpApp();
   app.onError(errorHandler(onInternalError));
   app.notFound((c) => jsonError(c, 404, `no route ${c.req.method} ${c.req.path} (see docs/api.md)`));
 
@@ -66,13 +65,14 @@ export function createApi(agent: AgentApi, opts: ApiOptions = {}): Hono {
 
   if (opts.token !== undefined) app.use('/v1/*', bearerAuth(opts.token));
   // After auth, so an unauthenticated client cannot make us read a large body.
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) => jsonError(c, 413, `request body exceeds the limit of ${maxBodyBytes} bytes`),
-    }),
-  );
+  app.use('/v1/*', (c, next) => {
+    // A declared length over the limit is refused before any byte is read; an undeclared (chunked)
+    // body is refused by the read once it passes the limit (BodyTooLargeError → 413).
+    if (Number(c.req.header('content-length') ?? 0) > maxBodyBytes)
+      return jsonError(c, 413, `request body exceeds the limit of ${maxBodyBytes} bytes`);
+    c.req.maxBodyBytes = maxBodyBytes;
+    return next();
+  });
 
   route(app, '/v1/members', {
     GET: (c) => {
@@ -95,11 +95,11 @@ export function createApi(agent: AgentApi, opts: ApiOptions = {}): Hono {
     POST: async (c) => {
       if (!isJsonContentType(c.req.header('content-type')))
         throw new ApiError(415, 'Content-Type must be application/json');
-      const { name, payload } = parseEventRequest(await c.req.text());
+      const { name, payload, directMail } = parseEventRequest(await c.req.text());
       // Checked here, before the agent numbers and announces the event (the codec would refuse it later).
       const problem = eventNameProblem(name);
       if (problem !== null) throw new ApiError(422, problem);
-      limitChecked(() => agent.fireEvent(name, payload));
+      limitChecked(() => agent.fireEvent(name, payload, { directMail }));
       return c.json({ status: 'accepted', name, payloadBytes: payload.length }, 202);
     },
   });
@@ -108,11 +108,11 @@ export function createApi(agent: AgentApi, opts: ApiOptions = {}): Hono {
       const key = keyParam(c);
       const value = agent.kvGet(key);
       if (value === undefined) throw new ApiError(404, `key '${key}' not found`);
-      return c.body(toArrayBuffer(value), 200, { 'Content-Type': 'application/octet-stream' });
+      return c.body(value, 200, { 'Content-Type': 'application/octet-stream' });
     },
     PUT: async (c) => {
       const key = keyParam(c);
-      const value = new Uint8Array(await c.req.arrayBuffer());
+      const value = new Uint8Array(await c.req.bytes());
       limitChecked(() => agent.kvPut(key, value));
       return c.body(null, 204);
     },
@@ -135,9 +135,9 @@ export function createApi(agent: AgentApi, opts: ApiOptions = {}): Hono {
 }
 
 /** Registers a path's handlers; any other method on it gets 405 with an Allow header. */
-function route(app: Hono, path: string, handlers: Partial<Record<Method, Handler>>): void {
+function route(app: HttpApp, path: string, handlers: Partial<Record<Method, Handler>>): void {
   const methods = Object.keys(handlers) as Method[];
-  for (const m of methods) app.on(m, path, handlers[m] as Handler);
+  for (const m of methods) app.on(m, path, handlers[m]!);
   const allow = methods.includes('GET') ? [...methods, 'HEAD'] : methods;
   app.all(path, (c: Context) => {
     c.header('Allow', allow.join(', '));
@@ -167,7 +167,3 @@ function stateFilter(values: string[] | undefined): Set<MemberState> | null {
 }
 
 const byName = (a: MemberView, b: MemberView): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}

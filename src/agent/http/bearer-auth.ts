@@ -1,7 +1,7 @@
 // Bearer-token check for the /v1 routes. Both sides are hashed before comparing so the comparison
 // takes the same time whatever the token's length or how many leading bytes a guess got right.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Handler } from '../../net/http-app.js';
 import { jsonError } from './api-error.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
@@ -10,8 +10,8 @@ export function tokenMatches(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
-export function bearerAuth(token: string): MiddlewareHandler {
-  return async (c, next) => {
+export function bearerAuth(token: string): Handler {
+  return (c, next) => {
     const header = c.req.header('authorization');
     const match = header === undefined ? null : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (!match?.[1]) {
@@ -22,6 +22,6 @@ export function bearerAuth(token: string): MiddlewareHandler {
       c.header('WWW-Authenticate', 'Bearer realm="grapevine", error="invalid_token"');
       return jsonError(c, 401, 'invalid bearer token');
     }
-    await next();
+    return next();
   };
 }

@@ -1,6 +1,7 @@
 // The routes behind `grapevine info`, `join`, `tags` and `kv list` (see docs/api.md). Mounted by
 // createApi after its auth and body-limit middleware, so they are protected like every /v1 route.
-import type { Handler, Hono } from 'hono';
+
+import type { Handler, HttpApp } from '../../net/http-app.js';
 import { ApiError, limitChecked } from './api-error.js';
 import {
   type AgentControl,
@@ -12,7 +13,7 @@ import {
 import { isJsonContentType } from './event-body.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-export type RouteFn = (app: Hono, path: string, handlers: Partial<Record<Method, Handler>>) => void;
+export type RouteFn = (app: HttpApp, path: string, handlers: Partial<Record<Method, Handler>>) => void;
 
 const MAX_PREFIX_BYTES = 256;
 
@@ -21,7 +22,7 @@ async function jsonBody(text: () => Promise<string>, contentType: string | undef
   return text();
 }
 
-export function controlRoutes(app: Hono, control: AgentControl, route: RouteFn): void {
+export function controlRoutes(app: HttpApp, control: AgentControl, route: RouteFn): void {
   route(app, '/v1/info', { GET: (c) => c.json(control.info()) });
   route(app, '/v1/join', {
     POST: async (c) => {

@@ -5,9 +5,11 @@ import { ApiError } from './api-error.js';
 export interface EventRequest {
   name: string;
   payload: Uint8Array;
+  /** false: spread by rumor mongering alone, without direct mail (default true). */
+  directMail: boolean;
 }
 
-const FIELDS = ['name', 'payload', 'payloadBase64'] as const;
+const FIELDS = ['name', 'payload', 'payloadBase64', 'directMail'] as const;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** True for `application/json` with or without parameters such as charset. */
@@ -32,19 +34,20 @@ export function parseEventRequest(text: string): EventRequest {
     if (!(FIELDS as readonly string[]).includes(key))
       throw new ApiError(400, `unknown field '${key}' (expected ${FIELDS.join(', ')})`);
   }
-  const { name, payload, payloadBase64 } = fields;
+  const { name, payload, payloadBase64, directMail = true } = fields;
   if (typeof name !== 'string' || name === '')
     throw new ApiError(400, "field 'name' is required and must be a non-empty string");
+  if (typeof directMail !== 'boolean') throw new ApiError(400, "field 'directMail' must be true or false");
   if (payload !== undefined && payloadBase64 !== undefined)
     throw new ApiError(400, "give either 'payload' or 'payloadBase64', not both");
   if (payload !== undefined) {
     if (typeof payload !== 'string') throw new ApiError(400, "field 'payload' must be a string");
-    return { name, payload: new TextEncoder().encode(payload) };
+    return { name, payload: new TextEncoder().encode(payload), directMail };
   }
   if (payloadBase64 !== undefined) {
     if (typeof payloadBase64 !== 'string' || !BASE64.test(payloadBase64))
       throw new ApiError(400, "field 'payloadBase64' must be standard base64 (A-Z a-z 0-9 + /, = padded)");
-    return { name, payload: new Uint8Array(Buffer.from(payloadBase64, 'base64')) };
+    return { name, payload: new Uint8Array(Buffer.from(payloadBase64, 'base64')), directMail };
   }
-  return { name, payload: new Uint8Array(0) };
+  return { name, payload: new Uint8Array(0), directMail };
 }

@@ -1,7 +1,8 @@
 // `GET /v1/events`: every AgentEvent as a Server-Sent Event for as long as the client stays.
 // Bounded twice: at most maxSubscribers streams at once (more get 503), and at most maxQueueBytes
 // waiting for one client (a client that stops reading is disconnected; it can reconnect).
-import type { Context } from 'hono';
+import type { ServerResponse } from 'node:http';
+import type { Context, Reply } from '../../net/http-app.js';
 import type { AgentApi, AgentEvent } from '../agent-api.js';
 import { ApiError } from './api-error.js';
 import { SseQueue } from './sse-queue.js';
@@ -28,9 +29,9 @@ const encoder = new TextEncoder();
 
 export function eventStream(agent: AgentApi, opts: EventStreamOptions) {
   let open = 0;
-  return (c: Context): Response => {
-    // hono answers HEAD by running the GET route and dropping the body; subscribing then would
-    // leave a listener that nothing ever cancels.
+  return (c: Context): Reply => {
+    // HEAD runs the GET route and drops the body; subscribing then would leave a listener that
+    // nothing ever cancels.
     if (c.req.raw.method === 'HEAD') return c.body(null, 200, { 'Content-Type': 'text/event-stream' });
     if (open >= opts.maxSubscribers) {
       opts.onRefused?.('subscribers', `${open} event streams open (limit ${opts.maxSubscribers})`);
@@ -64,32 +65,46 @@ export function eventStream(agent: AgentApi, opts: EventStreamOptions) {
     send(': subscribed\n\n');
     unsubscribe = agent.subscribe((e) => send(sseFrame(e)));
     heartbeat = setInterval(() => send(': heartbeat\n\n'), opts.heartbeatMs);
-    c.req.raw.signal.addEventListener('abort', () => finish(), { once: true });
-    const body = new ReadableStream<Uint8Array>(
-      {
-        // Pulled only when the socket has room: unread frames stay in the bounded queue.
-        async pull(controller) {
-          const frame = await queue.next();
-          if (frame === null) {
-            finish();
-            try {
-              controller.close();
-            } catch {
-              // already closed
-            }
-          } else controller.enqueue(frame);
-        },
-        cancel: () => finish(),
-      },
-      { highWaterMark: 0 },
-    );
-    return new Response(body, {
-      status: 200,
-      headers: {
-        'Content-Type': 'text/event-stream',
-        'Cache-Control': 'no-cache',
-        Connection: 'keep-alive',
-      },
-    });
+    c.req.signal.addEventListener('abort', () => finish(), { once: true });
+    const headers = {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
+    };
+    return c.stream(200, headers, (res) => void pump(queue, res, finish));
   };
+}
+
+/**
+ * Writes queued frames only as fast as the socket takes them (unwritten frames stay in the bounded
+ * queue); ends the response when the queue closes, destroys it when the queue failed.
+ */
+async function pump(queue: SseQueue, res: ServerResponse, finish: () => void): Promise<void> {
+  // The status line and headers go out at once: the client knows the stream is open.
+  res.flushHeaders();
+  try {
+    for (;;) {
+      const frame = await queue.next();
+      if (frame === null) break;
+      if (!res.write(frame)) await drained(res);
+    }
+    if (!res.writableEnded) res.end();
+  } catch {
+    res.destroy();
+  } finally {
+    finish();
+  }
+}
+
+/** Resolves when the response can take more, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

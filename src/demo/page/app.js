@@ -3,7 +3,8 @@
 // Plain JS on purpose: no build step, no framework, works offline.
 
 const POLL_MS = 600;
-const CONVERGENCE_WINDOW_MS = 120_000;
+/** The convergence plot shows the whole run up to this long (then the most recent part of it). */
+const CONVERGENCE_WINDOW_MS = 300_000;
 const LOG_LIMIT = 80;
 const ACTIONS = ['kill', 'freeze', 'resume', 'restart'];
 
@@ -18,7 +19,11 @@ const S = {
   /** event name → Map(observer → first arrival) */
   arrivals: new Map(),
   samples: [],
+  /** Faults and the cluster's formation on the convergence plot: { t, label, kind: 'fault'|'formed' } */
   markers: [],
+  /** When the demo started (from /api/history) and when every view first agreed. */
+  startedAt: null,
+  formedAt: null,
   structureKey: '',
   polling: false,
 };
@@ -90,8 +95,11 @@ function cellState(observer, member) {
   return S.observers.get(observer).view.get(member)?.state ?? 'unknown';
 }
 
-/** Records a process state change and marks the convergence plot with the fault that caused it. */
-function noteFleet(info) {
+/**
+ * Records a process state change and marks the convergence plot with the fault that caused it;
+ * `at` is when it happened (a replayed change from /api/history is older than now).
+ */
+function noteFleet(info, at = Date.now()) {
   const prev = S.agents.get(info.name);
   S.agents.set(info.name, info);
   if (!prev || prev.state === info.state) return;
@@ -108,9 +116,47 @@ function noteFleet(info) {
               ? 'exit'
               : null;
   if (label) {
-    S.markers.push({ t: Date.now(), label: `${label} ${shortName(info.name)}` });
-    addLog(el('span', {}, el('span', { class: 'who', text: info.name }), ` process ${info.state}`));
+    S.markers.push({ t: at, label: `${label} ${shortName(info.name)}`, kind: 'fault' });
+    addLog(el('span', {}, el('span', { class: 'who', text: info.name }), ` process ${info.state}`), at);
   }
+}
+
+// ---- history: what a page opened late missed ---------------------------------------------------
+
+/** Replays /api/history: the agreement samples since the start, faults, what agents learned, rumors. */
+async function loadHistory() {
+  try {
+    const res = await fetch('/api/history', { cache: 'no-store' });
+    if (!res.ok) return;
+    const h = await res.json();
+    S.startedAt = h.startedAt;
+    for (const { at, event } of h.events) {
+      if (event.type === 'fleet') noteFleet(event.agent, at);
+      else if (event.type === 'member') onMemberEvent(event, true);
+      else if (event.type === 'user-event') onArrival(event);
+      else if (event.type === 'fired' && S.rumor?.name !== event.name) showRumor(event);
+    }
+    S.samples = h.samples;
+    noteFormation();
+    $('convergence-chart').dataset.replayedSamples = String(h.samples.length);
+    render();
+    drawConvergence();
+  } catch {
+    // An older server, or the demo shutting down: the page starts from now.
+  }
+}
+
+/** The first moment every running agent answered with one and the same view: the cluster formed. */
+function noteFormation() {
+  if (S.formedAt !== null) return;
+  const n = S.agents.size;
+  const first = S.samples.find((s) => n > 0 && s.reachable === n && s.agreement === 1 && s.distinct === 1);
+  if (!first) return;
+  S.formedAt = first.t;
+  const after = S.startedAt !== null ? ` ${((first.t - S.startedAt) / 1000).toFixed(1)} s after start` : '';
+  S.markers.push({ t: first.t, label: `formed: ${n} agree`, kind: 'formed' });
+  S.markers.sort((a, b) => a.t - b.t);
+  addLog(el('span', {}, `cluster formed: all ${n} views agree${after}`), first.t);
 }
 
 // ---- the stream of what agents learn ---------------------------------------------------------
@@ -129,9 +175,9 @@ function connectStream() {
   });
 }
 
-function onMemberEvent(e) {
+function onMemberEvent(e, replayed = false) {
   const o = S.observers.get(e.observer);
-  if (o) {
+  if (o && !replayed) {
     const before = o.view.get(e.member)?.state;
     o.view.set(e.member, {
       state: e.state,
@@ -158,12 +204,13 @@ function onMemberEvent(e) {
       el('span', { class: `st ${e.state}`, text: e.state }),
       ` (${how})`,
     ),
+    e.at,
   );
 }
 
-function addLog(content) {
+function addLog(content, at = Date.now()) {
   const log = $('log');
-  const time = new Date().toLocaleTimeString([], { hour12: false });
+  const time = new Date(at).toLocaleTimeString([], { hour12: false });
   log.prepend(el('li', {}, `${time}  `, content));
   while (log.children.length > LOG_LIMIT) log.lastElementChild.remove();
 }
@@ -341,12 +388,20 @@ function sampleConvergence(t) {
   S.samples.push({ t, agreement: reachable ? largest / reachable : 0, distinct: groups.size, reachable });
   while (S.samples.length && S.samples[0].t < t - CONVERGENCE_WINDOW_MS) S.samples.shift();
   while (S.markers.length && S.markers[0].t < t - CONVERGENCE_WINDOW_MS) S.markers.shift();
+  noteFormation();
   drawConvergence();
   const last = S.samples.at(-1);
+  const formedIn =
+    S.formedAt !== null && S.startedAt !== null
+      ? `${((S.formedAt - S.startedAt) / 1000).toFixed(1)} s`
+      : null;
   $('convergence-summary').replaceChildren(
-    chip('reachable observers', last.reachable),
-    chip('distinct views', last.distinct, last.distinct === 1 ? 'good' : 'warn'),
-    chip('agreeing', `${Math.round(last.agreement * 100)}%`, last.agreement === 1 ? 'good' : 'warn'),
+    ...[
+      chip('reachable observers', last.reachable),
+      chip('distinct views', last.distinct, last.distinct === 1 ? 'good' : 'warn'),
+      chip('agreeing', `${Math.round(last.agreement * 100)}%`, last.agreement === 1 ? 'good' : 'warn'),
+      formedIn ? chip('formed after', formedIn, 'good') : null,
+    ].filter(Boolean),
   );
 }
 
@@ -365,27 +420,74 @@ function setupCanvas(canvas) {
   return { ctx, w, h };
 }
 
-function gridLines(ctx, box, yTicks, fmtY) {
+/**
+ * Draws one axis or marker label kept wholly inside the canvas (a label at an edge is shifted in,
+ * never clipped) and records its box (CSS pixels) for the canvas's data-labels, which the browser
+ * test checks.
+ */
+function label(ctx, boxes, text, x, y, align, baseline) {
+  const w = ctx.measureText(text).width;
+  const h = 11;
+  const { width, height } = ctx.canvas.getBoundingClientRect();
+  let left = align === 'center' ? x - w / 2 : align === 'right' ? x - w : x;
+  left = Math.max(1, Math.min(left, width - w - 1));
+  let top = baseline === 'middle' ? y - h / 2 : baseline === 'bottom' ? y - h : y;
+  top = Math.max(0, Math.min(top, height - h));
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'top';
+  ctx.fillText(text, left, top);
+  boxes.push({ text, x: left, y: top, w, h });
+}
+
+function gridLines(ctx, box, yTicks, fmtY, boxes) {
   ctx.strokeStyle = '#263049';
-  ctx.fillStyle = '#8f99ae';
   ctx.lineWidth = 1;
-  ctx.textAlign = 'right';
-  ctx.textBaseline = 'middle';
   for (const [v, y] of yTicks) {
     ctx.beginPath();
     ctx.moveTo(box.x0, y);
     ctx.lineTo(box.x1, y);
     ctx.stroke();
-    ctx.fillText(fmtY(v), box.x0 - 6, y);
+    ctx.fillStyle = '#8f99ae';
+    label(ctx, boxes, fmtY(v), box.x0 - 6, y, 'right', 'middle');
   }
 }
 
+const overlaps = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+/**
+ * Marker labels (faults, the cluster's formation) packed into rows so that no two overlap: each goes
+ * to the first row where it fits beside its line. One that fits no row keeps its line but no label,
+ * rather than being drawn over another.
+ */
+function layoutMarkers(ctx, box, markers, x) {
+  const rowH = 16;
+  const rows = Math.max(1, Math.floor((box.y1 - box.y0 - 24) / rowH));
+  const placed = [];
+  for (const m of markers) {
+    const mx = x(m.t);
+    if (mx < box.x0 - 0.5) continue;
+    const w = ctx.measureText(m.label).width + 8;
+    const lx = Math.max(box.x0, Math.min(mx + 3, box.x1 - w));
+    for (let r = 0; r < rows; r++) {
+      const b = { x: lx, y: box.y0 + 4 + r * rowH, w, h: 15 };
+      if (placed.every((p) => !overlaps(p.box, b))) {
+        placed.push({ m, box: b });
+        break;
+      }
+    }
+  }
+  return placed;
+}
+
 function drawConvergence() {
-  const { ctx, w, h } = setupCanvas($('convergence-chart'));
-  const box = { x0: 42, x1: w - 22, y0: 12, y1: h - 22 };
+  const canvas = $('convergence-chart');
+  const { ctx, w, h } = setupCanvas(canvas);
+  const boxes = [];
+  const box = { x0: 42, x1: w - 24, y0: 12, y1: h - 22 };
   const now = Date.now();
-  // Show the whole run until it is longer than the window, so a young demo does not hug the edge.
-  const windowMs = Math.min(CONVERGENCE_WINDOW_MS, Math.max(30_000, now - (S.samples[0]?.t ?? now)));
+  // The whole run (from the demo's start when known) until it is longer than the window.
+  const first = S.startedAt ?? S.samples[0]?.t ?? now;
+  const windowMs = Math.min(CONVERGENCE_WINDOW_MS, Math.max(30_000, now - first));
   const x = (t) => box.x1 - ((now - t) / windowMs) * (box.x1 - box.x0);
   const y = (v) => box.y1 - v * (box.y1 - box.y0);
   gridLines(
@@ -393,75 +495,78 @@ function drawConvergence() {
     box,
     [0, 0.5, 1].map((v) => [v, y(v)]),
     (v) => `${v * 100}%`,
+    boxes,
   );
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'top';
+  ctx.fillStyle = '#8f99ae';
   for (let i = 4; i >= 0; i--) {
     const s = Math.round((windowMs / 1000) * (i / 4));
-    ctx.fillText(s ? `-${s}s` : 'now', x(now - s * 1000), box.y1 + 6);
+    const text = s === 0 ? 'now' : s >= 120 ? `-${Math.round(s / 60)} min` : `-${s}s`;
+    label(ctx, boxes, text, x(now - s * 1000), box.y1 + 6, 'center', 'top');
   }
 
-  S.markers.forEach((m, i) => {
+  for (const m of S.markers) {
     const mx = x(m.t);
-    if (mx < box.x0) return;
-    ctx.strokeStyle = 'rgba(239, 77, 86, 0.7)';
+    if (mx < box.x0 - 0.5) continue;
+    ctx.strokeStyle = m.kind === 'formed' ? 'rgba(47, 191, 113, 0.8)' : 'rgba(239, 77, 86, 0.7)';
     ctx.setLineDash([4, 3]);
     ctx.beginPath();
     ctx.moveTo(mx, box.y0);
     ctx.lineTo(mx, box.y1);
     ctx.stroke();
     ctx.setLineDash([]);
-    // Labels on a backing box, staggered so that close markers stay readable.
-    const ly = box.y0 + 14 + (i % 3) * 16;
-    const lw = ctx.measureText(m.label).width + 8;
-    const lx = Math.min(mx + 3, box.x1 - lw);
-    ctx.fillStyle = 'rgba(42, 18, 22, 0.92)';
-    ctx.fillRect(lx, ly - 1, lw, 15);
-    ctx.fillStyle = '#ffb3b7';
+  }
+  const placed = layoutMarkers(ctx, box, S.markers, x);
+  for (const p of placed) {
+    ctx.fillStyle = p.m.kind === 'formed' ? 'rgba(16, 44, 30, 0.92)' : 'rgba(42, 18, 22, 0.92)';
+    ctx.fillRect(p.box.x, p.box.y, p.box.w, p.box.h);
+    ctx.fillStyle = p.m.kind === 'formed' ? '#9ff0c4' : '#ffb3b7';
     ctx.textAlign = 'left';
     ctx.textBaseline = 'top';
-    ctx.fillText(m.label, lx + 4, ly + 1);
-  });
+    ctx.fillText(p.m.label, p.box.x + 4, p.box.y + 2);
+  }
+  canvas.dataset.markers = JSON.stringify(
+    placed.map((p) => ({ label: p.m.label, kind: p.m.kind, ...p.box })),
+  );
+  canvas.dataset.firstSample = String(S.samples[0]?.t ?? '');
+  canvas.dataset.startedAt = String(S.startedAt ?? '');
+
   const pts = S.samples.filter((s) => x(s.t) >= box.x0);
-  if (pts.length === 0) return;
-  // Area under the agreement line, then the line itself.
-  ctx.beginPath();
-  ctx.moveTo(x(pts[0].t), y(0));
-  for (const p of pts) ctx.lineTo(x(p.t), y(p.agreement));
-  ctx.lineTo(x(pts.at(-1).t), y(0));
-  ctx.closePath();
-  ctx.fillStyle = 'rgba(47, 191, 113, 0.14)';
-  ctx.fill();
-  ctx.beginPath();
-  ctx.moveTo(x(pts[0].t), y(pts[0].agreement));
-  for (const p of pts) ctx.lineTo(x(p.t), y(p.agreement));
-  ctx.strokeStyle = '#2fbf71';
-  ctx.lineWidth = 2;
-  ctx.stroke();
-  // Distinct views as a step line on its own scale (right edge labels).
-  const maxDistinct = Math.max(2, ...pts.map((p) => p.distinct));
-  const yd = (v) => box.y1 - (v / maxDistinct) * (box.y1 - box.y0);
-  ctx.beginPath();
-  pts.forEach((p, i) => {
-    if (i === 0) ctx.moveTo(x(p.t), yd(p.distinct));
-    else {
-      ctx.lineTo(x(p.t), yd(pts[i - 1].distinct));
-      ctx.lineTo(x(p.t), yd(p.distinct));
-    }
-  });
-  ctx.strokeStyle = 'rgba(245, 184, 46, 0.85)';
-  ctx.lineWidth = 1.5;
-  ctx.stroke();
-  ctx.fillStyle = '#f5b82e';
-  ctx.textAlign = 'left';
-  ctx.textBaseline = 'middle';
-  for (const v of [1, maxDistinct]) ctx.fillText(String(v), box.x1 + 5, yd(v));
-  ctx.textAlign = 'right';
-  ctx.textBaseline = 'bottom';
-  ctx.fillText('distinct views (right scale)', box.x1 - 4, box.y1 - 2);
-  ctx.fillStyle = '#2fbf71';
-  ctx.textAlign = 'left';
-  ctx.fillText('agreeing', box.x0 + 4, box.y1 - 2);
+  if (pts.length > 0) {
+    // Area under the agreement line, then the line itself.
+    ctx.beginPath();
+    ctx.moveTo(x(pts[0].t), y(0));
+    for (const p of pts) ctx.lineTo(x(p.t), y(p.agreement));
+    ctx.lineTo(x(pts.at(-1).t), y(0));
+    ctx.closePath();
+    ctx.fillStyle = 'rgba(47, 191, 113, 0.14)';
+    ctx.fill();
+    ctx.beginPath();
+    ctx.moveTo(x(pts[0].t), y(pts[0].agreement));
+    for (const p of pts) ctx.lineTo(x(p.t), y(p.agreement));
+    ctx.strokeStyle = '#2fbf71';
+    ctx.lineWidth = 2;
+    ctx.stroke();
+    // Distinct views as a step line on its own scale (right edge labels).
+    const maxDistinct = Math.max(2, ...pts.map((p) => p.distinct));
+    const yd = (v) => box.y1 - (v / maxDistinct) * (box.y1 - box.y0);
+    ctx.beginPath();
+    pts.forEach((p, i) => {
+      if (i === 0) ctx.moveTo(x(p.t), yd(p.distinct));
+      else {
+        ctx.lineTo(x(p.t), yd(pts[i - 1].distinct));
+        ctx.lineTo(x(p.t), yd(p.distinct));
+      }
+    });
+    ctx.strokeStyle = 'rgba(245, 184, 46, 0.85)';
+    ctx.lineWidth = 1.5;
+    ctx.stroke();
+    ctx.fillStyle = '#f5b82e';
+    for (const v of [1, maxDistinct]) label(ctx, boxes, String(v), box.x1 + 5, yd(v), 'left', 'middle');
+    label(ctx, boxes, 'distinct views (right scale)', box.x1 - 4, box.y1 - 2, 'right', 'bottom');
+    ctx.fillStyle = '#2fbf71';
+    label(ctx, boxes, 'agreeing', box.x0 + 4, box.y1 - 2, 'left', 'bottom');
+  }
+  canvas.dataset.labels = JSON.stringify(boxes);
 }
 
 // ---- rumor spread ----------------------------------------------------------------------------
@@ -477,9 +582,10 @@ function arrivalsOf(name) {
 
 function showRumor(f) {
   const expected = new Set([...S.agents.values()].filter((a) => a.state === 'running').map((a) => a.name));
-  S.rumor = { name: f.name, from: f.from, firedAt: f.firedAt, expected };
+  S.rumor = { name: f.name, from: f.from, firedAt: f.firedAt, expected, directMail: f.directMail !== false };
+  const how = f.directMail === false ? ' (rumor mongering only, no direct mail)' : '';
   $('rumor-title').textContent =
-    `“${f.name}” fired through ${f.from} at ${new Date(f.firedAt).toLocaleTimeString([], { hour12: false })}`;
+    `“${f.name}” fired through ${f.from} at ${new Date(f.firedAt).toLocaleTimeString([], { hour12: false })}${how}`;
   for (const cell of $('matrix').querySelectorAll('td.rumor-col')) cell.replaceChildren();
   for (const a of arrivalsOf(f.name).values()) markRow(a, false);
   renderRumor();
@@ -563,8 +669,10 @@ const since = (a, t0) => Math.max(0, a.at - t0);
 const HOP_COLORS = ['#ffd166', '#ff9f43', '#ff6b6b', '#c56cf0', '#7aa2ff', '#48dbfb'];
 
 function drawInfection(arrivals, t0, total) {
-  const { ctx, w, h } = setupCanvas($('infection-chart'));
-  const box = { x0: 34, x1: w - 12, y0: 12, y1: h - 22 };
+  const canvas = $('infection-chart');
+  const { ctx, w, h } = setupCanvas(canvas);
+  const boxes = [];
+  const box = { x0: 34, x1: w - 14, y0: 12, y1: h - 22 };
   const span = Math.max(20, ...arrivals.map((a) => since(a, t0))) * 1.1;
   const x = (ms) => box.x0 + (ms / span) * (box.x1 - box.x0);
   const y = (n) => box.y1 - (n / Math.max(1, total)) * (box.y1 - box.y0);
@@ -574,43 +682,49 @@ function drawInfection(arrivals, t0, total) {
     box,
     [0, half, total].filter((v, i, a) => a.indexOf(v) === i).map((v) => [v, y(v)]),
     (v) => String(v),
+    boxes,
   );
   ctx.fillStyle = '#8f99ae';
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'top';
   for (let i = 0; i <= 4; i++)
-    ctx.fillText(`${Math.round((span * i) / 4)} ms`, x((span * i) / 4), box.y1 + 6);
-  if (arrivals.length === 0) return;
-  ctx.beginPath();
-  ctx.moveTo(x(0), y(0));
-  arrivals.forEach((a, i) => {
-    ctx.lineTo(x(since(a, t0)), y(i));
-    ctx.lineTo(x(since(a, t0)), y(i + 1));
-  });
-  ctx.lineTo(box.x1, y(arrivals.length));
-  ctx.strokeStyle = '#ff9f43';
-  ctx.lineWidth = 2;
-  ctx.stroke();
-  arrivals.forEach((a, i) => {
+    label(ctx, boxes, `${Math.round((span * i) / 4)} ms`, x((span * i) / 4), box.y1 + 6, 'center', 'top');
+  const points = [];
+  if (arrivals.length > 0) {
     ctx.beginPath();
-    ctx.arc(x(since(a, t0)), y(i + 1), 4, 0, Math.PI * 2);
-    ctx.fillStyle = HOP_COLORS[Math.min(a.hops, HOP_COLORS.length - 1)];
-    ctx.fill();
-  });
-  // Hop colour key.
-  const maxHop = Math.max(...arrivals.map((a) => a.hops));
-  ctx.textAlign = 'left';
-  ctx.textBaseline = 'middle';
-  let kx = box.x1 - 60 * (maxHop + 1);
-  for (let hop = 0; hop <= maxHop; hop++) {
-    ctx.beginPath();
-    ctx.arc(kx, box.y1 - 10, 4, 0, Math.PI * 2);
-    ctx.fillStyle = HOP_COLORS[Math.min(hop, HOP_COLORS.length - 1)];
-    ctx.fill();
-    ctx.fillStyle = '#8f99ae';
-    ctx.fillText(`${hop} hop${hop === 1 ? '' : 's'}`, kx + 8, box.y1 - 10);
-    kx += 60;
+    ctx.moveTo(x(0), y(0));
+    arrivals.forEach((a, i) => {
+      ctx.lineTo(x(since(a, t0)), y(i));
+      ctx.lineTo(x(since(a, t0)), y(i + 1));
+    });
+    ctx.lineTo(box.x1, y(arrivals.length));
+    ctx.strokeStyle = '#ff9f43';
+    ctx.lineWidth = 2;
+    ctx.stroke();
+    // One dot per arrival, one step apart vertically: the radius shrinks with the step, so that dots
+    // of arrivals at the same moment never cover each other.
+    const r = Math.max(1.5, Math.min(4, (y(0) - y(1)) / 2 - 0.5));
+    arrivals.forEach((a, i) => {
+      const p = { x: x(since(a, t0)), y: y(i + 1), r };
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, r, 0, Math.PI * 2);
+      ctx.fillStyle = HOP_COLORS[Math.min(a.hops, HOP_COLORS.length - 1)];
+      ctx.fill();
+      points.push(p);
+    });
+    // Hop colour key, bottom right (the step line has reached the top by then).
+    const maxHop = Math.max(...arrivals.map((a) => a.hops));
+    let kx = box.x1 - 60 * (maxHop + 1);
+    for (let hop = 0; hop <= maxHop; hop++) {
+      ctx.beginPath();
+      ctx.arc(kx, box.y1 - 10, 4, 0, Math.PI * 2);
+      ctx.fillStyle = HOP_COLORS[Math.min(hop, HOP_COLORS.length - 1)];
+      ctx.fill();
+      ctx.fillStyle = '#8f99ae';
+      label(ctx, boxes, `${hop} hop${hop === 1 ? '' : 's'}`, kx + 8, box.y1 - 10, 'left', 'middle');
+      kx += 60;
+    }
   }
+  canvas.dataset.labels = JSON.stringify(boxes);
+  canvas.dataset.points = JSON.stringify(points);
 }
 
 async function fire() {
@@ -620,7 +734,7 @@ async function fire() {
     const res = await fetch('/api/event', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: '{}',
+      body: JSON.stringify({ directMail: !$('no-mail').checked }),
     });
     const body = await res.json().catch(() => ({}));
     if (!res.ok) toast(body.error ?? `fire failed (HTTP ${res.status})`);
@@ -633,7 +747,7 @@ async function fire() {
 }
 
 $('fire').addEventListener('click', fire);
-connectStream();
+loadHistory().then(connectStream);
 poll();
 setInterval(poll, POLL_MS);
 drawInfection([], 0, 1);

@@ -3,7 +3,7 @@
 // list and none keeps failing; a deleted or not-yet-installed CRD makes the operator not ready, never
 // dead, so the kubelet does not restart it in a loop; a follower that is not the leader is ready too,
 // so rolling updates and PodDisruptionBudgets treat replicas alike) and /metrics (Prometheus text).
-import { Hono } from 'hono';
+import { HttpApp } from '../../net/http-app.js';
 import { type ServedApi, serveApi } from '../../net/serve-api.js';
 import type { InformerHealth } from './resilient-informer.js';
 
@@ -26,8 +26,8 @@ export interface HealthServerOptions {
   metrics?: MetricsSource;
 }
 
-export function healthApp(options: HealthServerOptions): Hono {
-  const app = new Hono();
+export function healthApp(options: HealthServerOptions): HttpApp {
+  const app = new HttpApp();
   app.get('/healthz', (c) => {
     const problems = options
       .informers()
