@@ -7,7 +7,6 @@ import { ByteReader } from './byte-reader.js';
 import { ByteWriter } from './byte-writer.js';
 import { DecodeError } from './decode-error.js';
 import { LIMITS } from './limits.js';
-import { readQuery, readQueryResponse, writeQuery, writeQueryResponse } from './query-codec.js';
 import {
   type AntiEntropyMode,
   type KeyDigest,
@@ -19,6 +18,7 @@ import {
   type RumorMeta,
   type TreeNodeDigest,
 } from './messages.js';
+import { readQuery, readQueryResponse, writeQuery, writeQueryResponse } from './query-codec.js';
 
 /** Type bytes are part of the wire format (version 1): never renumber, only append. */
 export const MESSAGE_TYPE_CODES: Readonly<Record<MessageType, number>> = {
