@@ -10,6 +10,7 @@
 //   packet-io.ts           encode/decode, keyring, replay window, drop accounting
 //   anti-entropy-driver.ts exchanges, peer selection, join, partition healing
 //   replicated-data.ts     key/value store and user events
+//   queries.ts             queries: spread like events, answered straight to the origin
 //   deadlines.ts           one timer heap for all of the above
 import type { Channel } from '../base/types.js';
 import type { EngineConfig } from '../config/engine-schema.js';
@@ -29,6 +30,7 @@ import { MemberTable } from './member-table.js';
 import { localRumor, Membership, memberMessage } from './membership.js';
 import { PacketIO } from './packet-io.js';
 import { Prober } from './prober.js';
+import { Queries, type QueryRef, type QueryRequest, type RespondResult } from './queries.js';
 import { ReplicatedData } from './replicated-data.js';
 import { createSharedView, type SharedView } from './shared-view.js';
 import { Suspicions } from './suspicions.js';
@@ -71,6 +73,7 @@ export class GossipNode {
   private readonly dissemination: Dissemination;
   private readonly antiEntropy: AntiEntropyDriver;
   private readonly data: ReplicatedData;
+  private readonly queries: Queries;
   private nextMaintenanceAt: number;
 
   constructor(init: GossipNodeInit, deps: GossipNodeDeps, now: number) {
@@ -164,6 +167,18 @@ export class GossipNode {
         ? shared.kv.fork({ tombstoneTtlMs: this.cfg.tombstoneTtlMs })
         : new KvStore({ tombstoneTtlMs: this.cfg.tombstoneTtlMs }),
     );
+    this.queries = new Queries({
+      name: this.name,
+      addr: this.addr,
+      generation: () => membership.generation,
+      config,
+      self: () => membership.self(),
+      event: (e) => event.event(e),
+      rumor: (m) => this.dissemination.rumor(m),
+      announce: (m, at) => this.dissemination.announce(m, at),
+      reply: (to, m) => this.sendDatagram(to, [m], false),
+      schedule,
+    });
     this.antiEntropy = new AntiEntropyDriver(
       {
         rng,
@@ -255,6 +270,16 @@ export class GossipNode {
     this.data.fireEvent(name, payload, now);
   }
 
+  /** Starts a query (see queries.ts); answers arrive as 'query-answer' events until 'query-done'. */
+  startQuery(req: QueryRequest, now: number): QueryRef {
+    return this.queries.start(req, now);
+  }
+
+  /** Answers a query delivered here (a 'query' event) with `payload`. */
+  respondQuery(ref: QueryRef, payload: Uint8Array, now: number): RespondResult {
+    return this.queries.respond(ref, payload, now);
+  }
+
   kvPut(key: string, value: Uint8Array, now: number): KvEntry {
     return this.data.put(key, value, now);
   }
@@ -289,6 +314,7 @@ export class GossipNode {
     this.cfg = config;
     this.health.setMax(config.awarenessMaxMultiplier);
     this.data.reconfigure(config);
+    this.queries.reconfigure(config);
     // Shorter periods take effect now rather than after the old, longer wait.
     this.prober.reschedule(now);
     this.dissemination.reconfigure(config, now);
@@ -348,6 +374,9 @@ export class GossipNode {
       case 'anti-entropy':
         this.antiEntropy.onTimer(now);
         return;
+      case 'query':
+        this.queries.onTimer(t.seq, now);
+        return;
       case 'reconnect':
         this.antiEntropy.reconnect(now);
         return;
@@ -357,6 +386,7 @@ export class GossipNode {
         this.timers.schedule(this.nextMaintenanceAt, { kind: 'maintain' });
         this.membership.reap(now);
         this.data.expire(now);
+        this.queries.expire(now);
         this.antiEntropy.expire(now);
         return;
     }
@@ -388,6 +418,12 @@ export class GossipNode {
         return;
       case 'kv':
         this.data.apply(m.entry, { ...m.rumor, hops: m.rumor.hops + 1 }, via, now, true);
+        return;
+      case 'query':
+        this.queries.onQuery(m, via, now);
+        return;
+      case 'query-response':
+        this.queries.onResponse(m, sender.name, now);
         return;
       case 'mail':
         this.sendDatagram(sender.addr, [{ t: 'mail-ack', id: m.id }], false);
