@@ -41,6 +41,26 @@ export type AgentEvent =
       origin: string;
       originTime: number;
       hops: number;
+    }
+  | {
+      /** A query this agent passes the filters of (see docs/api.md#queries). */
+      kind: 'query';
+      at: number;
+      /** `origin/generation/seq`: names the query. */
+      id: string;
+      name: string;
+      payload: string;
+      payloadBase64: string;
+      via: Via;
+      origin: string;
+      originTime: number;
+      hops: number;
+      /** Local wall-clock ms after which an answer is no longer sent. */
+      deadline: number;
+      /** Where the answer goes (the origin's gossip address). */
+      originAddr: string;
+      generation: number;
+      seq: number;
     };
 
 export interface AgentApi {

@@ -9,11 +9,12 @@ import type { AgentConfig } from './config/agent-schema.js';
 import { diffConfig } from './config/config-diff.js';
 import { watchConfigFile } from './config/config-watcher.js';
 import { readKeyringFile } from './config/keyring-file.js';
+import { QUERY_REFUSALS, responseLimit } from './core/queries.js';
 import type { CoreEvent } from './core/types.js';
 import { resolveSeeds, seedResolver } from './discovery/dns-seeds.js';
 import { JoinWatch } from './discovery/join-watch.js';
 import { SeedJoiner } from './discovery/seed-joiner.js';
-import { EventHandler } from './hooks/event-handler.js';
+import { EventHandler, type QueryEvent } from './hooks/event-handler.js';
 import { createApi } from './http/api.js';
 import {
   type AgentControl,
@@ -28,6 +29,8 @@ import { agentVersion } from './metrics/agent-version.js';
 import { RateLimitedLog } from './metrics/rate-limited-log.js';
 import { Refusals } from './metrics/refusals.js';
 import { describeNetError, errorPeer, isUnreachable } from './net-error-text.js';
+import { QueryCollector } from './query-collector.js';
+import { monotonicNow } from './runtime/clock.js';
 import { type LocalNode, startLocalNode } from './runtime/local-node.js';
 import { bindError, StartupError } from './startup-error.js';
 import { parseAddr } from './transport/address.js';
@@ -99,6 +102,8 @@ export class Agent implements AgentApi, AgentControl {
   });
   private node!: LocalNode;
   private metricsRegistry!: AgentMetrics;
+  private refusals: Refusals | undefined;
+  private queryCollector: QueryCollector | undefined;
   httpUrl = '';
 
   private constructor(
@@ -171,9 +176,15 @@ export class Agent implements AgentApi, AgentControl {
     refusals = new Refusals(this.metricsRegistry.registry, (fields, msg) => log.warn(fields, msg));
     refusals.declare('gossip-tcp', STREAM_REFUSALS);
     refusals.declare('event-stream', ['subscribers', 'slow-subscriber']);
+    refusals.declare('query', QUERY_REFUSALS);
+    this.refusals = refusals;
+    const queries = new QueryCollector((fn) => this.node.run(fn));
+    this.queryCollector = queries;
+    this.closers.push(() => queries.close());
     const api = createApi(this, {
       token,
       control: this,
+      queries,
       sseMaxSubscribers: c.maxEventSubscribers,
       sseMaxQueueBytes: c.maxEventQueueBytes,
       onRefused: (reason, detail) => refusals?.report({ resource: 'event-stream', reason, detail }),
@@ -248,6 +259,8 @@ export class Agent implements AgentApi, AgentControl {
       timeoutMs: c.eventHandlerTimeoutMs ?? 30_000,
       concurrency: c.eventHandlerConcurrency ?? 4,
       self: { name: this.name, addr: this.node.addr },
+      maxResponseBytes: responseLimit(c.gossip),
+      onQueryResponse: (e, out) => this.answerQuery(e, out),
       onResult: (result, d) => {
         this.metricsRegistry.eventHandlerResult(result);
         if (result === 'ok') return log.debug({ event: d.event }, 'event handler ran');
@@ -266,6 +279,19 @@ export class Agent implements AgentApi, AgentControl {
       unsubscribe();
       handler.close();
     });
+  }
+
+  /** An event handler's answer to a query: sent to the origin, or refused when it is too large. */
+  private answerQuery(e: QueryEvent, out: Uint8Array | 'too-large'): void {
+    const log = this.o.logger;
+    if (out === 'too-large') {
+      const detail = `the event handler wrote more than ${responseLimit(this.config.gossip)} bytes for query ${e.name}`;
+      this.refusals?.report({ resource: 'query', reason: 'response-bytes', peer: e.origin, detail });
+      return;
+    }
+    const ref = { origin: e.origin, originAddr: e.originAddr, generation: e.generation, seq: e.seq };
+    const result = this.node.run((node, now) => node.respondQuery(ref, out, now));
+    if (result !== 'sent') log.debug({ query: e.id, result }, 'query answer not sent');
   }
 
   /**
@@ -571,7 +597,12 @@ export class Agent implements AgentApi, AgentControl {
     this.metricsRegistry?.observe(e, at);
     if (e.type === 'member') this.lastChange.set(e.member.name, at);
     if (e.type === 'member-reaped') this.lastChange.delete(e.name);
-    const out = toAgentEvent(e, at);
+    if (this.queryCollector?.onCoreEvent(e)) return;
+    if (e.type === 'refused') {
+      this.refusals?.report({ resource: e.resource, reason: e.reason, peer: e.peer, detail: e.detail });
+      return;
+    }
+    const out = toAgentEvent(e, at, monotonicNow());
     if (!out) return;
     for (const l of this.listeners) {
       try {

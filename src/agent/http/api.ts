@@ -16,6 +16,8 @@ import {
   type EventStreamRefusal,
   eventStream,
 } from './event-stream.js';
+import type { AgentQueries } from './query-api.js';
+import { queryRoutes } from './query-routes.js';
 
 export interface ApiOptions {
   /** When set, every /v1 route requires `Authorization: Bearer <token>`. */
@@ -32,6 +34,8 @@ export interface ApiOptions {
   onRefused?: (reason: EventStreamRefusal, detail: string) => void;
   /** The run-time CLI routes (info, join, tags, kv list): mounted when given. */
   control?: AgentControl;
+  /** `POST /v1/query`: mounted when given. */
+  queries?: AgentQueries;
   /** Told about every unexpected error (the client only gets a generic 500). */
   onInternalError?: (err: unknown) => void;
 }
@@ -131,6 +135,7 @@ export function createApi(agent: AgentApi, opts: ApiOptions = {}): Hono {
     },
   });
   if (opts.control) controlRoutes(app, opts.control, route);
+  if (opts.queries) queryRoutes(app, opts.queries, route);
   return app;
 }
 

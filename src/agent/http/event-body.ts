@@ -35,16 +35,24 @@ export function parseEventRequest(text: string): EventRequest {
   const { name, payload, payloadBase64 } = fields;
   if (typeof name !== 'string' || name === '')
     throw new ApiError(400, "field 'name' is required and must be a non-empty string");
+  return { name, payload: payloadBytes(payload, payloadBase64, '') };
+}
+
+/** The bytes of a body's `payload` (UTF-8 text) or `payloadBase64` field; empty when neither is given. */
+export function payloadBytes(payload: unknown, payloadBase64: unknown, what: string): Uint8Array {
   if (payload !== undefined && payloadBase64 !== undefined)
-    throw new ApiError(400, "give either 'payload' or 'payloadBase64', not both");
+    throw new ApiError(400, `${what}give either 'payload' or 'payloadBase64', not both`);
   if (payload !== undefined) {
-    if (typeof payload !== 'string') throw new ApiError(400, "field 'payload' must be a string");
-    return { name, payload: new TextEncoder().encode(payload) };
+    if (typeof payload !== 'string') throw new ApiError(400, `${what}field 'payload' must be a string`);
+    return new TextEncoder().encode(payload);
   }
   if (payloadBase64 !== undefined) {
     if (typeof payloadBase64 !== 'string' || !BASE64.test(payloadBase64))
-      throw new ApiError(400, "field 'payloadBase64' must be standard base64 (A-Z a-z 0-9 + /, = padded)");
-    return { name, payload: new Uint8Array(Buffer.from(payloadBase64, 'base64')) };
+      throw new ApiError(
+        400,
+        `${what}field 'payloadBase64' must be standard base64 (A-Z a-z 0-9 + /, = padded)`,
+      );
+    return new Uint8Array(Buffer.from(payloadBase64, 'base64'));
   }
-  return { name, payload: new Uint8Array(0) };
+  return new Uint8Array(0);
 }
