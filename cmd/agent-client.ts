@@ -5,6 +5,7 @@ import { type Command, CommanderError, InvalidArgumentError, Option } from 'comm
 import type { MemberView } from '../src/agent/agent-api.js';
 import type { AgentInfo, JoinResult, KvListing } from '../src/agent/http/control-api.js';
 import type { QueryResult } from '../src/agent/http/query-api.js';
+import type { KeysResult } from '../src/agent/keys/cluster-keys.js';
 import { errnoText } from '../src/agent/net-error-text.js';
 import { type CliIo, EXIT_FAILURE } from './cli-io.js';
 
@@ -124,6 +125,19 @@ export class AgentClient {
       body.timeoutMs + this.timeoutMs,
     );
     return (await this.readJson(res)) as QueryResult;
+  }
+
+  /** A cluster-wide keyring operation; waits for the members' answers (timeoutMs) on the agent's side. */
+  async keys(op: string, key: string | undefined, timeoutMs: number): Promise<KeysResult> {
+    const res = await this.request(
+      'POST',
+      '/v1/keys',
+      JSON.stringify({ op, key, timeoutMs }),
+      'application/json',
+      [],
+      timeoutMs + this.timeoutMs,
+    );
+    return (await this.readJson(res)) as KeysResult;
   }
 
   /** undefined when the key does not exist. */

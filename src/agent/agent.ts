@@ -23,7 +23,10 @@ import {
   type KvListing,
   RESERVED_TAG_PREFIX,
 } from './http/control-api.js';
+import { INTERNAL_QUERY_PREFIX } from './http/query-api.js';
 import { serveApi } from './http/serve-api.js';
+import { ClusterKeys } from './keys/cluster-keys.js';
+import { keyOpOfQuery } from './keys/key-ops.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
 import { agentVersion } from './metrics/agent-version.js';
 import { RateLimitedLog } from './metrics/rate-limited-log.js';
@@ -35,6 +38,7 @@ import { type LocalNode, startLocalNode } from './runtime/local-node.js';
 import { bindError, StartupError } from './startup-error.js';
 import { parseAddr } from './transport/address.js';
 import { STREAM_REFUSALS } from './transport/stream-transport.js';
+import type { Keyring } from './wire/keyring.js';
 import { LIMITS } from './wire/limits.js';
 import { encodedTagBytes, escapeControl } from './wire/limits-check.js';
 import type { Addr } from './wire/messages.js';
@@ -104,6 +108,8 @@ export class Agent implements AgentApi, AgentControl {
   private metricsRegistry!: AgentMetrics;
   private refusals: Refusals | undefined;
   private queryCollector: QueryCollector | undefined;
+  private clusterKeys: ClusterKeys | undefined;
+  private keyring: Keyring | null = null;
   httpUrl = '';
 
   private constructor(
@@ -135,6 +141,7 @@ export class Agent implements AgentApi, AgentControl {
     const c = this.config;
     const log = this.o.logger;
     const keyring = c.keyringFile ? readKeyringFile(c.keyringFile) : null;
+    this.keyring = keyring;
     this.encrypted = keyring !== null;
     const token = c.apiTokenFile ? readToken(c.apiTokenFile) : undefined;
     if (c.requireApiToken && token === undefined)
@@ -181,10 +188,19 @@ export class Agent implements AgentApi, AgentControl {
     const queries = new QueryCollector((fn) => this.node.run(fn));
     this.queryCollector = queries;
     this.closers.push(() => queries.close());
+    const keys = new ClusterKeys({
+      keyring: () => this.keyring,
+      setKeyring: (k) => this.applyKeyring(k),
+      keyringFile: () => this.config.keyringFile,
+      query: (req) => queries.query(req),
+      liveMembers: () => this.node.node.counts().alive,
+    });
+    this.clusterKeys = keys;
     const api = createApi(this, {
       token,
       control: this,
       queries,
+      keys,
       sseMaxSubscribers: c.maxEventSubscribers,
       sseMaxQueueBytes: c.maxEventQueueBytes,
       onRefused: (reason, detail) => refusals?.report({ resource: 'event-stream', reason, detail }),
@@ -278,6 +294,38 @@ export class Agent implements AgentApi, AgentControl {
     this.closers.push(() => {
       unsubscribe();
       handler.close();
+    });
+  }
+
+  /** The live keyring, in the core and in the transport's check of new connections. */
+  private applyKeyring(keyring: Keyring | null): void {
+    this.node.setKeyring(keyring);
+    this.keyring = keyring;
+    this.encrypted = keyring !== null;
+  }
+
+  /** The agents' own queries (key rotation) are answered here, never delivered to handlers. */
+  private onInternalQuery(e: Extract<CoreEvent, { type: 'query' }>): void {
+    const op = keyOpOfQuery(e.name);
+    if (!op || !this.clusterKeys) return;
+    const keys = this.clusterKeys;
+    // Outside the core's call stack: the answer changes the keyring the core is using.
+    setImmediate(() => {
+      if (this.stopping) return;
+      const answer = keys.answer(op, e.payload);
+      const log = this.o.logger;
+      if (answer.ok && op !== 'list')
+        log.info(
+          { op, origin: e.query.origin, ...answer },
+          'keyring changed by a cluster-wide keys operation',
+        );
+      else if (!answer.ok)
+        log.warn(
+          { op, origin: e.query.origin, error: answer.error },
+          'cluster-wide keys operation refused here',
+        );
+      const payload = new TextEncoder().encode(JSON.stringify(answer));
+      this.node.run((node, now) => node.respondQuery(e.query, payload, now));
     });
   }
 
@@ -407,8 +455,7 @@ export class Agent implements AgentApi, AgentControl {
           node.setTags(withVersionTags(applied.tags, applied.gossip.maxTagBytes), now);
         if (live.includes('keyringFile') || keyringChanged) {
           // Through LocalNode: the transport's first-frame authentication follows the new keyring too.
-          this.node.setKeyring(applied.keyringFile ? readKeyringFile(applied.keyringFile) : null);
-          this.encrypted = applied.keyringFile !== undefined;
+          this.applyKeyring(applied.keyringFile ? readKeyringFile(applied.keyringFile) : null);
         }
         if (live.includes('join')) node.join(applied.join, now);
       });
@@ -598,6 +645,10 @@ export class Agent implements AgentApi, AgentControl {
     if (e.type === 'member') this.lastChange.set(e.member.name, at);
     if (e.type === 'member-reaped') this.lastChange.delete(e.name);
     if (this.queryCollector?.onCoreEvent(e)) return;
+    if (e.type === 'query' && e.name.startsWith(INTERNAL_QUERY_PREFIX)) {
+      this.onInternalQuery(e);
+      return;
+    }
     if (e.type === 'refused') {
       this.refusals?.report({ resource: e.resource, reason: e.reason, peer: e.peer, detail: e.detail });
       return;

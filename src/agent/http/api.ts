@@ -16,6 +16,7 @@ import {
   type EventStreamRefusal,
   eventStream,
 } from './event-stream.js';
+import { type AgentKeys, keysRoutes } from './keys-routes.js';
 import type { AgentQueries } from './query-api.js';
 import { queryRoutes } from './query-routes.js';
 
@@ -36,6 +37,8 @@ export interface ApiOptions {
   control?: AgentControl;
   /** `POST /v1/query`: mounted when given. */
   queries?: AgentQueries;
+  /** `POST /v1/keys`: mounted when given. */
+  keys?: AgentKeys;
   /** Told about every unexpected error (the client only gets a generic 500). */
   onInternalError?: (err: unknown) => void;
 }
@@ -136,6 +139,7 @@ export function createApi(agent: AgentApi, opts: ApiOptions = {}): Hono {
   });
   if (opts.control) controlRoutes(app, opts.control, route);
   if (opts.queries) queryRoutes(app, opts.queries, route);
+  if (opts.keys) keysRoutes(app, opts.keys, route);
   return app;
 }
 
