@@ -10,12 +10,12 @@ import { expect } from 'chai';
 import type { MemberView } from '../../src/agent/agent-api.js';
 import type { KeysResult } from '../../src/agent/keys/cluster-keys.js';
 import { keyFingerprint } from '../../src/agent/keys/key-ops.js';
+import { agentArgs } from '../hardening/helpers.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { eventually } from '../support/process-cluster.js';
 import { runGrapevine } from '../support/run-cli.js';
 
-const FAST = ['--probe-interval-ms', '300', '--probe-timeout-ms', '150', '--gossip-interval-ms', '60'];
-const base = (name: string) => ['--name', name, '--bind', '127.0.0.1:0', '--http', '127.0.0.1:0', ...FAST];
+const base = (name: string) => agentArgs(name);
 const fp = (b64: string) => keyFingerprint(Buffer.from(b64, 'base64'));
 
 describe('cmd: cluster-wide keys against real encrypted agents', function () {

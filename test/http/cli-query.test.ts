@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { MemberView } from '../../src/agent/agent-api.js';
 import type { QueryResult } from '../../src/agent/http/query-api.js';
+import { agentArgs } from '../hardening/helpers.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { eventually } from '../support/process-cluster.js';
 import { runGrapevine } from '../support/run-cli.js';
 
-const FAST = ['--probe-interval-ms', '300', '--probe-timeout-ms', '150', '--gossip-interval-ms', '60'];
-const base = (name: string) => ['--name', name, '--bind', '127.0.0.1:0', '--http', '127.0.0.1:0', ...FAST];
+const base = (name: string) => agentArgs(name);
 
 // Answers a query with "<self>:<payload>"; 'slow' sleeps past any timeout used here; 'big' writes
 // more than a response may hold. Other events are ignored.

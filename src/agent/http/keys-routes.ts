@@ -7,7 +7,7 @@ import { ApiError } from './api-error.js';
 import { parseObject } from './control-api.js';
 import type { RouteFn } from './control-routes.js';
 import { isJsonContentType } from './event-body.js';
-import { DEFAULT_QUERY_TIMEOUT_MS, MAX_QUERY_TIMEOUT_MS } from './query-api.js';
+import { DEFAULT_QUERY_TIMEOUT_MS, queryTimeout } from './query-api.js';
 
 export interface AgentKeys {
   run(op: KeyOp, key: Uint8Array | undefined, timeoutMs: number): Promise<KeysResult>;
@@ -24,20 +24,14 @@ export function parseKeysRequest(text: string): { op: KeyOp; key?: Uint8Array; t
   const { op, key, timeoutMs = DEFAULT_QUERY_TIMEOUT_MS } = body;
   if (typeof op !== 'string' || !(KEY_OPS as readonly string[]).includes(op))
     throw new ApiError(400, `keys: 'op' must be one of ${KEY_OPS.join(', ')}`);
-  if (
-    typeof timeoutMs !== 'number' ||
-    !Number.isInteger(timeoutMs) ||
-    timeoutMs < 1 ||
-    timeoutMs > MAX_QUERY_TIMEOUT_MS
-  )
-    throw new ApiError(400, `keys: 'timeoutMs' must be an integer from 1 to ${MAX_QUERY_TIMEOUT_MS}`);
+  const timeout = queryTimeout(timeoutMs, 'keys');
   if (op === 'list') {
     if (key !== undefined) throw new ApiError(400, "keys: 'list' takes no key");
-    return { op, timeoutMs };
+    return { op, timeoutMs: timeout };
   }
   if (typeof key !== 'string' || !BASE64_KEY.test(key))
     throw new ApiError(400, "keys: 'key' must be a base64 AES-256 key (32 bytes, from 'grapevine keygen')");
-  return { op: op as KeyOp, key: new Uint8Array(Buffer.from(key, 'base64')), timeoutMs };
+  return { op: op as KeyOp, key: new Uint8Array(Buffer.from(key, 'base64')), timeoutMs: timeout };
 }
 
 export function keysRoutes(app: Hono, keys: AgentKeys, route: RouteFn): void {

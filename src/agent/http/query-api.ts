@@ -81,12 +81,18 @@ export function parseQueryRequest(text: string, allowInternal = false): QueryReq
   if (tagFilters.length > LIMITS.queryTags)
     throw new ApiError(400, `query: at most ${LIMITS.queryTags} tag filters`);
   if (typeof ack !== 'boolean') throw new ApiError(400, "query: 'ack' must be true or false");
-  if (
-    typeof timeoutMs !== 'number' ||
-    !Number.isInteger(timeoutMs) ||
-    timeoutMs < 1 ||
-    timeoutMs > MAX_QUERY_TIMEOUT_MS
-  )
-    throw new ApiError(400, `query: 'timeoutMs' must be an integer from 1 to ${MAX_QUERY_TIMEOUT_MS}`);
-  return { name, payload: bytes, filters: { nodes: nodes as string[], tags: tagFilters }, ack, timeoutMs };
+  return {
+    name,
+    payload: bytes,
+    filters: { nodes: nodes as string[], tags: tagFilters },
+    ack,
+    timeoutMs: queryTimeout(timeoutMs, 'query'),
+  };
+}
+
+/** A body's `timeoutMs` for a query (or an operation built on one): an integer of 1 … MAX_QUERY_TIMEOUT_MS. */
+export function queryTimeout(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_QUERY_TIMEOUT_MS)
+    throw new ApiError(400, `${what}: 'timeoutMs' must be an integer from 1 to ${MAX_QUERY_TIMEOUT_MS}`);
+  return value;
 }
