@@ -337,6 +337,8 @@ export class Agent implements AgentApi, AgentControl {
       this.refusals?.report({ resource: 'query', reason: 'response-bytes', peer: e.origin, detail });
       return;
     }
+    // A run killed while the agent stops still ends here; the node is closed by then.
+    if (this.stopping) return;
     const ref = { origin: e.origin, originAddr: e.originAddr, generation: e.generation, seq: e.seq };
     const result = this.node.run((node, now) => node.respondQuery(ref, out, now));
     if (result !== 'sent') log.debug({ query: e.id, result }, 'query answer not sent');

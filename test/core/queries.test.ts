@@ -208,4 +208,35 @@ describe('core: queries (in-memory network)', function () {
     expect(eventsOf(c, 'node-1', 'query')).to.deep.equal([]);
     expect(eventsOf(c, 'node-1', 'refused').map((r) => r.reason)).to.deep.equal(['bad-filter']);
   });
+
+  it('answers only to the address the view holds for the origin (no reflection to a forged address)', () => {
+    const c = joinedCluster(3);
+    const forged = (origin: string, originAddr: string) => ({
+      t: 'query' as const,
+      rumor: { origin, originTime: c.now, hops: 0 },
+      generation: 1,
+      seq: 1,
+      originAddr,
+      timeoutMs: 1_000,
+      ack: true,
+      filters: NO_FILTER,
+      name: 'q',
+      payload: new Uint8Array(0),
+    });
+    // A member's name with someone else's address, and a name nobody knows.
+    sendAs(c, 'forger', c.get('node-1').addr, forged('node-0', '10.0.0.77:7946'));
+    sendAs(c, 'forger', c.get('node-1').addr, { ...forged('stranger', '10.0.0.78:7946'), seq: 2 });
+    c.run(100);
+    expect(eventsOf(c, 'node-1', 'query')).to.deep.equal([]);
+    // (The network's random latency may deliver the two in either order.)
+    expect(
+      eventsOf(c, 'node-1', 'refused')
+        .map((r) => [r.reason, r.peer])
+        .sort(),
+    ).to.deep.equal([
+      ['origin-addr', 'node-0'],
+      ['origin-addr', 'stranger'],
+    ]);
+    expect(c.get('node-1').stats.messagesSent['query-response'] ?? 0).to.equal(0);
+  });
 });

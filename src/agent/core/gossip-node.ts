@@ -173,6 +173,10 @@ export class GossipNode {
       generation: () => membership.generation,
       config,
       self: () => membership.self(),
+      liveAddr: (name) => {
+        const r = membership.get(name)?.record;
+        return r && (r.state === 'alive' || r.state === 'suspect') ? r.addr : undefined;
+      },
       event: (e) => event.event(e),
       rumor: (m) => this.dissemination.rumor(m),
       announce: (m, at) => this.dissemination.announce(m, at),

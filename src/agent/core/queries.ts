@@ -10,7 +10,8 @@
 //              ('responses'), responses of at most responseBytes ('response-bytes'), answers to
 //              queries not open any more ('unknown-query');
 //   responder: at most maxDelivered queries awaiting this node's answer ('delivered'), tag filters
-//              that are not valid expressions ('bad-filter').
+//              that are not valid expressions ('bad-filter'), queries whose origin is not a live
+//              member at the address they name ('origin-addr': answers would go elsewhere).
 import { anchoredRegex, tagsMatch } from '../base/tag-match.js';
 import type { EngineConfig } from '../config/engine-schema.js';
 import { EventDedupe } from '../state/event-dedupe.js';
@@ -68,6 +69,8 @@ export interface QueriesHost {
   generation(): number;
   config(): EngineConfig;
   self(): MemberRecord;
+  /** The address the membership view holds for a live member, if any. */
+  liveAddr(name: string): Addr | undefined;
   event(e: CoreEvent): void;
   rumor(m: Message): void;
   announce(m: Message, now: number): void;
@@ -221,6 +224,12 @@ export class Queries {
 
   private deliver(m: QueryMessage, via: Via, now: number): void {
     if (!this.passes(m)) return;
+    // Answers go only to the address the view holds for the origin: a forged originAddr would
+    // otherwise turn every member into a reflector aimed at someone else.
+    if (via !== 'local' && this.host.liveAddr(m.rumor.origin) !== m.originAddr) {
+      this.refused('origin-addr', `origin is not a live member at ${m.originAddr}`, m.rumor.origin);
+      return;
+    }
     const ref: QueryRef = {
       origin: m.rumor.origin,
       originAddr: m.originAddr,
@@ -294,6 +303,7 @@ export const QUERY_REFUSALS = [
   'unknown-query',
   'delivered',
   'bad-filter',
+  'origin-addr',
 ] as const;
 export type QueryRefusal = (typeof QUERY_REFUSALS)[number];
 
