@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { MemberView } from '../src/agent/agent-api.js';
 import type { AgentInfo, ForceLeaveResult, JoinResult, KvListing } from '../src/agent/http/control-api.js';
+import type { QueryResult } from '../src/agent/http/query-api.js';
+import type { KeysResult } from '../src/agent/keys/cluster-keys.js';
 import { errnoText } from '../src/agent/net-error-text.js';
 import { type CliIo, EXIT_FAILURE } from './cli-io.js';
 
@@ -30,6 +32,16 @@ export async function reportingFailures(io: CliIo, body: () => Promise<void>): P
     io.err(`grapevine: ${err.message}\n`);
     throw new CommanderError(EXIT_FAILURE, 'grapevine.agent-client', err.message);
   }
+}
+
+/** The JSON body of POST /v1/query, as docs/api.md describes it. */
+export interface QueryHttpBody {
+  name: string;
+  payload: string;
+  nodes: string[];
+  tags: Record<string, string>;
+  ack: boolean;
+  timeoutMs: number;
 }
 
 export interface AgentFlags {
@@ -100,6 +112,32 @@ export class AgentClient {
       'application/json',
     );
     return (await this.readJson(res)) as { name: string; payloadBytes: number };
+  }
+
+  /** Waits for the query's timeout on the agent's side; the HTTP timeout allows for that. */
+  async query(body: QueryHttpBody): Promise<QueryResult> {
+    const res = await this.request(
+      'POST',
+      '/v1/query',
+      JSON.stringify(body),
+      'application/json',
+      [],
+      body.timeoutMs + this.timeoutMs,
+    );
+    return (await this.readJson(res)) as QueryResult;
+  }
+
+  /** A cluster-wide keyring operation; waits for the members' answers (timeoutMs) on the agent's side. */
+  async keys(op: string, key: string | undefined, timeoutMs: number): Promise<KeysResult> {
+    const res = await this.request(
+      'POST',
+      '/v1/keys',
+      JSON.stringify({ op, key, timeoutMs }),
+      'application/json',
+      [],
+      timeoutMs + this.timeoutMs,
+    );
+    return (await this.readJson(res)) as KeysResult;
   }
 
   /** undefined when the key does not exist. */

@@ -27,3 +27,17 @@ export function numberArg(
     return n;
   };
 }
+
+/** A duration such as `500ms`, `5s` or `2m` (a bare number is seconds, as in Serf), in ms. */
+export function durationArg(minMs: number, maxMs: number): (value: string) => number {
+  const units: Record<string, number> = { ms: 1, s: 1_000, m: 60_000 };
+  return (value) => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+    const ms = m ? Math.round(Number(m[1]) * units[m[2] ?? 's']!) : Number.NaN;
+    if (!Number.isFinite(ms) || ms < minMs || ms > maxMs)
+      throw new InvalidArgumentError(
+        `expected a duration from ${minMs} ms to ${maxMs / 1000} s such as 500ms, 5s or 1m, got '${value}'`,
+      );
+    return ms;
+  };
+}

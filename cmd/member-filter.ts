@@ -2,6 +2,7 @@
 // the name as regular expressions, anchored like Serf's (the whole value must match).
 import { InvalidArgumentError } from 'commander';
 import type { MemberView } from '../src/agent/agent-api.js';
+import { anchoredRegex, tagsMatch } from '../src/agent/base/tag-match.js';
 
 export interface MemberFilter {
   name?: RegExp;
@@ -10,7 +11,7 @@ export interface MemberFilter {
 
 function anchored(source: string, what: string): RegExp {
   try {
-    return new RegExp(`^(?:${source})$`);
+    return anchoredRegex(source);
   } catch (err) {
     throw new InvalidArgumentError(
       `${what}: invalid regular expression '${source}' (${(err as Error).message})`,
@@ -33,5 +34,5 @@ export function tagFilterArg(value: string, previous: MemberFilter['tags'] = [])
 
 export function matches(m: MemberView, f: MemberFilter): boolean {
   if (f.name && !f.name.test(m.name)) return false;
-  return f.tags.every(({ key, value }) => m.tags[key] !== undefined && value.test(m.tags[key]));
+  return tagsMatch(m.tags, f.tags);
 }

@@ -13,6 +13,7 @@ import { registerLeave } from './leave-command.js';
 import { registerMembers } from './members-command.js';
 import { registerMonitor } from './monitor-command.js';
 import { registerOperator } from './operator-command.js';
+import { registerQuery } from './query-command.js';
 import { registerSimulate } from './simulate-command.js';
 import { registerTags } from './tags-command.js';
 import { registerVersion } from './version-command.js';
@@ -51,6 +52,7 @@ export async function buildProgram(
   registerTags(program, io);
   registerOperator(program, io);
   registerEvent(program, io);
+  registerQuery(program, io);
   registerKv(program, io);
   registerLeave(program, io);
   registerForceLeave(program, io);

@@ -30,18 +30,32 @@ export type AgentEvent =
       originTime: number | null;
       hops: number | null;
     }
-  | {
-      kind: 'user-event';
-      at: number;
-      name: string;
-      /** The payload as UTF-8 text (invalid sequences replaced) and exactly, as base64. */
-      payload: string;
-      payloadBase64: string;
-      via: Via;
-      origin: string;
-      originTime: number;
-      hops: number;
-    };
+  | ({ kind: 'user-event' } & RumoredPayload)
+  | ({
+      /** A query this agent passes the filters of (see docs/api.md#queries). */
+      kind: 'query';
+      /** `origin/generation/seq`: names the query. */
+      id: string;
+      /** Local wall-clock ms after which an answer is no longer sent. */
+      deadline: number;
+      /** Where the answer goes (the origin's gossip address). */
+      originAddr: string;
+      generation: number;
+      seq: number;
+    } & RumoredPayload);
+
+/** What user events and queries share: a name and payload that a rumor carried from its origin. */
+export interface RumoredPayload {
+  at: number;
+  name: string;
+  /** The payload as UTF-8 text (invalid sequences replaced) and exactly, as base64. */
+  payload: string;
+  payloadBase64: string;
+  via: Via;
+  origin: string;
+  originTime: number;
+  hops: number;
+}
 
 export interface AgentApi {
   self(): SelfView;

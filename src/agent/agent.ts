@@ -12,11 +12,12 @@ import { diffConfig } from './config/config-diff.js';
 import { watchConfigFile } from './config/config-watcher.js';
 import { readKeyringFile } from './config/keyring-file.js';
 import type { ForceLeaveDecision } from './core/force-leave.js';
+import { QUERY_REFUSALS, responseLimit } from './core/queries.js';
 import type { CoreEvent } from './core/types.js';
 import { resolveSeeds, seedResolver } from './discovery/dns-seeds.js';
 import { JoinWatch } from './discovery/join-watch.js';
 import { SeedJoiner } from './discovery/seed-joiner.js';
-import { EventHandler } from './hooks/event-handler.js';
+import { EventHandler, type QueryEvent } from './hooks/event-handler.js';
 import { createApi } from './http/api.js';
 import {
   type AgentControl,
@@ -25,14 +26,20 @@ import {
   type KvListing,
   RESERVED_TAG_PREFIX,
 } from './http/control-api.js';
+import { INTERNAL_QUERY_PREFIX } from './http/query-api.js';
+import { ClusterKeys } from './keys/cluster-keys.js';
+import { keyOpOfQuery } from './keys/key-ops.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
 import { agentVersion } from './metrics/agent-version.js';
 import { RateLimitedLog } from './metrics/rate-limited-log.js';
 import { Refusals } from './metrics/refusals.js';
 import { describeNetError, errorPeer, isUnreachable } from './net-error-text.js';
+import { QueryCollector } from './query-collector.js';
+import { monotonicNow } from './runtime/clock.js';
 import { type LocalNode, startLocalNode } from './runtime/local-node.js';
 import { bindError, StartupError } from './startup-error.js';
 import { STREAM_REFUSALS } from './transport/stream-transport.js';
+import type { Keyring } from './wire/keyring.js';
 import { LIMITS } from './wire/limits.js';
 import { encodedTagBytes, escapeControl } from './wire/limits-check.js';
 import type { Addr } from './wire/messages.js';
@@ -100,6 +107,10 @@ export class Agent implements AgentApi, AgentControl {
   });
   private node!: LocalNode;
   private metricsRegistry!: AgentMetrics;
+  private refusals: Refusals | undefined;
+  private queryCollector: QueryCollector | undefined;
+  private clusterKeys: ClusterKeys | undefined;
+  private keyring: Keyring | null = null;
   httpUrl = '';
 
   private constructor(
@@ -131,6 +142,7 @@ export class Agent implements AgentApi, AgentControl {
     const c = this.config;
     const log = this.o.logger;
     const keyring = c.keyringFile ? readKeyringFile(c.keyringFile) : null;
+    this.keyring = keyring;
     this.encrypted = keyring !== null;
     const token = c.apiTokenFile ? readToken(c.apiTokenFile) : undefined;
     if (c.requireApiToken && token === undefined)
@@ -172,9 +184,24 @@ export class Agent implements AgentApi, AgentControl {
     refusals = new Refusals(this.metricsRegistry.registry, (fields, msg) => log.warn(fields, msg));
     refusals.declare('gossip-tcp', STREAM_REFUSALS);
     refusals.declare('event-stream', ['subscribers', 'slow-subscriber']);
+    refusals.declare('query', QUERY_REFUSALS);
+    this.refusals = refusals;
+    const queries = new QueryCollector((fn) => this.node.run(fn));
+    this.queryCollector = queries;
+    this.closers.push(() => queries.close());
+    const keys = new ClusterKeys({
+      keyring: () => this.keyring,
+      setKeyring: (k) => this.applyKeyring(k),
+      keyringFile: () => this.config.keyringFile,
+      query: (req) => queries.query(req),
+      liveMembers: () => this.node.node.counts().alive,
+    });
+    this.clusterKeys = keys;
     const api = createApi(this, {
       token,
       control: this,
+      queries,
+      keys,
       sseMaxSubscribers: c.maxEventSubscribers,
       sseMaxQueueBytes: c.maxEventQueueBytes,
       onRefused: (reason, detail) => refusals?.report({ resource: 'event-stream', reason, detail }),
@@ -249,6 +276,8 @@ export class Agent implements AgentApi, AgentControl {
       timeoutMs: c.eventHandlerTimeoutMs ?? 30_000,
       concurrency: c.eventHandlerConcurrency ?? 4,
       self: { name: this.name, addr: this.node.addr },
+      maxResponseBytes: responseLimit(c.gossip),
+      onQueryResponse: (e, out) => this.answerQuery(e, out),
       onResult: (result, d) => {
         this.metricsRegistry.eventHandlerResult(result);
         if (result === 'ok') return log.debug({ event: d.event }, 'event handler ran');
@@ -267,6 +296,53 @@ export class Agent implements AgentApi, AgentControl {
       unsubscribe();
       handler.close();
     });
+  }
+
+  /** The live keyring, in the core and in the transport's check of new connections. */
+  private applyKeyring(keyring: Keyring | null): void {
+    this.node.setKeyring(keyring);
+    this.keyring = keyring;
+    this.encrypted = keyring !== null;
+  }
+
+  /** The agents' own queries (key rotation) are answered here, never delivered to handlers. */
+  private onInternalQuery(e: Extract<CoreEvent, { type: 'query' }>): void {
+    const op = keyOpOfQuery(e.name);
+    if (!op || !this.clusterKeys) return;
+    const keys = this.clusterKeys;
+    // Outside the core's call stack: the answer changes the keyring the core is using.
+    setImmediate(() => {
+      if (this.stopping) return;
+      const answer = keys.answer(op, e.payload);
+      const log = this.o.logger;
+      if (answer.ok && op !== 'list')
+        log.info(
+          { op, origin: e.query.origin, ...answer },
+          'keyring changed by a cluster-wide keys operation',
+        );
+      else if (!answer.ok)
+        log.warn(
+          { op, origin: e.query.origin, error: answer.error },
+          'cluster-wide keys operation refused here',
+        );
+      const payload = new TextEncoder().encode(JSON.stringify(answer));
+      this.node.run((node, now) => node.respondQuery(e.query, payload, now));
+    });
+  }
+
+  /** An event handler's answer to a query: sent to the origin, or refused when it is too large. */
+  private answerQuery(e: QueryEvent, out: Uint8Array | 'too-large'): void {
+    const log = this.o.logger;
+    if (out === 'too-large') {
+      const detail = `the event handler wrote more than ${responseLimit(this.config.gossip)} bytes for query ${e.name}`;
+      this.refusals?.report({ resource: 'query', reason: 'response-bytes', peer: e.origin, detail });
+      return;
+    }
+    // A run killed while the agent stops still ends here; the node is closed by then.
+    if (this.stopping) return;
+    const ref = { origin: e.origin, originAddr: e.originAddr, generation: e.generation, seq: e.seq };
+    const result = this.node.run((node, now) => node.respondQuery(ref, out, now));
+    if (result !== 'sent') log.debug({ query: e.id, result }, 'query answer not sent');
   }
 
   /**
@@ -382,8 +458,7 @@ export class Agent implements AgentApi, AgentControl {
           node.setTags(withVersionTags(applied.tags, applied.gossip.maxTagBytes), now);
         if (live.includes('keyringFile') || keyringChanged) {
           // Through LocalNode: the transport's first-frame authentication follows the new keyring too.
-          this.node.setKeyring(applied.keyringFile ? readKeyringFile(applied.keyringFile) : null);
-          this.encrypted = applied.keyringFile !== undefined;
+          this.applyKeyring(applied.keyringFile ? readKeyringFile(applied.keyringFile) : null);
         }
         if (live.includes('join')) node.join(applied.join, now);
       });
@@ -576,7 +651,16 @@ export class Agent implements AgentApi, AgentControl {
     this.metricsRegistry?.observe(e, at);
     if (e.type === 'member') this.lastChange.set(e.member.name, at);
     if (e.type === 'member-reaped') this.lastChange.delete(e.name);
-    const out = toAgentEvent(e, at);
+    if (this.queryCollector?.onCoreEvent(e)) return;
+    if (e.type === 'query' && e.name.startsWith(INTERNAL_QUERY_PREFIX)) {
+      this.onInternalQuery(e);
+      return;
+    }
+    if (e.type === 'refused') {
+      this.refusals?.report({ resource: e.resource, reason: e.reason, peer: e.peer, detail: e.detail });
+      return;
+    }
+    const out = toAgentEvent(e, at, monotonicNow());
     if (!out) return;
     for (const l of this.listeners) {
       try {

@@ -10,6 +10,7 @@ import type {
   MemberState,
   Message,
   PacketSender,
+  QueryFilters,
   RumorMeta,
   TreeNodeDigest,
 } from '../../src/agent/wire/messages.js';
@@ -81,6 +82,15 @@ export const treeNode = (): fc.Arbitrary<TreeNodeDigest> =>
 export const keyDigest = (): fc.Arbitrary<KeyDigest> => fc.record({ keyHash: hash64(), entryHash: hash64() });
 export const aeMode = (): fc.Arbitrary<AntiEntropyMode> => fc.constantFrom('push', 'pull', 'push-pull');
 
+/** Node names and tag filters (keys unique and sorted, as the codec writes them). */
+export const queryFilters = (): fc.Arbitrary<QueryFilters> =>
+  fc.record({
+    nodes: fc.array(name(), { maxLength: 64 }),
+    tags: fc
+      .uniqueArray(fc.record({ key: str(128), pattern: str(256) }), { maxLength: 16, selector: (t) => t.key })
+      .map((tags) => tags.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))),
+  });
+
 /** One arbitrary per message type, so tests can run each shape separately. */
 export const messageArbs = {
   ping: fc.record({ t: fc.constant('ping' as const), seq: uint(), target: name() }),
@@ -129,6 +139,25 @@ export const messageArbs = {
     members: fc.array(member(), { maxLength: 5 }),
     kv: fc.array(kvEntry(), { maxLength: 5 }),
     want: fc.array(hash64(), { maxLength: 20 }),
+  }),
+  query: fc.record({
+    t: fc.constant('query' as const),
+    rumor: rumor(),
+    generation: timestamp(),
+    seq: uint(),
+    originAddr: addr(),
+    timeoutMs: fc.oneof(fc.nat(60_000), fc.constant(3_600_000)),
+    ack: fc.boolean(),
+    filters: queryFilters(),
+    name: str(128, 1),
+    payload: payload(),
+  }),
+  'query-response': fc.record({
+    t: fc.constant('query-response' as const),
+    generation: timestamp(),
+    seq: uint(),
+    ack: fc.boolean(),
+    payload: payload(),
   }),
 } satisfies { [K in Message['t']]: fc.Arbitrary<Extract<Message, { t: K }>> };
 

@@ -138,7 +138,7 @@ describe('wire/message-codec', () => {
 
     it('unknown type byte and empty input', () => {
       rejects(Uint8Array.of(0), /unknown message type 0/);
-      rejects(Uint8Array.of(15), /unknown message type 15/);
+      rejects(Uint8Array.of(17), /unknown message type 17/);
       rejects(new Uint8Array(0), /truncated/);
     });
 
@@ -247,6 +247,64 @@ describe('wire/message-codec', () => {
       );
       rejects(withTags([['k'.repeat(129), 'v']]), /tag key length: 129 exceeds 128/);
       rejects(withTags([['k', 'v'.repeat(513)]]), /tag value length: 513 exceeds 512/);
+    });
+
+    it('queries: unknown format or flag bits, unsorted tag filters, over-long lists and timeouts', () => {
+      const query: Extract<Message, { t: 'query' }> = {
+        t: 'query',
+        rumor: { origin: 'o', originTime: 1, hops: 0 },
+        generation: 1,
+        seq: 1,
+        originAddr: '10.0.0.1:7946',
+        timeoutMs: 5_000,
+        ack: true,
+        filters: { nodes: ['a'], tags: [{ key: 'role', pattern: 'web.*' }] },
+        name: 'uptime',
+        payload: new Uint8Array(0),
+      };
+      const ok = encodeMessage(query);
+      expect(decodeMessageBytes(ok)).to.deep.equal(query);
+      // Byte 0 is the type, 1 the format; the flags follow rumor, generation, seq, originAddr, timeout.
+      rejects(Uint8Array.of(ok[0]!, 2, ...ok.subarray(2)), /query format 2 is not supported/);
+      const flagsAt = 2 + (2 + 1 + 1) + 1 + 1 + (1 + query.originAddr.length) + 2;
+      expect(ok[flagsAt]).to.equal(1);
+      rejects(Uint8Array.of(...ok.subarray(0, flagsAt), 3, ...ok.subarray(flagsAt + 1)), /unknown bits 3/);
+      const response = encodeMessage({
+        t: 'query-response',
+        generation: 1,
+        seq: 1,
+        ack: false,
+        payload: new Uint8Array(0),
+      });
+      rejects(Uint8Array.of(response[0]!, 0, ...response.subarray(2)), /query format 0/);
+      const twoTags = encodeMessage({
+        ...query,
+        filters: {
+          nodes: [],
+          tags: [
+            { key: 'b', pattern: '1' },
+            { key: 'a', pattern: '2' },
+          ],
+        },
+      });
+      // Encoding sorts the filters; the same two written out of order are refused.
+      const sorted = decodeMessageBytes(twoTags) as typeof query;
+      expect(sorted.filters.tags.map((t) => t.key)).to.deep.equal(['a', 'b']);
+      const at = twoTags.indexOf(0x61); // 'a'
+      const swapped = Uint8Array.from(twoTags);
+      swapped[at] = 0x62;
+      swapped[at + 4] = 0x61;
+      rejects(swapped, /keys not strictly ascending/);
+      expect(() => encodeMessage({ ...query, filters: { nodes: Array(65).fill('n'), tags: [] } })).to.throw(
+        RangeError,
+        /query nodes: 65 exceeds 64/,
+      );
+      expect(() => encodeMessage({ ...query, timeoutMs: 3_600_001 })).to.throw(RangeError, /timeoutMs/);
+      const tooLong = bytesOf((w) => w.varint(3_600_001));
+      rejects(
+        Uint8Array.of(...ok.subarray(0, flagsAt - 2), ...tooLong, ...ok.subarray(flagsAt)),
+        /timeoutMs.*exceeds 3600000/,
+      );
     });
 
     it('payloads over 64 KiB', () => {

@@ -10,7 +10,8 @@ export type Timer =
   | { kind: 'reconnect' }
   | { kind: 'maintain' }
   | { kind: 'suspicion'; name: string }
-  | { kind: 'mail'; key: string };
+  | { kind: 'mail'; key: string }
+  | { kind: 'query'; seq: number };
 
 interface Slot {
   at: number;

@@ -50,6 +50,12 @@ function handleMessage(
     case 'kv':
       p.data.apply(m.entry, { ...m.rumor, hops: m.rumor.hops + 1 }, via, now, true);
       return;
+    case 'query':
+      p.queries.onQuery(m, via, now);
+      return;
+    case 'query-response':
+      p.queries.onResponse(m, sender.name, now);
+      return;
     case 'mail':
       p.dissemination.onMail(m.id, sender.addr);
       return;
@@ -79,6 +85,9 @@ export function fireTimer(p: NodeParts, t: Timer, now: number): void {
     case 'anti-entropy':
       p.antiEntropy.onTimer(now);
       return;
+    case 'query':
+      p.queries.onTimer(t.seq, now);
+      return;
     case 'reconnect':
       p.antiEntropy.reconnect(now);
       return;
@@ -88,6 +97,7 @@ export function fireTimer(p: NodeParts, t: Timer, now: number): void {
       p.timers.schedule(p.maintenance.nextAt, { kind: 'maintain' });
       p.membership.reap(now);
       p.data.expire(now);
+      p.queries.expire(now);
       p.antiEntropy.expire(now);
       return;
   }

@@ -154,6 +154,8 @@ export function rumorKey(m: Message): string {
       return `k:${m.entry.key}`;
     case 'user-event':
       return `e:${m.rumor.origin}:${m.generation}:${m.seq}`;
+    case 'query':
+      return `q:${m.rumor.origin}:${m.generation}:${m.seq}`;
     default:
       throw new Error(`not a rumor: ${m.t}`);
   }

@@ -13,6 +13,7 @@
 //   anti-entropy-driver.ts exchanges, peer selection, join, partition healing
 //   replicated-data.ts     key/value store and user events
 //   replicated-state.ts    what anti-entropy sees of the node
+//   queries.ts             queries: spread like events, answered straight to the origin
 //   deadlines.ts           one timer heap for all of the above
 //   node-stores.ts         the injected state containers (plain here; copy-on-write in sim/)
 import type { Channel } from '../base/types.js';
@@ -23,6 +24,7 @@ import { fireTimer, receivePacket } from './dispatch.js';
 import type { ForceLeaveDecision } from './force-leave.js';
 import { type NodeParts, reconfigureNode, wireNode } from './node-parts.js';
 import { emptyStores, type NodeStores } from './node-stores.js';
+import type { QueryRef, QueryRequest, RespondResult } from './queries.js';
 import { checkTags } from './record-bounds.js';
 import type { FireOptions } from './replicated-data.js';
 import { type CoreOutput, type CoreStats, emptyStats, type Rng } from './types.js';
@@ -140,6 +142,16 @@ export class GossipNode {
 
   fireEvent(name: string, payload: Uint8Array, now: number, opts?: FireOptions): void {
     this.p.data.fireEvent(name, payload, now, opts);
+  }
+
+  /** Starts a query (see queries.ts); answers arrive as 'query-answer' events until 'query-done'. */
+  startQuery(req: QueryRequest, now: number): QueryRef {
+    return this.p.queries.start(req, now);
+  }
+
+  /** Answers a query delivered here (a 'query' event) with `payload`. */
+  respondQuery(ref: QueryRef, payload: Uint8Array, now: number): RespondResult {
+    return this.p.queries.respond(ref, payload, now);
   }
 
   kvPut(key: string, value: Uint8Array, now: number): KvEntry {

@@ -13,6 +13,7 @@ import { localRumor, Membership, memberMessage } from './membership.js';
 import type { NodeStores } from './node-stores.js';
 import { PacketIO } from './packet-io.js';
 import { Prober } from './prober.js';
+import { Queries } from './queries.js';
 import { ReplicatedData } from './replicated-data.js';
 import { replicatedState } from './replicated-state.js';
 import { Suspicions } from './suspicions.js';
@@ -53,6 +54,7 @@ export interface NodeParts {
   readonly dissemination: Dissemination;
   readonly data: ReplicatedData;
   readonly antiEntropy: AntiEntropyDriver;
+  readonly queries: Queries;
 }
 
 export function wireNode(
@@ -154,6 +156,20 @@ export function wireNode(
     replicatedState(tree, membership, data, () => antiEntropy.applyingFrom),
     now,
   );
+  const queries = new Queries({
+    ...ctx,
+    name: id.name,
+    addr: id.addr,
+    generation: () => membership.generation,
+    self: () => membership.self(),
+    liveAddr: (name) => {
+      const r = membership.get(name)?.record;
+      return r && (r.state === 'alive' || r.state === 'suspect') ? r.addr : undefined;
+    },
+    rumor,
+    announce,
+    reply: (to, m) => send(to, [m], false),
+  });
   const maintenance = { nextAt: now + MAINTENANCE_MS };
   ctx.schedule(maintenance.nextAt, { kind: 'maintain' });
   return {
@@ -169,6 +185,7 @@ export function wireNode(
     dissemination,
     data,
     antiEntropy,
+    queries,
   };
 }
 
@@ -184,6 +201,7 @@ export function reconfigureNode(p: NodeParts, config: EngineConfig, now: number)
   p.settings.config = config;
   p.health.setMax(config.awarenessMaxMultiplier);
   p.data.reconfigure(config);
+  p.queries.reconfigure(config);
   // Shorter periods take effect now rather than after the old, longer wait.
   p.prober.reschedule(now);
   p.dissemination.reconfigure(config, now);

@@ -1,5 +1,6 @@
 import type { Channel, DropReason, Rng } from '../base/types.js';
 import type { Addr, MemberRecord, MemberState, MessageType, RumorMeta } from '../wire/messages.js';
+import type { QueryRef } from './queries.js';
 
 export type { DropReason, Rng };
 
@@ -26,6 +27,22 @@ export type CoreEvent =
     }
   | { type: 'kv'; key: string; value: Uint8Array | null; writer: string; via: Via; rumor: RumorMeta | null }
   | { type: 'probe-rtt'; target: string; ms: number }
+  /** A query that this node passes the filters of; `deadline` is local (arrival + timeout). */
+  | {
+      type: 'query';
+      query: QueryRef;
+      name: string;
+      payload: Uint8Array;
+      deadline: number;
+      via: Via;
+      rumor: RumorMeta;
+    }
+  /** At the origin: one responder's ack or response (each counted once per query). */
+  | { type: 'query-answer'; seq: number; from: string; ack: boolean; payload: Uint8Array }
+  /** At the origin: the query's timeout passed; nothing more is collected for it. */
+  | { type: 'query-done'; seq: number; acks: number; responses: number }
+  /** Something refused to stay within a bound (for the agent's refusal metric and log). */
+  | { type: 'refused'; resource: 'query'; reason: string; detail: string; peer?: string }
   | { type: 'anti-entropy'; peer: Addr; bytes: number; repaired: number; equal: boolean };
 
 /** Where the core's output goes: sockets in an agent, queues in the simulator. */

@@ -2,6 +2,9 @@
 // described in environment variables, the payload (or the member line) goes to stdin. At most
 // `concurrency` commands run at once; waiting events queue up to `maxQueued`, beyond which they are
 // dropped and counted. A command running longer than `timeoutMs` is killed with its process group.
+// For a query, as in Serf, the command's stdout is the response: read up to `maxResponseBytes` and
+// handed to `onQueryResponse` when the command exits 0 (more output is an oversized response, refused);
+// a query's run is also killed at the query's deadline.
 import { spawn } from 'node:child_process';
 import type { AgentEvent } from '../agent-api.js';
 
@@ -13,12 +16,18 @@ export interface EventHandlerOptions {
   maxQueued?: number;
   /** The agent's own name and address, passed to every run. */
   self: { name: string; addr: string };
+  /** Largest query response (stdout) passed on. */
+  maxResponseBytes?: number;
+  /** A query's run exited 0: its stdout (≤ maxResponseBytes), or 'too-large' when it wrote more. */
+  onQueryResponse?: (e: QueryEvent, stdout: Uint8Array | 'too-large') => void;
   /** How each run ended: 'ok', 'failed' (non-zero exit or spawn error), 'timeout', 'dropped'. */
   onResult?: (
     result: EventHandlerResult,
     detail: { event: string; code?: number | null; stderr?: string },
   ) => void;
 }
+
+export type QueryEvent = Extract<AgentEvent, { kind: 'query' }>;
 
 export type EventHandlerResult = 'ok' | 'failed' | 'timeout' | 'dropped';
 
@@ -27,7 +36,7 @@ const STDERR_TAIL_BYTES = 2_048;
 /** The environment a run sees (besides the agent's own): GRAPEVINE_EVENT and what describes it. */
 export function handlerEnv(e: AgentEvent, self: { name: string; addr: string }): Record<string, string> {
   const env: Record<string, string> = {
-    GRAPEVINE_EVENT: e.kind === 'member' ? `member-${e.member.state}` : 'user',
+    GRAPEVINE_EVENT: e.kind === 'member' ? `member-${e.member.state}` : e.kind === 'query' ? 'query' : 'user',
     GRAPEVINE_SELF_NAME: self.name,
     GRAPEVINE_SELF_ADDR: self.addr,
     GRAPEVINE_VIA: e.via,
@@ -40,13 +49,16 @@ export function handlerEnv(e: AgentEvent, self: { name: string; addr: string }):
     env.GRAPEVINE_MEMBER_ADDR = e.member.addr;
     env.GRAPEVINE_MEMBER_STATE = e.member.state;
     env.GRAPEVINE_MEMBER_PREVIOUS = e.previous ?? '';
+  } else if (e.kind === 'query') {
+    env.GRAPEVINE_QUERY_NAME = e.name;
+    env.GRAPEVINE_QUERY_ID = e.id;
   } else env.GRAPEVINE_USER_EVENT = e.name;
   return env;
 }
 
-/** stdin of a run: the user event's payload bytes, or one line `NAME ADDR STATE k=v,k=v` for a member. */
+/** stdin of a run: the user event's or query's payload bytes, or one line `NAME ADDR STATE k=v,k=v` for a member. */
 export function handlerStdin(e: AgentEvent): Buffer {
-  if (e.kind === 'user-event') return Buffer.from(e.payloadBase64, 'base64');
+  if (e.kind !== 'member') return Buffer.from(e.payloadBase64, 'base64');
   const tags = Object.entries(e.member.tags)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
@@ -86,7 +98,7 @@ export class EventHandler {
   private run(e: AgentEvent): void {
     const child = spawn('/bin/sh', ['-c', this.o.command], {
       env: { ...process.env, ...handlerEnv(e, this.o.self) },
-      stdio: ['pipe', 'ignore', 'pipe'],
+      stdio: ['pipe', e.kind === 'query' ? 'pipe' : 'ignore', 'pipe'],
       // Its own process group, so a timeout kills what the shell started too.
       detached: true,
     });
@@ -99,11 +111,22 @@ export class EventHandler {
         // already gone
       }
     };
-    const timer = setTimeout(() => {
-      result = 'timeout';
-      kill();
-    }, this.o.timeoutMs);
+    const timer = setTimeout(
+      () => {
+        result = 'timeout';
+        kill();
+      },
+      runTimeout(e, this.o.timeoutMs),
+    );
     this.running.add(kill);
+    const maxOut = this.o.maxResponseBytes ?? 1024;
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    child.stdout?.on('data', (d: Buffer) => {
+      // Keeps one byte past the limit, enough to know the response is too large.
+      if (outBytes <= maxOut) out.push(d.subarray(0, maxOut + 1 - outBytes));
+      outBytes += d.length;
+    });
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       stderr = (stderr + d).slice(-STDERR_TAIL_BYTES);
     });
@@ -114,6 +137,8 @@ export class EventHandler {
       if (!this.running.delete(kill)) return;
       clearTimeout(timer);
       result ??= code === 0 ? 'ok' : 'failed';
+      if (result === 'ok' && e.kind === 'query')
+        this.o.onQueryResponse?.(e, outBytes > maxOut ? 'too-large' : new Uint8Array(Buffer.concat(out)));
       this.o.onResult?.(result, { event: describe(e), code, stderr: stderr.trim() });
       this.pump();
     };
@@ -123,5 +148,12 @@ export class EventHandler {
 }
 
 function describe(e: AgentEvent): string {
-  return e.kind === 'member' ? `member ${e.member.name} ${e.member.state}` : `user event ${e.name}`;
+  if (e.kind === 'member') return `member ${e.member.name} ${e.member.state}`;
+  return e.kind === 'query' ? `query ${e.name}` : `user event ${e.name}`;
+}
+
+/** A query's run ends at its deadline (an answer after it would be refused anyway). */
+function runTimeout(e: AgentEvent, timeoutMs: number): number {
+  if (e.kind !== 'query') return timeoutMs;
+  return Math.max(0, Math.min(timeoutMs, e.deadline - Date.now()));
 }

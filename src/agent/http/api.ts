@@ -15,6 +15,9 @@ import {
   type EventStreamRefusal,
   eventStream,
 } from './event-stream.js';
+import { type AgentKeys, keysRoutes } from './keys-routes.js';
+import type { AgentQueries } from './query-api.js';
+import { queryRoutes } from './query-routes.js';
 
 export interface ApiOptions {
   /** When set, every /v1 route requires `Authorization: Bearer <token>`. */
@@ -31,6 +34,10 @@ export interface ApiOptions {
   onRefused?: (reason: EventStreamRefusal, detail: string) => void;
   /** The run-time CLI routes (info, join, tags, kv list): mounted when given. */
   control?: AgentControl;
+  /** `POST /v1/query`: mounted when given. */
+  queries?: AgentQueries;
+  /** `POST /v1/keys`: mounted when given. */
+  keys?: AgentKeys;
   /** Told about every unexpected error (the client only gets a generic 500). */
   onInternalError?: (err: unknown) => void;
 }
@@ -131,6 +138,8 @@ export function createApi(agent: AgentApi, opts: ApiOptions = {}): HttpApp {
     },
   });
   if (opts.control) controlRoutes(app, opts.control, route);
+  if (opts.queries) queryRoutes(app, opts.queries, route);
+  if (opts.keys) keysRoutes(app, opts.keys, route);
   return app;
 }
 

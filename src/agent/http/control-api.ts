@@ -64,7 +64,7 @@ export const MAX_JOIN_TIMEOUT_MS = 60_000;
 /** Tags the agent sets itself (its version and wire protocol): users cannot set or delete them. */
 export const RESERVED_TAG_PREFIX = 'grapevine/';
 
-function parseObject(text: string, what: string): Record<string, unknown> {
+export function parseObject(text: string, what: string): Record<string, unknown> {
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -38,16 +38,24 @@ export function parseEventRequest(text: string): EventRequest {
   if (typeof name !== 'string' || name === '')
     throw new ApiError(400, "field 'name' is required and must be a non-empty string");
   if (typeof directMail !== 'boolean') throw new ApiError(400, "field 'directMail' must be true or false");
+  return { name, payload: payloadBytes(payload, payloadBase64, ''), directMail };
+}
+
+/** The bytes of a body's `payload` (UTF-8 text) or `payloadBase64` field; empty when neither is given. */
+export function payloadBytes(payload: unknown, payloadBase64: unknown, what: string): Uint8Array {
   if (payload !== undefined && payloadBase64 !== undefined)
-    throw new ApiError(400, "give either 'payload' or 'payloadBase64', not both");
+    throw new ApiError(400, `${what}give either 'payload' or 'payloadBase64', not both`);
   if (payload !== undefined) {
-    if (typeof payload !== 'string') throw new ApiError(400, "field 'payload' must be a string");
-    return { name, payload: new TextEncoder().encode(payload), directMail };
+    if (typeof payload !== 'string') throw new ApiError(400, `${what}field 'payload' must be a string`);
+    return new TextEncoder().encode(payload);
   }
   if (payloadBase64 !== undefined) {
     if (typeof payloadBase64 !== 'string' || !BASE64.test(payloadBase64))
-      throw new ApiError(400, "field 'payloadBase64' must be standard base64 (A-Z a-z 0-9 + /, = padded)");
-    return { name, payload: new Uint8Array(Buffer.from(payloadBase64, 'base64')), directMail };
+      throw new ApiError(
+        400,
+        `${what}field 'payloadBase64' must be standard base64 (A-Z a-z 0-9 + /, = padded)`,
+      );
+    return new Uint8Array(Buffer.from(payloadBase64, 'base64'));
   }
-  return { name, payload: new Uint8Array(0), directMail };
+  return new Uint8Array(0);
 }

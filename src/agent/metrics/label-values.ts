@@ -18,6 +18,8 @@ export const MESSAGE_TYPES = [
   'ae-tree',
   'ae-keys',
   'ae-entries',
+  'query',
+  'query-response',
 ] as const satisfies readonly MessageType[];
 
 export const DROP_REASONS = [

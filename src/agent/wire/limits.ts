@@ -22,5 +22,12 @@ export const LIMITS = {
    */
   kvClock: 2 ** 48,
   hops: 255,
+  /** Node names a query may be addressed to. */
+  queryNodes: 64,
+  /** Tag filters of one query, and the bytes of one pattern. */
+  queryTags: 16,
+  queryPattern: 256,
+  /** Longest query timeout (one hour is already far beyond what the origin keeps waiting for). */
+  queryTimeoutMs: 3_600_000,
   treeLevel: 8,
 } as const;

@@ -18,6 +18,7 @@ import {
   type RumorMeta,
   type TreeNodeDigest,
 } from './messages.js';
+import { readQuery, readQueryResponse, writeQuery, writeQueryResponse } from './query-codec.js';
 
 /** Type bytes are part of the wire format (version 1): never renumber, only append. */
 export const MESSAGE_TYPE_CODES: Readonly<Record<MessageType, number>> = {
@@ -35,6 +36,8 @@ export const MESSAGE_TYPE_CODES: Readonly<Record<MessageType, number>> = {
   'ae-tree': 12,
   'ae-keys': 13,
   'ae-entries': 14,
+  query: 15,
+  'query-response': 16,
 };
 
 const AE_MODES: readonly AntiEntropyMode[] = ['push', 'pull', 'push-pull'];
@@ -133,6 +136,12 @@ export function encodeMessage(m: Message): Uint8Array {
       w.varint(m.want.length);
       for (const h of m.want) w.hash64(h, 'want');
       break;
+    case 'query':
+      writeQuery(w, m, RUMOR);
+      break;
+    case 'query-response':
+      writeQueryResponse(w, m);
+      break;
     default:
       throw new RangeError(`unknown message type ${String((m as { t: unknown }).t)}`);
   }
@@ -230,10 +239,16 @@ function decodeFields(r: ByteReader): Message {
       for (let i = 0; i < nw; i++) want.push(r.hash64('want'));
       return { t: 'ae-entries', session, members, kv, want };
     }
+    case 15:
+      return readQuery(r, RUMOR);
+    case 16:
+      return readQueryResponse(r);
     default:
       throw new DecodeError(`unknown message type ${code}`);
   }
 }
+
+const RUMOR = { write: writeRumor, read: readRumor };
 
 function writeRumor(w: ByteWriter, rumor: RumorMeta): void {
   w.string(rumor.origin, LIMITS.name, 'origin', true);

@@ -62,6 +62,15 @@ export interface KeyDigest {
   entryHash: Hash64;
 }
 
+/**
+ * Who must answer a query: every listed node name (any node when empty) whose tags match every
+ * pattern (anchored regular expressions; a missing tag never matches). Tag filters are sorted by key.
+ */
+export interface QueryFilters {
+  nodes: string[];
+  tags: Array<{ key: string; pattern: string }>;
+}
+
 export type Message =
   // Failure detection (SWIM + Lifeguard)
   | { t: 'ping'; seq: number; target: string }
@@ -72,6 +81,24 @@ export type Message =
   | { t: 'member'; rumor: RumorMeta; member: MemberRecord; from: string }
   | { t: 'user-event'; rumor: RumorMeta; generation: number; seq: number; name: string; payload: Uint8Array }
   | { t: 'kv'; rumor: RumorMeta; entry: KvEntry }
+  // Queries: spread like user events; answers (acks and responses) go straight to the origin by UDP.
+  | {
+      t: 'query';
+      rumor: RumorMeta;
+      /** (origin, generation, seq) names the query, as for user events. */
+      generation: number;
+      seq: number;
+      /** Where answers go: the origin's advertised gossip address. */
+      originAddr: Addr;
+      /** How long the origin waits, relative (clocks differ between nodes). */
+      timeoutMs: number;
+      /** Ask every member that passes the filters to acknowledge at once. */
+      ack: boolean;
+      filters: QueryFilters;
+      name: string;
+      payload: Uint8Array;
+    }
+  | { t: 'query-response'; generation: number; seq: number; ack: boolean; payload: Uint8Array }
   // Direct mail: a packet that starts with 'mail' asks the receiver to answer 'mail-ack'
   | { t: 'mail'; id: number }
   | { t: 'mail-ack'; id: number }
