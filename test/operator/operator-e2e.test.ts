@@ -167,7 +167,10 @@ describe('operator on a real kube-apiserver (v1.31, etcd, garbage collector)', f
     const ds = await daemonSet('beta');
     const labels = ds.spec?.template.metadata?.labels ?? {};
     // Play the DaemonSet controller and the kubelet: three pods, each a real agent on its own IP.
-    const ips = ['127.0.10.1', '127.0.10.2', '127.0.10.3'];
+    // Fixed ports (the pods' spec), so a random loopback block: other test runs on this machine may
+    // hold 127.0.10.x:7946 (one left over from another suite did).
+    const block = `127.${200 + Math.floor(Math.random() * 50)}.${1 + Math.floor(Math.random() * 250)}`;
+    const ips = [1, 2, 3].map((i) => `${block}.${i}`);
     for (const [i, ip] of ips.entries()) {
       const name = `beta-agent-${i}`;
       await core.createNamespacedPod({
