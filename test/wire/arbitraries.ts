@@ -130,6 +130,12 @@ export const messageArbs = {
     kv: fc.array(kvEntry(), { maxLength: 5 }),
     want: fc.array(hash64(), { maxLength: 20 }),
   }),
+  'ae-part': fc.record({
+    t: fc.constant('ae-part' as const),
+    session: uint(),
+    members: fc.array(member(), { maxLength: 5 }),
+    kv: fc.array(kvEntry(), { maxLength: 5 }),
+  }),
 } satisfies { [K in Message['t']]: fc.Arbitrary<Extract<Message, { t: K }>> };
 
 export const message = (): fc.Arbitrary<Message> => fc.oneof(...Object.values(messageArbs));

@@ -268,6 +268,11 @@ export class GossipNode {
     this.antiEntropy.start(now, peer);
   }
 
+  /** The transport could not deliver a stream packet to `to`: its anti-entropy sessions abort. */
+  sendFailed(to: Addr, channel: Channel): void {
+    if (channel === 'stream') this.antiEntropy.sendFailed(to);
+  }
+
   /**
    * Writes a key/value entry into local state without telling anyone, as if a rumor had been lost.
    * The simulator and tests use it to inject divergence for anti-entropy to repair.

@@ -62,6 +62,8 @@ export interface CoreStats {
   antiEntropyRounds: number;
   antiEntropyBytes: number;
   antiEntropyRepaired: number;
+  /** Sessions dropped because a send to their peer failed (retried on the next round). */
+  antiEntropyAborted: number;
 }
 
 export function emptyStats(): CoreStats {
@@ -90,5 +92,6 @@ export function emptyStats(): CoreStats {
     antiEntropyRounds: 0,
     antiEntropyBytes: 0,
     antiEntropyRepaired: 0,
+    antiEntropyAborted: 0,
   };
 }

@@ -18,6 +18,7 @@ export const MESSAGE_TYPES = [
   'ae-tree',
   'ae-keys',
   'ae-entries',
+  'ae-part',
 ] as const satisfies readonly MessageType[];
 
 export const DROP_REASONS = [

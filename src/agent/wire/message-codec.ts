@@ -35,6 +35,7 @@ export const MESSAGE_TYPE_CODES: Readonly<Record<MessageType, number>> = {
   'ae-tree': 12,
   'ae-keys': 13,
   'ae-entries': 14,
+  'ae-part': 15,
 };
 
 const AE_MODES: readonly AntiEntropyMode[] = ['push', 'pull', 'push-pull'];
@@ -125,11 +126,13 @@ export function encodeMessage(m: Message): Uint8Array {
       }
       break;
     case 'ae-entries':
+    case 'ae-part':
       w.varint(m.session, 'session');
       w.varint(m.members.length);
       for (const member of m.members) writeMember(w, member);
       w.varint(m.kv.length);
       for (const e of m.kv) writeKv(w, e);
+      if (m.t === 'ae-part') break;
       w.varint(m.want.length);
       for (const h of m.want) w.hash64(h, 'want');
       break;
@@ -217,7 +220,8 @@ function decodeFields(r: ByteReader): Message {
         keys.push({ keyHash: r.hash64('keyHash'), entryHash: r.hash64('entryHash') });
       return { t: 'ae-keys', session, subtrees, keys };
     }
-    case 14: {
+    case 14:
+    case 15: {
       const session = r.varint('session');
       const members: MemberRecord[] = [];
       const nm = r.count('members', MIN_BYTES.member);
@@ -225,6 +229,7 @@ function decodeFields(r: ByteReader): Message {
       const kv: KvEntry[] = [];
       const nkv = r.count('kv entries', MIN_BYTES.kv);
       for (let i = 0; i < nkv; i++) kv.push(readKv(r));
+      if (code === 15) return { t: 'ae-part', session, members, kv };
       const want: Array<readonly [number, number]> = [];
       const nw = r.count('want', MIN_BYTES.hash);
       for (let i = 0; i < nw; i++) want.push(r.hash64('want'));
