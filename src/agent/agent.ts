@@ -26,7 +26,7 @@ import { serveApi } from './http/serve-api.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
 import { agentVersion } from './metrics/agent-version.js';
 import { RateLimitedLog } from './metrics/rate-limited-log.js';
-import { Refusals } from './metrics/refusals.js';
+import { type Refusal, Refusals } from './metrics/refusals.js';
 import { describeNetError, errorPeer, isUnreachable } from './net-error-text.js';
 import { type LocalNode, startLocalNode } from './runtime/local-node.js';
 import { bindError, StartupError } from './startup-error.js';
@@ -137,6 +137,7 @@ export class Agent implements AgentApi, AgentControl {
     this.transportLog = new RateLimitedLog((fields, msg) => log.warn(fields, msg));
     // Created before the node: inbound connections may be refused as soon as the port is bound.
     let refusals: Refusals | undefined;
+    const refused = (r: Refusal) => refusals?.report(r);
     this.node = await startLocalNode({
       name: c.name ?? 'grapevine',
       bind: c.bind,
@@ -144,7 +145,10 @@ export class Agent implements AgentApi, AgentControl {
       config: c.gossip,
       keyring,
       tags: withVersionTags(c.tags, c.gossip.maxTagBytes),
-      onEvent: (e) => this.onCoreEvent(e),
+      onEvent: (e) => {
+        if (e.type === 'refused') refused(e);
+        else this.onCoreEvent(e);
+      },
       onError: (err, context) => this.onTransportError(err, context),
       stream: {
         maxInbound: c.maxInboundConnections,
@@ -171,6 +175,8 @@ export class Agent implements AgentApi, AgentControl {
     refusals = new Refusals(this.metricsRegistry.registry, (fields, msg) => log.warn(fields, msg));
     refusals.declare('gossip-tcp', STREAM_REFUSALS);
     refusals.declare('event-stream', ['subscribers', 'slow-subscriber']);
+    refusals.declare('kv', ['full', 'invalid']);
+    refusals.declare('event-dedupe', ['evicted-origin', 'skipped-gap']);
     const api = createApi(this, {
       token,
       control: this,

@@ -26,7 +26,13 @@ export type CoreEvent =
     }
   | { type: 'kv'; key: string; value: Uint8Array | null; writer: string; via: Via; rumor: RumorMeta | null }
   | { type: 'probe-rtt'; target: string; ms: number }
-  | { type: 'anti-entropy'; peer: Addr; bytes: number; repaired: number; equal: boolean };
+  | { type: 'anti-entropy'; peer: Addr; bytes: number; repaired: number; equal: boolean }
+  /**
+   * Something refused or dropped to stay within a configured bound (kv: a write over kvMaxEntries /
+   * kvMaxBytes, or an entry outside the codec's limits; event-dedupe: an origin forgotten over
+   * eventDedupeMaxOrigins, or a gap given up over eventDedupeMaxPendingPerOrigin).
+   */
+  | { type: 'refused'; resource: 'kv' | 'event-dedupe'; reason: string; detail: string };
 
 /** Where the core's output goes: sockets in an agent, queues in the simulator. */
 export interface CoreOutput {

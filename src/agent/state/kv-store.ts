@@ -90,8 +90,8 @@ export class KvStore {
   private count = 0;
   private bytes = 0;
   private frozen = false;
-  private readonly maxEntries: number;
-  private readonly maxBytes: number;
+  private maxEntries: number;
+  private maxBytes: number;
   readonly refused: KvRefusals = { invalid: 0, full: 0 };
 
   constructor(options: KvStoreOptions, base: KvStore | null = null) {
@@ -120,6 +120,15 @@ export class KvStore {
       },
       this,
     );
+  }
+
+  /**
+   * Changes the bounds (config, hot reload). Lowering them below what is held removes nothing: new
+   * keys and larger values are refused until deletions bring the store back under them.
+   */
+  setLimits(maxEntries: number, maxBytes: number): void {
+    this.maxEntries = maxEntries;
+    this.maxBytes = maxBytes;
   }
 
   /** Changes the tombstone lifetime (hot reload); applies to existing tombstones too. */
