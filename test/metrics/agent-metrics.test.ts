@@ -82,6 +82,7 @@ const REASONS = [
   'replay',
   'unsupported-version',
   'bad-record',
+  'unverified-addr',
 ];
 
 async function scrape(m: AgentMetrics): Promise<Map<string, Family>> {

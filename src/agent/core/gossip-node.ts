@@ -31,6 +31,7 @@ import { PacketIO } from './packet-io.js';
 import { Prober } from './prober.js';
 import { ReplicatedData } from './replicated-data.js';
 import { createSharedView, type SharedView } from './shared-view.js';
+import { claimMatchesSource, hostOf, isIpAddr } from './source-check.js';
 import { Suspicions } from './suspicions.js';
 import { type CoreOutput, type CoreStats, emptyStats, type Rng, type Via } from './types.js';
 
@@ -320,18 +321,23 @@ export class GossipNode {
   }
 
   /**
-   * One packet from the transport. `_from` is not used for replies: a stream's source port is
-   * ephemeral, so answers go to the advertised address inside the (authenticated) packet.
+   * One packet from the transport, sent from `from`. Datagrams are answered at `from`; a stream's
+   * source port is ephemeral, so stream answers go to the address inside the packet, which without a
+   * keyring must be on the stream's source host (see source-check.ts).
    */
-  receive(_from: Addr, bytes: Uint8Array, channel: Channel, now: number): void {
+  receive(from: Addr, bytes: Uint8Array, channel: Channel, now: number): void {
     const inbound = this.io.decode(bytes, channel);
     if (!inbound) return;
     const { sender, messages } = inbound;
+    if (channel === 'stream' && !this.io.encrypted && !claimMatchesSource(sender.addr, from)) {
+      this.io.drop('unverified-addr');
+      return;
+    }
     const via: Via = messages[0]?.t === 'mail' ? 'mail' : 'rumor';
     let antiEntropy = false;
     for (const m of messages) {
       if (m.t.startsWith('ae-')) antiEntropy = true;
-      else this.handle(m, sender, via, channel, now);
+      else this.handle(m, sender, via, channel, channel === 'datagram' ? from : sender.addr, now);
     }
     if (antiEntropy) this.antiEntropy.onPacket(messages, sender, bytes.length, now);
   }
@@ -367,17 +373,30 @@ export class GossipNode {
     }
   }
 
-  private handle(m: Message, sender: PacketSender, via: Via, channel: Channel, now: number): void {
+  /** `replyTo`: a datagram's source address, or the stream sender's (checked) address. */
+  private handle(
+    m: Message,
+    sender: PacketSender,
+    via: Via,
+    channel: Channel,
+    replyTo: Addr,
+    now: number,
+  ): void {
     switch (m.t) {
       case 'ping':
         // The target name guards against acking for a node that used to have this address.
         if (m.target !== this.name || this.membership.leaving) return;
         // A fallback probe came by stream because datagrams did not get through: answer the same way.
-        if (channel === 'stream') this.sendStream(sender.addr, [{ t: 'ack', seq: m.seq }]);
-        else this.sendDatagram(sender.addr, [{ t: 'ack', seq: m.seq }], true);
+        if (channel === 'stream') this.sendStream(replyTo, [{ t: 'ack', seq: m.seq }]);
+        else this.sendDatagram(replyTo, [{ t: 'ack', seq: m.seq }], true);
         return;
       case 'ping-req':
-        this.prober.relay(m.seq, m.target, m.targetAddr, sender.addr, now);
+        // Without a keyring, probe only a member we know at that address (no probes aimed elsewhere).
+        if (!this.io.encrypted && this.membership.get(m.target)?.record.addr !== m.targetAddr) {
+          this.io.drop('unverified-addr');
+          return;
+        }
+        this.prober.relay(m.seq, m.target, m.targetAddr, replyTo, now);
         return;
       case 'ack':
         this.prober.onAck(m.seq, now);
@@ -386,6 +405,7 @@ export class GossipNode {
         this.prober.onNack(m.seq);
         return;
       case 'member':
+        if (!this.memberAddrAllowed(m.member, sender.name, replyTo)) return;
         this.membership.apply(m.member, m.from, via, { ...m.rumor, hops: m.rumor.hops + 1 }, now);
         return;
       case 'user-event':
@@ -395,7 +415,7 @@ export class GossipNode {
         this.data.apply(m.entry, { ...m.rumor, hops: m.rumor.hops + 1 }, via, now, true);
         return;
       case 'mail':
-        this.sendDatagram(sender.addr, [{ t: 'mail-ack', id: m.id }], false);
+        this.sendDatagram(replyTo, [{ t: 'mail-ack', id: m.id }], false);
         return;
       case 'mail-ack':
         this.dissemination.mailAcked(sender.name, m.id);
@@ -422,6 +442,20 @@ export class GossipNode {
     );
   }
 
+  /**
+   * Without a keyring, a record's address must be an IP literal (a name from a packet is never
+   * resolved), and a record about the sender itself must name the host it sends from (`source`,
+   * when known). Refusals are dropped and counted.
+   */
+  private memberAddrAllowed(r: MemberRecord, sender: string, source: Addr | undefined): boolean {
+    // An unparsable address is the record check's to count (bad-record), in Membership.
+    if (this.io.encrypted || hostOf(r.addr) === null) return true;
+    const ok =
+      isIpAddr(r.addr) && (r.name !== sender || source === undefined || claimMatchesSource(r.addr, source));
+    if (!ok) this.io.drop('unverified-addr');
+    return ok;
+  }
+
   /** What anti-entropy sees of this node: the digest tree and the records under its keys. */
   private replicatedState(): ReplicatedState {
     return {
@@ -439,6 +473,7 @@ export class GossipNode {
         let changed = 0;
         const from = this.antiEntropy.applyingFrom;
         for (const rec of members) {
+          if (!this.memberAddrAllowed(rec, from ?? '', undefined)) continue;
           if (this.membership.apply(rec, from ?? rec.name, 'anti-entropy', null, now)) changed++;
         }
         for (const e of kv) if (this.data.apply(e, null, 'anti-entropy', now, false)) changed++;

@@ -29,6 +29,7 @@ export const DROP_REASONS = [
   'replay',
   'unsupported-version',
   'bad-record',
+  'unverified-addr',
 ] as const satisfies readonly DropReason[];
 
 /** Rumor kinds, the `kind` label of the spread and hop histograms. */
