@@ -265,6 +265,9 @@ async function runMode(mode: 'plaintext' | 'encrypted'): Promise<ModeResult> {
     for (const a of agents.slice(0, AGENTS))
       for (const [k, v] of Object.entries(await refusals(a))) refused[k] = (refused[k] ?? 0) + v;
     const newLogs = agents.slice(0, AGENTS).flatMap((a, i) => a.logs.slice(logsBefore[i]));
+    // The first few lines with a stack trace go to stderr: each one is a bug to look at.
+    for (const l of newLogs.filter((l) => JSON.stringify(l).includes('"stack"')).slice(0, 3))
+      process.stderr.write(`${mode}: ${JSON.stringify(l).slice(0, 1500)}\n`);
     return {
       mode,
       load: [Math.round(loadBefore * 100) / 100, Math.round(loadavg()[0]! * 100) / 100],

@@ -105,6 +105,26 @@ describe('member records from peers', function () {
     expect(victim.generation).to.be.greaterThan(forgedRecord.generation);
   });
 
+  it('passes on rumors that arrive at the hop limit (255) without failing to encode them', () => {
+    // Found by the hostile-traffic bench: hops 255 + 1 could not be encoded and threw in the core.
+    const c = joinedCluster(4);
+    const rumor = { origin: 'mallory', originTime: Math.floor(c.now), hops: 255 };
+    const messages: Message[] = [
+      { t: 'user-event', rumor, generation: 1, seq: 1, name: 'deep', payload: new Uint8Array([1]) },
+      {
+        t: 'kv',
+        rumor,
+        entry: { key: 'deep', value: new Uint8Array([2]), clock: 1, writer: 'mallory', at: 1 },
+      },
+      { t: 'member', rumor, from: 'mallory', member: { ...c.get('node-3').self() } },
+    ];
+    const sender = { name: 'mallory', generation: 1, addr: '10.9.9.9:7946', seq: ++forgedSeq };
+    const bytes = encodePacket(c.config.cluster, sender, messages.map(encodeMessage), null);
+    c.nodes.get('node-1')!.transport.deliver('10.9.9.9:7946', bytes, 'datagram');
+    c.run(5_000);
+    for (const n of names(4)) expect(c.get(n).kvGet('deep'), n).to.deep.equal(new Uint8Array([2]));
+  });
+
   it('drops and counts records outside sane bounds: junk names, unencodable incarnations', () => {
     const c = joinedCluster(4);
     const live = c.get('node-3').self();

@@ -29,6 +29,7 @@ import { MemberTable } from './member-table.js';
 import { localRumor, Membership, memberMessage } from './membership.js';
 import { PacketIO } from './packet-io.js';
 import { Prober } from './prober.js';
+import { relayed } from './record-bounds.js';
 import { ReplicatedData } from './replicated-data.js';
 import { createSharedView, type SharedView } from './shared-view.js';
 import { claimMatchesSource, hostOf, isIpAddr } from './source-check.js';
@@ -406,13 +407,13 @@ export class GossipNode {
         return;
       case 'member':
         if (!this.memberAddrAllowed(m.member, sender.name, replyTo)) return;
-        this.membership.apply(m.member, m.from, via, { ...m.rumor, hops: m.rumor.hops + 1 }, now);
+        this.membership.apply(m.member, m.from, via, relayed(m.rumor), now);
         return;
       case 'user-event':
         this.data.onUserEvent(m, via, now);
         return;
       case 'kv':
-        this.data.apply(m.entry, { ...m.rumor, hops: m.rumor.hops + 1 }, via, now, true);
+        this.data.apply(m.entry, relayed(m.rumor), via, now, true);
         return;
       case 'mail':
         this.sendDatagram(replyTo, [{ t: 'mail-ack', id: m.id }], false);

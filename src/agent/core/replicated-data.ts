@@ -7,7 +7,7 @@ import { EventDedupe } from '../state/event-dedupe.js';
 import type { KvStore } from '../state/kv-store.js';
 import type { KvEntry, Message, RumorMeta } from '../wire/messages.js';
 import { localRumor } from './membership.js';
-import { saneKv } from './record-bounds.js';
+import { relayed, saneKv } from './record-bounds.js';
 import type { CoreEvent, Via } from './types.js';
 
 export interface ReplicatedDataHost {
@@ -75,7 +75,7 @@ export class ReplicatedData {
 
   onUserEvent(m: Extract<Message, { t: 'user-event' }>, via: Via, now: number): void {
     if (!this.firstTime(m.rumor.origin, m.generation, m.seq, now)) return;
-    const rumor = { ...m.rumor, hops: m.rumor.hops + 1 };
+    const rumor = relayed(m.rumor);
     this.host.event({
       type: 'user-event',
       origin: m.rumor.origin,
