@@ -105,6 +105,30 @@ describe('hardening: addresses written in plaintext packets (real agent process)
     expect(victim.connections()).to.equal(0);
   });
 
+  it('ignores anti-entropy in a datagram (it would answer by stream at the address the packet names)', async () => {
+    const attacker = await udp();
+    const victim = await tcpListener('127.0.0.2');
+    closers.push(
+      () => attacker.socket.close(),
+      () => victim.server.close(),
+    );
+    const claimed = { name: 'dgram-ae', generation: 1, addr: `127.0.0.2:${victim.port}` };
+    attacker.socket.send(
+      packet(claimed, [{ t: 'ae-start', session: 3, mode: 'push-pull', root: [0, 0], count: 0 }]),
+      portOf(a.gossipAddr),
+      '127.0.0.1',
+    );
+    // Handled in order: once the ping after it is acked, the ae-start has been handled too.
+    attacker.socket.send(
+      packet(claimed, [{ t: 'ping', seq: 31, target: a.name }], 2),
+      portOf(a.gossipAddr),
+      '127.0.0.1',
+    );
+    await eventually('ping acked', async () => attacker.got.some((m) => m.t === 'ack' && m.seq === 31));
+    await new Promise((r) => setTimeout(r, 500)); // room for a connection the old code would open
+    expect(victim.connections()).to.equal(0);
+  });
+
   it('does not relay a ping-req for a target it does not know at that address', async () => {
     const attacker = await udp();
     const victim = await udp();

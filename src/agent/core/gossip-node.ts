@@ -340,7 +340,8 @@ export class GossipNode {
       if (m.t.startsWith('ae-')) antiEntropy = true;
       else this.handle(m, sender, via, channel, channel === 'datagram' ? from : sender.addr, now);
     }
-    if (antiEntropy) this.antiEntropy.onPacket(messages, sender, bytes.length, now);
+    // Anti-entropy runs on streams only; a datagram carrying ae-* (forged) could aim a stream answer.
+    if (antiEntropy && channel === 'stream') this.antiEntropy.onPacket(messages, sender, bytes.length, now);
   }
 
   private fire(t: Timer, now: number): void {
