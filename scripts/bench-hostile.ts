@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MemberView } from '../src/agent/agent-api.js';
@@ -160,6 +160,8 @@ function tcpAttack(
 
 interface ModeResult {
   mode: string;
+  /** 1-minute load average at the start and at the end of the mode (the machine is shared). */
+  load: [number, number];
   agents: number;
   datagramsSent: number;
   forgedDeaths: number;
@@ -182,6 +184,7 @@ interface ModeResult {
 }
 
 async function runMode(mode: 'plaintext' | 'encrypted'): Promise<ModeResult> {
+  const loadBefore = loadavg()[0]!;
   const extra: string[] = ['--cluster', FUZZ_CLUSTER];
   if (mode === 'encrypted') {
     const dir = mkdtempSync(join(tmpdir(), 'gv-bench-keyring-'));
@@ -262,8 +265,12 @@ async function runMode(mode: 'plaintext' | 'encrypted'): Promise<ModeResult> {
     for (const a of agents.slice(0, AGENTS))
       for (const [k, v] of Object.entries(await refusals(a))) refused[k] = (refused[k] ?? 0) + v;
     const newLogs = agents.slice(0, AGENTS).flatMap((a, i) => a.logs.slice(logsBefore[i]));
+    // The first few lines with a stack trace go to stderr: each one is a bug to look at.
+    for (const l of newLogs.filter((l) => JSON.stringify(l).includes('"stack"')).slice(0, 3))
+      process.stderr.write(`${mode}: ${JSON.stringify(l).slice(0, 1500)}\n`);
     return {
       mode,
+      load: [Math.round(loadBefore * 100) / 100, Math.round(loadavg()[0]! * 100) / 100],
       agents: AGENTS,
       datagramsSent: udpResult.sent,
       forgedDeaths: udpResult.forged,
@@ -308,7 +315,8 @@ if (WRITE) {
   const section = [
     '## Hostile traffic (issue 8)',
     '',
-    `Command: \`${command}\` (${new Date().toISOString().slice(0, 10)}, 2-core machine shared with other jobs).`,
+    `Command: \`${command}\` (${new Date().toISOString().slice(0, 10)}, 2-core machine shared with other jobs;`,
+    `1-minute load average at the start → end of each mode: ${results.map((r) => `${r.mode} ${r.load[0]} → ${r.load[1]}`).join(', ')}).`,
     `${AGENTS} agent processes on 127.0.0.1 per mode; the attacker sends the datagrams round-robin to all of them from`,
     '127.0.9.1 (fuzz-corpus packets: valid, mutated, truncated, random; every 1,000th a forged',
     '`{name: <live member>, generation: +1, state: dead}`), and opens the TCP connections to the first agent from',

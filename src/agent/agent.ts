@@ -32,7 +32,7 @@ import { keyOpOfQuery } from './keys/key-ops.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
 import { agentVersion } from './metrics/agent-version.js';
 import { RateLimitedLog } from './metrics/rate-limited-log.js';
-import { Refusals } from './metrics/refusals.js';
+import { type Refusal, Refusals } from './metrics/refusals.js';
 import { describeNetError, errorPeer, isUnreachable } from './net-error-text.js';
 import { QueryCollector } from './query-collector.js';
 import { monotonicNow } from './runtime/clock.js';
@@ -150,6 +150,7 @@ export class Agent implements AgentApi, AgentControl {
     this.transportLog = new RateLimitedLog((fields, msg) => log.warn(fields, msg));
     // Created before the node: inbound connections may be refused as soon as the port is bound.
     let refusals: Refusals | undefined;
+    const refused = (r: Refusal) => refusals?.report(r);
     this.node = await startLocalNode({
       name: c.name ?? 'grapevine',
       bind: c.bind,
@@ -157,7 +158,10 @@ export class Agent implements AgentApi, AgentControl {
       config: c.gossip,
       keyring,
       tags: withVersionTags(c.tags, c.gossip.maxTagBytes),
-      onEvent: (e) => this.onCoreEvent(e),
+      onEvent: (e) => {
+        if (e.type === 'refused') refused(e);
+        else this.onCoreEvent(e);
+      },
       onError: (err, context) => this.onTransportError(err, context),
       stream: {
         maxInbound: c.maxInboundConnections,
@@ -185,6 +189,8 @@ export class Agent implements AgentApi, AgentControl {
     refusals.declare('gossip-tcp', STREAM_REFUSALS);
     refusals.declare('event-stream', ['subscribers', 'slow-subscriber']);
     refusals.declare('query', QUERY_REFUSALS);
+    refusals.declare('kv', ['full', 'invalid']);
+    refusals.declare('event-dedupe', ['evicted-origin', 'skipped-gap']);
     this.refusals = refusals;
     const queries = new QueryCollector((fn) => this.node.run(fn));
     this.queryCollector = queries;

@@ -229,6 +229,12 @@ describe('loadAgentConfig', () => {
       );
     });
 
+    it('an advertised host name (peers never resolve names that arrive in packets)', () => {
+      expect(loadError({ flags: cliFlags(['--advertise', 'node-a.example:7946']) })).to.equal(
+        "invalid config: advertise: 'node-a.example:7946' is not an IP address (from --advertise): peers never resolve names that arrive in packets; give the IP address peers reach this node on",
+      );
+    });
+
     it('a POD_IP that is not an IP address', () => {
       expect(loadError({ env: { POD_IP: 'pod-a' } })).to.equal(
         "invalid config: advertise: POD_IP must be an IP address, got 'pod-a' (from POD_IP)",

@@ -49,7 +49,13 @@ function side(name: string, peers: string[], config: EngineConfig, seed = 1): Si
       },
       schedule: (at, timer) => rec.timers.push({ at, timer }),
     },
-    replicatedState(m.tree, m.membership, data, () => driver.applyingFrom),
+    replicatedState(
+      m.tree,
+      m.membership,
+      data,
+      () => driver.applyingFrom,
+      () => true,
+    ),
     T0,
   );
   return { name, driver, m, data, outbox, rec };

@@ -2,8 +2,8 @@
 // generation rule (a node outbids any record about itself that would win against its own), and
 // sane bounds (junk names and unencodable counters are dropped and counted, never merged).
 import { expect } from 'chai';
-import type { MemberRecord } from '../../src/agent/wire/messages.js';
-import { forgedMemberPacket } from '../support/forged-packet.js';
+import type { MemberRecord, Message } from '../../src/agent/wire/messages.js';
+import { forgedMemberPacket, forgedPacket } from '../support/forged-packet.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `node-${i}`);
@@ -89,6 +89,24 @@ describe('member records from peers', function () {
     c.run(10_000);
     expect(c.allSee({ 'node-5': 'alive' })).to.equal(true);
     expect(victim.generation).to.be.greaterThan(forgedRecord.generation);
+  });
+
+  it('passes on rumors that arrive at the hop limit (255) without failing to encode them', () => {
+    // Found by the hostile-traffic bench: hops 255 + 1 could not be encoded and threw in the core.
+    const c = joinedCluster(4);
+    const rumor = { origin: 'mallory', originTime: Math.floor(c.now), hops: 255 };
+    const messages: Message[] = [
+      { t: 'user-event', rumor, generation: 1, seq: 1, name: 'deep', payload: new Uint8Array([1]) },
+      {
+        t: 'kv',
+        rumor,
+        entry: { key: 'deep', value: new Uint8Array([2]), clock: 1, writer: 'mallory', at: 1 },
+      },
+      { t: 'member', rumor, from: 'mallory', member: { ...c.get('node-3').self() } },
+    ];
+    c.nodes.get('node-1')!.transport.deliver('10.9.9.9:7946', forgedPacket(c, messages), 'datagram');
+    c.run(5_000);
+    for (const n of names(4)) expect(c.get(n).kvGet('deep'), n).to.deep.equal(new Uint8Array([2]));
   });
 
   it('drops and counts records outside sane bounds: junk names, unencodable incarnations', () => {

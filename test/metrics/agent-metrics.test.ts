@@ -38,6 +38,7 @@ const EXPECTED_FAMILIES: Record<string, string> = {
   grapevine_anti_entropy_rounds_total: 'counter',
   grapevine_anti_entropy_bytes_total: 'counter',
   grapevine_anti_entropy_repaired_total: 'counter',
+  grapevine_anti_entropy_aborted_total: 'counter',
   grapevine_view_digest: 'gauge',
   grapevine_rumor_spread_seconds: 'histogram',
   grapevine_rumor_hops: 'histogram',
@@ -70,6 +71,7 @@ const COUNTER_OF: Record<string, string> = {
   antiEntropyRounds: 'grapevine_anti_entropy_rounds_total',
   antiEntropyBytes: 'grapevine_anti_entropy_bytes_total',
   antiEntropyRepaired: 'grapevine_anti_entropy_repaired_total',
+  antiEntropyAborted: 'grapevine_anti_entropy_aborted_total',
 };
 
 const REASONS = [
@@ -80,6 +82,7 @@ const REASONS = [
   'replay',
   'unsupported-version',
   'bad-record',
+  'unverified-addr',
 ];
 
 async function scrape(m: AgentMetrics): Promise<Map<string, Family>> {

@@ -31,8 +31,8 @@ function feeder(entry: ClusterNode, metrics: AgentMetrics): () => void {
 describe('AgentMetrics on a real GossipNode pair', () => {
   it('counts a user event fired on one node in the spread histogram of the other', async () => {
     const c = new MemoryCluster(7);
-    const a = c.add('a', 'a:7946');
-    const b = c.add('b', 'b:7946');
+    const a = c.add('a', '10.0.0.1:7946');
+    const b = c.add('b', '10.0.0.2:7946');
     const metrics = new AgentMetrics(sourceOf(b.node), { node: 'b', cluster: 'test', now: () => c.now });
     const feed = feeder(b, metrics);
     b.node.join([a.node.addr], c.now);
@@ -79,7 +79,7 @@ describe('AgentMetrics on a real GossipNode pair', () => {
     // A third node joins through a; b hears of it from a message stamped at its origin: the seed's
     // rumor or the newcomer's own announcement by direct mail, whichever arrives first.
     const joinedAt = c.now;
-    const n3 = c.add('n3', 'n3:7946');
+    const n3 = c.add('n3', '10.0.0.3:7946');
     n3.node.join([a.node.addr], c.now);
     const seenFrom = b.events.length;
     expect(c.runUntil(() => c.state('b', 'n3') === 'alive', 10_000)).to.equal(true);

@@ -2,6 +2,7 @@
 // sync, plus a driver that runs one anti-entropy exchange between two of them through the real codec.
 import {
   AntiEntropy,
+  type AntiEntropyOptions,
   type ReplicatedRecord,
   type ReplicatedState,
 } from '../../src/agent/state/anti-entropy-session.js';
@@ -82,12 +83,20 @@ export interface ExchangeLog {
   initiatorEqual: boolean;
   /** Sessions still open after the exchange (0 when both sides finished). */
   openSessions: number;
+  /** The largest packet (one turn's batch, or one part), with PACKET_OVERHEAD. */
+  largestPacket: number;
 }
 
 /** Runs one exchange initiated by a, encoding and decoding every message with the real codec. */
-export function exchange(a: Replica, b: Replica, mode: AntiEntropyMode, now = 1_000): ExchangeLog {
-  const ia = new AntiEntropy(a, { timeoutMs: 10_000 });
-  const rb = new AntiEntropy(b, { timeoutMs: 10_000 });
+export function exchange(
+  a: Replica,
+  b: Replica,
+  mode: AntiEntropyMode,
+  now = 1_000,
+  options: Omit<AntiEntropyOptions, 'timeoutMs'> = {},
+): ExchangeLog {
+  const ia = new AntiEntropy(a, { timeoutMs: 10_000, ...options });
+  const rb = new AntiEntropy(b, { timeoutMs: 10_000, ...options });
   const log: ExchangeLog = {
     messages: [],
     bytes: 0,
@@ -95,26 +104,38 @@ export function exchange(a: Replica, b: Replica, mode: AntiEntropyMode, now = 1_
     appliedByResponder: 0,
     initiatorEqual: false,
     openSessions: 0,
+    largestPacket: 0,
   };
+  let parts: Message[] = [];
   let batch: Message[] = [ia.start('b', 7, mode, now)];
   let from: 'initiator' | 'responder' = 'initiator';
   for (let turn = 0; batch.length > 0; turn++) {
     if (turn > 40) throw new Error('exchange did not terminate');
-    const decoded = batch.map((m) => {
-      const bytes = encodeMessage(m);
-      log.messages.push({ from, message: decodeMessageBytes(bytes), bytes: bytes.length });
-      log.bytes += bytes.length + PACKET_OVERHEAD;
-      return decodeMessageBytes(bytes);
-    });
     const receiver = from === 'initiator' ? rb : ia;
-    const outcomes = receiver.handle(from === 'initiator' ? 'a' : 'b', decoded, now);
-    if (outcomes.length > 1) throw new Error('one session expected');
-    const o = outcomes[0];
-    batch = o?.messages ?? [];
-    if (o && from === 'initiator') log.appliedByResponder += o.applied;
-    if (o && from === 'responder') {
-      log.appliedByInitiator += o.applied;
-      log.initiatorEqual = o.equal;
+    // Each part is a packet of its own, handled (and applied) before the packet that ends the turn.
+    for (const packet of [...parts.map((p) => [p]), batch]) {
+      const decoded = packet.map((m) => {
+        const bytes = encodeMessage(m);
+        log.messages.push({ from, message: decodeMessageBytes(bytes), bytes: bytes.length });
+        log.bytes += bytes.length + PACKET_OVERHEAD;
+        log.largestPacket = Math.max(log.largestPacket, bytes.length + PACKET_OVERHEAD);
+        return decodeMessageBytes(bytes);
+      });
+      const outcomes = receiver.handle(from === 'initiator' ? 'a' : 'b', decoded, now);
+      if (outcomes.length > 1) throw new Error('one session expected');
+      const o = outcomes[0];
+      if (o && from === 'initiator') log.appliedByResponder += o.applied;
+      if (o && from === 'responder') {
+        log.appliedByInitiator += o.applied;
+        log.initiatorEqual = o.equal;
+      }
+      if (packet !== batch) {
+        if (o === undefined || o.done || o.messages.length > 0)
+          throw new Error('a part must not end or answer');
+        continue;
+      }
+      parts = o?.parts ?? [];
+      batch = o?.messages ?? [];
     }
     from = from === 'initiator' ? 'responder' : 'initiator';
   }

@@ -92,6 +92,23 @@ describe('StreamTransport inbound limits (real TCP)', () => {
     expect(again.closed).to.equal(false);
   });
 
+  it('defaults: 100 peers sharing one address (a loopback cluster) all connect; the 129th is refused', async () => {
+    // The old default (32 per source) refused 68 of these: a 50-agent loopback cluster could not join.
+    const b = await bind({ authenticate: startsWithAuth });
+    const peers: Raw[] = [];
+    for (let i = 0; i < 100; i++) peers.push(await connect(b.port, '127.0.0.4'));
+    for (const p of peers) p.socket.write(frame(AUTH));
+    await until(() => b.got.length === 100);
+    expect(peers.filter((p) => p.closed)).to.have.length(0);
+    expect(b.incidents).to.deep.equal([]);
+    // Still bounded: past 128 from one address, connections are closed at once and counted.
+    const more: Raw[] = [];
+    for (let i = 0; i < 30; i++) more.push(await connect(b.port, '127.0.0.4'));
+    await until(() => more.filter((r) => r.closed).length === 2);
+    expect(b.t.inboundCount).to.equal(128);
+    expect(b.t.stats.refused['source-limit']).to.equal(2);
+  });
+
   it('refuses a large frame before authentication without buffering it, and lifts the limit after', async () => {
     const b = await bind({ authenticate: startsWithAuth, preAuthFrameBytes: 1024, maxFrameBytes: 1 << 20 });
     // The old code buffered up to maxFrameBytes per connection before anything authenticated.

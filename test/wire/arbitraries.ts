@@ -159,6 +159,12 @@ export const messageArbs = {
     ack: fc.boolean(),
     payload: payload(),
   }),
+  'ae-part': fc.record({
+    t: fc.constant('ae-part' as const),
+    session: uint(),
+    members: fc.array(member(), { maxLength: 5 }),
+    kv: fc.array(kvEntry(), { maxLength: 5 }),
+  }),
 } satisfies { [K in Message['t']]: fc.Arbitrary<Extract<Message, { t: K }>> };
 
 export const message = (): fc.Arbitrary<Message> => fc.oneof(...Object.values(messageArbs));

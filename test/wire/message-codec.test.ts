@@ -138,7 +138,7 @@ describe('wire/message-codec', () => {
 
     it('unknown type byte and empty input', () => {
       rejects(Uint8Array.of(0), /unknown message type 0/);
-      rejects(Uint8Array.of(17), /unknown message type 17/);
+      rejects(Uint8Array.of(18), /unknown message type 18/);
       rejects(new Uint8Array(0), /truncated/);
     });
 
@@ -195,7 +195,7 @@ describe('wire/message-codec', () => {
     });
 
     it('lying array lengths are refused before allocation', () => {
-      for (const t of ['ae-tree', 'ae-keys', 'ae-entries'] as const) {
+      for (const t of ['ae-tree', 'ae-keys', 'ae-entries', 'ae-part'] as const) {
         rejects(
           bytesOf((w) => {
             w.u8(MESSAGE_TYPE_CODES[t]);

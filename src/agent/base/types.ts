@@ -24,4 +24,10 @@ export type DropReason =
   | 'replay'
   | 'unsupported-version'
   /** A record (member or key/value) with a name, address or counter outside sane bounds. */
-  | 'bad-record';
+  | 'bad-record'
+  /**
+   * Plaintext only: an address this node would send to that the packet's source does not vouch for
+   * (the claimed sender host is not the stream's source host, a record about the sender itself names
+   * another host, a ping-req names a target not known at that address). See core/source-check.ts.
+   */
+  | 'unverified-addr';

@@ -31,7 +31,7 @@ export const AgentConfigSchema = Type.Object(
     advertise: Type.Optional(
       HostPort(
         undefined,
-        'Address peers reach this node on (default: $POD_IP with the bind port, else the bind address).',
+        'Address peers reach this node on, IP:PORT (default: $POD_IP with the bind port, else the bind address). An IP, not a host name: peers never resolve names that arrive in packets.',
       ),
     ),
     http: HostPort('127.0.0.1:7947', 'HTTP API and metrics address (HOST:PORT).'),

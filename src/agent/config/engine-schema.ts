@@ -2,6 +2,8 @@
 // schema and the chart's values schema are all generated from this (TypeBox emits JSON Schema).
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { DEFAULT_EVENT_DEDUPE_MAX_ORIGINS, DEFAULT_EVENT_DEDUPE_MAX_PENDING } from '../state/event-dedupe.js';
+import { DEFAULT_KV_MAX_BYTES, DEFAULT_KV_MAX_ENTRIES } from '../state/kv-store.js';
 
 const Ms = (def: number, min: number, max: number, description: string) =>
   Type.Integer({ default: def, minimum: min, maximum: max, description: `${description} (milliseconds)` });
@@ -121,6 +123,34 @@ export const EngineSchema = Type.Object(
       minimum: 0,
       maximum: 1024,
       description: 'Size limit of a user event payload or a key/value value.',
+    }),
+    kvMaxEntries: Type.Integer({
+      default: DEFAULT_KV_MAX_ENTRIES,
+      minimum: 1,
+      maximum: 10_000_000,
+      description:
+        'Most key/value entries held (tombstones included); new keys past it are refused (HTTP 422, or dropped and counted when they come from peers).',
+    }),
+    kvMaxBytes: Type.Integer({
+      default: DEFAULT_KV_MAX_BYTES,
+      minimum: 1024,
+      maximum: 4 * 1024 * 1024 * 1024,
+      description:
+        'Most bytes of keys and values held; a write that would pass it is refused (HTTP 422, or dropped and counted from peers).',
+    }),
+    eventDedupeMaxOrigins: Type.Integer({
+      default: DEFAULT_EVENT_DEDUPE_MAX_ORIGINS,
+      minimum: 1,
+      maximum: 10_000_000,
+      description:
+        'Event senders whose event ids are remembered for de-duplication; the least recently heard is forgotten past it (its events may then be delivered twice).',
+    }),
+    eventDedupeMaxPendingPerOrigin: Type.Integer({
+      default: DEFAULT_EVENT_DEDUPE_MAX_PENDING,
+      minimum: 1,
+      maximum: 1_000_000,
+      description:
+        'Out-of-order event ids remembered per sender; past it the oldest gap is given up (a late event from it is dropped as a duplicate).',
     }),
     antiEntropy: AntiEntropySchema,
     directMail: DirectMailSchema,

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
 import { parseDocument } from 'yaml';
+import { isIpAddr } from '../core/source-check.js';
 import { tagProblems } from '../wire/limits-check.js';
 import {
   AGENT_FLAGS,
@@ -183,6 +184,10 @@ function crossFieldProblems(c: AgentConfig, sources: Record<string, ConfigSource
   const tags = tagProblems(c.tags).map((p) => `tags: ${p} (from ${describeSource(sources.tags)})`);
   if (c.requireApiToken && c.apiTokenFile === undefined)
     tags.push('requireApiToken is set but apiTokenFile is not: give the file holding the API token');
+  if (c.advertise !== undefined && !isIpAddr(c.advertise))
+    tags.push(
+      `advertise: ${quote(c.advertise)} is not an IP address (from ${describeSource(sourceOf(sources, 'advertise'))}): peers never resolve names that arrive in packets; give the IP address peers reach this node on`,
+    );
   return tags.concat(
     engineConfigProblems(c.gossip).map((problem) => {
       const at = (f: string) => problem.search(new RegExp(`\\b${f}\\b`));

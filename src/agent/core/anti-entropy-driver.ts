@@ -13,6 +13,8 @@ import type { CoreEvent, CoreStats, Rng } from './types.js';
 const JOIN_CONTACTS = 3;
 /** Byte ledgers of sessions that never report (timeouts) are bounded by this. */
 const MAX_LEDGERS = 256;
+/** Exchanges to retry after a failed send, at most (the oldest is forgotten beyond it). */
+const MAX_RETRIES = 16;
 
 export interface AntiEntropyHost {
   readonly rng: Rng;
@@ -37,6 +39,10 @@ export class AntiEntropyDriver {
   /** The peer whose records are being merged (the `from` of records applied by an exchange). */
   applyingFrom: string | undefined;
   private nextReconnectAt: number;
+  /** Exchanges this node started whose sends failed: retried once, one per round, before a random peer. */
+  private readonly retries = new Map<Addr, EngineConfig['antiEntropy']['mode']>();
+  /** Peers of retries under way: a retry that fails again is not queued again (the peer may be gone). */
+  private readonly retrying = new Set<Addr>();
 
   constructor(
     private readonly host: AntiEntropyHost,
@@ -95,7 +101,29 @@ export class AntiEntropyDriver {
     }
     this.nextExchangeAt = now + cfg.antiEntropy.intervalMs * (0.75 + 0.5 * this.host.rng.next());
     this.host.schedule(this.nextExchangeAt, { kind: 'anti-entropy' });
-    this.start(now);
+    const retry = this.retries.entries().next().value;
+    if (retry === undefined) this.start(now);
+    else {
+      this.retries.delete(retry[0]);
+      this.retrying.add(retry[0]);
+      if (this.retrying.size > MAX_RETRIES) this.retrying.delete(this.retrying.values().next().value as Addr);
+      this.exchange(retry[0], retry[1], now);
+    }
+  }
+
+  /**
+   * A stream send to `peer` failed (refused, reset, queue full): its sessions cannot complete, so
+   * they end now rather than at the idle timeout; the ones this node started are retried next round.
+   */
+  sendFailed(peer: Addr): void {
+    const again = this.retrying.delete(peer);
+    for (const s of this.ae.abort(peer)) {
+      this.host.stats.antiEntropyAborted++;
+      if (s.role !== 'initiator' || again) continue;
+      this.retries.delete(peer);
+      this.retries.set(peer, s.mode);
+      if (this.retries.size > MAX_RETRIES) this.retries.delete(this.retries.keys().next().value as Addr);
+    }
   }
 
   /**
@@ -127,6 +155,8 @@ export class AntiEntropyDriver {
       const key = `${o.session}|${o.peer}`;
       this.bytes.set(key, (this.bytes.get(key) ?? 0) + size / outcomes.length);
       this.host.stats.antiEntropyRepaired += o.applied;
+      // Chunked records first, one packet each, in order on the peer's connection.
+      for (const part of o.parts) this.sendTo(o.peer, o.session, [part]);
       if (o.messages.length > 0) this.sendTo(o.peer, o.session, o.messages);
       if (o.done) this.finished(key, o.peer, o.totalApplied, o.equal, now);
     }
@@ -144,6 +174,7 @@ export class AntiEntropyDriver {
       this.announceOnJoin = false;
       membership.announceSelf(now);
     }
+    this.retrying.delete(peer);
     const bytes = Math.round(this.bytes.get(key) ?? 0);
     this.bytes.delete(key);
     this.host.event({ type: 'anti-entropy', peer, bytes, repaired, equal });

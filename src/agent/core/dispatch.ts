@@ -1,39 +1,76 @@
 // Routing inside one node: a decoded packet's messages and a due timer go to the module that owns
 // them. Kept apart from the facade so that the facade is only the public API.
 import type { Channel } from '../base/types.js';
-import type { Message, PacketSender } from '../wire/messages.js';
+import type { Addr, MemberRecord, Message, PacketSender } from '../wire/messages.js';
 import type { Timer } from './deadlines.js';
 import { MAINTENANCE_MS, type NodeParts } from './node-parts.js';
+import { relayed } from './record-bounds.js';
+import { claimMatchesSource, memberAddrAllowed } from './source-check.js';
 import type { Via } from './types.js';
 
-/** One packet from the transport. */
-export function receivePacket(p: NodeParts, bytes: Uint8Array, channel: Channel, now: number): void {
+/**
+ * One packet from the transport, sent from `from`. Datagrams are answered at `from`; a stream's
+ * source port is ephemeral, so stream answers go to the address inside the packet, which without a
+ * keyring must be on the stream's source host (see source-check.ts).
+ */
+export function receivePacket(
+  p: NodeParts,
+  from: Addr,
+  bytes: Uint8Array,
+  channel: Channel,
+  now: number,
+): void {
   const inbound = p.io.decode(bytes, channel);
   if (!inbound) return;
   const { sender, messages } = inbound;
+  if (channel === 'stream' && !p.io.encrypted && !claimMatchesSource(sender.addr, from)) {
+    p.io.drop('unverified-addr');
+    return;
+  }
   const via: Via = messages[0]?.t === 'mail' ? 'mail' : 'rumor';
+  const replyTo = channel === 'datagram' ? from : sender.addr;
   let antiEntropy = false;
   for (const m of messages) {
     if (m.t.startsWith('ae-')) antiEntropy = true;
-    else handleMessage(p, m, sender, via, channel, now);
+    else handleMessage(p, m, sender, via, channel, replyTo, now);
   }
-  if (antiEntropy) p.antiEntropy.onPacket(messages, sender, bytes.length, now);
+  // Anti-entropy runs on streams only; a datagram carrying ae-* (forged) could aim a stream answer.
+  if (antiEntropy && channel === 'stream') p.antiEntropy.onPacket(messages, sender, bytes.length, now);
 }
 
+/** Whether a member record's address may be taken (see memberAddrAllowed); a refusal is counted. */
+export function memberAddrChecked(
+  p: NodeParts,
+  r: MemberRecord,
+  sender: string,
+  source: Addr | undefined,
+): boolean {
+  const ok = memberAddrAllowed(p.io.encrypted, r, sender, source);
+  if (!ok) p.io.drop('unverified-addr');
+  return ok;
+}
+
+/** `replyTo`: a datagram's source address, or the stream sender's (checked) address. */
 function handleMessage(
   p: NodeParts,
   m: Message,
   sender: PacketSender,
   via: Via,
   channel: Channel,
+  replyTo: Addr,
   now: number,
 ): void {
   switch (m.t) {
     case 'ping':
-      p.prober.answerPing(m.seq, m.target, sender.addr, channel);
+      p.prober.answerPing(m.seq, m.target, replyTo, channel);
       return;
     case 'ping-req':
-      p.prober.relay(m.seq, m.target, m.targetAddr, sender.addr, now);
+      // Without a keyring, probe only a member we know at that address (no probes aimed elsewhere).
+      if (!p.io.encrypted && p.membership.get(m.target)?.record.addr !== m.targetAddr) {
+        p.io.drop('unverified-addr');
+        return;
+      }
+      p.prober.relay(m.seq, m.target, m.targetAddr, replyTo, now);
       return;
     case 'ack':
       p.prober.onAck(m.seq, now);
@@ -42,13 +79,14 @@ function handleMessage(
       p.prober.onNack(m.seq);
       return;
     case 'member':
-      p.membership.apply(m.member, m.from, via, { ...m.rumor, hops: m.rumor.hops + 1 }, now);
+      if (!memberAddrChecked(p, m.member, sender.name, replyTo)) return;
+      p.membership.apply(m.member, m.from, via, relayed(m.rumor), now);
       return;
     case 'user-event':
       p.data.onUserEvent(m, via, now);
       return;
     case 'kv':
-      p.data.apply(m.entry, { ...m.rumor, hops: m.rumor.hops + 1 }, via, now, true);
+      p.data.apply(m.entry, relayed(m.rumor), via, now, true);
       return;
     case 'query':
       p.queries.onQuery(m, via, now);
@@ -57,7 +95,7 @@ function handleMessage(
       p.queries.onResponse(m, sender.name, now);
       return;
     case 'mail':
-      p.dissemination.onMail(m.id, sender.addr);
+      p.dissemination.onMail(m.id, replyTo);
       return;
     case 'mail-ack':
       p.dissemination.mailAcked(sender.name, m.id);

@@ -167,6 +167,11 @@ export class GossipNode {
     this.p.antiEntropy.start(now, peer);
   }
 
+  /** The transport could not deliver a stream packet to `to`: its anti-entropy sessions abort. */
+  sendFailed(to: Addr, channel: Channel): void {
+    if (channel === 'stream') this.p.antiEntropy.sendFailed(to);
+  }
+
   /** New tunables without a restart (hot reload); the cluster name cannot change live. */
   reconfigure(config: EngineConfig, now: number): void {
     reconfigureNode(this.p, config, now);
@@ -192,10 +197,11 @@ export class GossipNode {
   }
 
   /**
-   * One packet from the transport. `_from` is not used for replies: a stream's source port is
-   * ephemeral, so answers go to the advertised address inside the (authenticated) packet.
+   * One packet from the transport, sent from `from`. Datagrams are answered at `from`; a stream's
+   * source port is ephemeral, so stream answers go to the address inside the packet, which without a
+   * keyring must be on the stream's source host (see source-check.ts).
    */
-  receive(_from: Addr, bytes: Uint8Array, channel: Channel, now: number): void {
-    receivePacket(this.p, bytes, channel, now);
+  receive(from: Addr, bytes: Uint8Array, channel: Channel, now: number): void {
+    receivePacket(this.p, from, bytes, channel, now);
   }
 }

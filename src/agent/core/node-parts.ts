@@ -16,6 +16,7 @@ import { Prober } from './prober.js';
 import { Queries } from './queries.js';
 import { ReplicatedData } from './replicated-data.js';
 import { replicatedState } from './replicated-state.js';
+import { memberAddrAllowed } from './source-check.js';
 import { Suspicions } from './suspicions.js';
 import type { CoreEvent, CoreOutput, CoreStats, Rng } from './types.js';
 
@@ -153,7 +154,17 @@ export function wireNode(
   );
   const antiEntropy: AntiEntropyDriver = new AntiEntropyDriver(
     { ...ctx, membership, send: (to, messages) => sendStream(to, messages) },
-    replicatedState(tree, membership, data, () => antiEntropy.applyingFrom),
+    replicatedState(
+      tree,
+      membership,
+      data,
+      () => antiEntropy.applyingFrom,
+      (rec, from) => {
+        const ok = memberAddrAllowed(io.encrypted, rec, from, undefined);
+        if (!ok) io.drop('unverified-addr');
+        return ok;
+      },
+    ),
     now,
   );
   const queries = new Queries({

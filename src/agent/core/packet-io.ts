@@ -48,6 +48,11 @@ export class PacketIO {
     else this.replay ??= new ReplayWindow();
   }
 
+  /** Whether packets are sealed with a keyring (their sender is then authenticated). */
+  get encrypted(): boolean {
+    return this.keyring !== null;
+  }
+
   forget(name: string): void {
     this.replay?.forget(name);
   }

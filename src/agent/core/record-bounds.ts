@@ -2,8 +2,9 @@
 // ('bad-record'), never merged: a forged incarnation of Number.MAX_SAFE_INTEGER would otherwise
 // force a refutation with a value that cannot be encoded, and junk names would become members.
 import { parseAddr } from '../../net/address.js';
+import { LIMITS } from '../wire/limits.js';
 import { encodedTagBytes } from '../wire/limits-check.js';
-import type { KvEntry, MemberRecord } from '../wire/messages.js';
+import type { KvEntry, MemberRecord, RumorMeta } from '../wire/messages.js';
 
 /** Generations are start stamps in ms; 2^50 ms is the year 37,000, far beyond any real clock. */
 export const MAX_GENERATION = 2 ** 50;
@@ -45,6 +46,11 @@ export function saneMember(r: MemberRecord): boolean {
     counter(r.generation, MAX_GENERATION) &&
     counter(r.incarnation, MAX_INCARNATION)
   );
+}
+
+/** A rumor passed on one hop further; a peer's hop count at the codec's limit stays there (encodable). */
+export function relayed(rumor: RumorMeta): RumorMeta {
+  return { ...rumor, hops: Math.min(rumor.hops + 1, LIMITS.hops) };
 }
 
 export function saneKv(e: KvEntry): boolean {

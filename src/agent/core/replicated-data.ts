@@ -7,7 +7,7 @@ import { EventDedupe } from '../state/event-dedupe.js';
 import type { KvStore } from '../state/kv-store.js';
 import type { KvEntry, Message, RumorMeta } from '../wire/messages.js';
 import { localRumor } from './membership.js';
-import { saneKv } from './record-bounds.js';
+import { relayed, saneKv } from './record-bounds.js';
 import type { CoreEvent, Via } from './types.js';
 
 export interface ReplicatedDataHost {
@@ -36,12 +36,16 @@ export class ReplicatedData {
     private readonly host: ReplicatedDataHost,
     readonly kv: KvStore,
   ) {
-    this.events = new EventDedupe({ forgetAfterMs: host.config().deadReapMs, maxOrigins: 100_000 });
+    const cfg = host.config();
+    this.events = new EventDedupe({ forgetAfterMs: cfg.deadReapMs, maxOrigins: cfg.eventDedupeMaxOrigins });
+    this.reconfigure(cfg);
   }
 
   reconfigure(cfg: EngineConfig): void {
     this.kv.setTombstoneTtl(cfg.tombstoneTtlMs);
+    this.kv.setLimits(cfg.kvMaxEntries, cfg.kvMaxBytes);
     this.events.forgetAfterMs = cfg.deadReapMs;
+    this.events.setLimits(cfg.eventDedupeMaxOrigins, cfg.eventDedupeMaxPendingPerOrigin);
   }
 
   get(key: string): KvEntry | undefined {
@@ -59,7 +63,7 @@ export class ReplicatedData {
     this.checkPayload(payload);
     const seq = ++this.eventSeq;
     const generation = this.host.generation();
-    this.events.firstTime(this.host.name, generation, seq, now);
+    this.firstTime(this.host.name, generation, seq, now);
     const rumor = localRumor(this.host.name, now);
     const m: Message = { t: 'user-event', rumor, generation, seq, name, payload };
     this.host.event({ type: 'user-event', origin: this.host.name, name, payload, via: 'local', rumor });
@@ -69,16 +73,22 @@ export class ReplicatedData {
 
   put(key: string, value: Uint8Array, now: number): KvEntry {
     this.checkPayload(value);
-    return this.local(this.kv.put(key, value, this.host.name, Math.floor(now)), now);
+    return this.local(
+      this.counted(() => this.kv.put(key, value, this.host.name, Math.floor(now))),
+      now,
+    );
   }
 
   delete(key: string, now: number): KvEntry {
-    return this.local(this.kv.delete(key, this.host.name, Math.floor(now)), now);
+    return this.local(
+      this.counted(() => this.kv.delete(key, this.host.name, Math.floor(now))),
+      now,
+    );
   }
 
   onUserEvent(m: Extract<Message, { t: 'user-event' }>, via: Via, now: number): void {
-    if (!this.events.firstTime(m.rumor.origin, m.generation, m.seq, now)) return;
-    const rumor = { ...m.rumor, hops: m.rumor.hops + 1 };
+    if (!this.firstTime(m.rumor.origin, m.generation, m.seq, now)) return;
+    const rumor = relayed(m.rumor);
     this.host.event({
       type: 'user-event',
       origin: m.rumor.origin,
@@ -96,7 +106,15 @@ export class ReplicatedData {
       this.host.badRecord();
       return false;
     }
-    if (this.kv.apply(entry, now) !== 'applied') return false;
+    const result = this.kv.apply(entry, now);
+    if (result === 'full' || result === 'invalid') {
+      this.refused(
+        'kv',
+        result,
+        `key/value entry ${JSON.stringify(entry.key)} from ${entry.writer} (${via})`,
+      );
+    }
+    if (result !== 'applied') return false;
     const stored = this.kv.get(entry.key)!;
     this.host.tree.set(kvKey(entry.key), hashKvEntry(stored));
     this.host.event({ type: 'kv', key: entry.key, value: entry.value, writer: entry.writer, via, rumor });
@@ -108,6 +126,43 @@ export class ReplicatedData {
   expire(now: number): void {
     for (const key of this.kv.expire(now)) this.host.tree.delete(kvKey(key));
     this.events.prune(now);
+  }
+
+  /** A local write; a refusal because the store is full is reported before the RangeError goes on. */
+  private counted(write: () => KvEntry): KvEntry {
+    const full = this.kv.refused.full;
+    try {
+      return write();
+    } catch (err) {
+      if (this.kv.refused.full > full) this.refused('kv', 'full', (err as Error).message);
+      throw err;
+    }
+  }
+
+  /** De-duplication, reporting what its bounds cost this time. */
+  private firstTime(origin: string, generation: number, seq: number, now: number): boolean {
+    const { evictedOrigins, skippedGaps } = this.events.dropped;
+    const first = this.events.firstTime(origin, generation, seq, now);
+    const { dropped } = this.events;
+    if (dropped.evictedOrigins > evictedOrigins) {
+      this.refused(
+        'event-dedupe',
+        'evicted-origin',
+        `forgot ${dropped.evictedOrigins - evictedOrigins} event sender(s) over eventDedupeMaxOrigins (${this.events.trackedOrigins} tracked)`,
+      );
+    }
+    if (dropped.skippedGaps > skippedGaps) {
+      this.refused(
+        'event-dedupe',
+        'skipped-gap',
+        `gave up waiting for missing events of ${origin} over eventDedupeMaxPendingPerOrigin`,
+      );
+    }
+    return first;
+  }
+
+  private refused(resource: 'kv' | 'event-dedupe', reason: string, detail: string): void {
+    this.host.event({ type: 'refused', resource, reason, detail });
   }
 
   private local(entry: KvEntry, now: number): KvEntry {

@@ -4,6 +4,7 @@
 import type { ReplicatedState } from '../state/anti-entropy-session.js';
 import type { DigestTree } from '../state/digest-tree.js';
 import { parseTreeKey } from '../state/entry-hash.js';
+import type { MemberRecord } from '../wire/messages.js';
 import type { Membership } from './membership.js';
 import type { ReplicatedData } from './replicated-data.js';
 
@@ -13,6 +14,8 @@ export function replicatedState(
   data: ReplicatedData,
   /** The peer whose records are being merged, while an exchange applies them. */
   applyingFrom: () => string | undefined,
+  /** Whether a record's address may be taken from this peer (source-check.ts); refusals are counted. */
+  addrAllowed: (rec: MemberRecord, from: string) => boolean,
 ): ReplicatedState {
   return {
     tree,
@@ -29,6 +32,7 @@ export function replicatedState(
       let changed = 0;
       const from = applyingFrom();
       for (const rec of members) {
+        if (!addrAllowed(rec, from ?? '')) continue;
         if (membership.apply(rec, from ?? rec.name, 'anti-entropy', null, now)) changed++;
       }
       for (const e of kv) if (data.apply(e, null, 'anti-entropy', now, false)) changed++;

@@ -41,9 +41,20 @@ export type CoreEvent =
   | { type: 'query-answer'; seq: number; from: string; ack: boolean; payload: Uint8Array }
   /** At the origin: the query's timeout passed; nothing more is collected for it. */
   | { type: 'query-done'; seq: number; acks: number; responses: number }
-  /** Something refused to stay within a bound (for the agent's refusal metric and log). */
-  | { type: 'refused'; resource: 'query'; reason: string; detail: string; peer?: string }
-  | { type: 'anti-entropy'; peer: Addr; bytes: number; repaired: number; equal: boolean };
+  | { type: 'anti-entropy'; peer: Addr; bytes: number; repaired: number; equal: boolean }
+  /**
+   * Something refused or dropped to stay within a bound, for the agent's refusal metric and log
+   * (query: see queries.ts; kv: a write over kvMaxEntries / kvMaxBytes, or an entry outside the
+   * codec's limits; event-dedupe: an origin forgotten over eventDedupeMaxOrigins, or a gap given up
+   * over eventDedupeMaxPendingPerOrigin).
+   */
+  | {
+      type: 'refused';
+      resource: 'query' | 'kv' | 'event-dedupe';
+      reason: string;
+      detail: string;
+      peer?: string;
+    };
 
 /** Where the core's output goes: sockets in an agent, queues in the simulator. */
 export interface CoreOutput {
@@ -79,6 +90,8 @@ export interface CoreStats {
   antiEntropyRounds: number;
   antiEntropyBytes: number;
   antiEntropyRepaired: number;
+  /** Sessions dropped because a send to their peer failed (retried on the next round). */
+  antiEntropyAborted: number;
 }
 
 export function emptyStats(): CoreStats {
@@ -107,5 +120,6 @@ export function emptyStats(): CoreStats {
     antiEntropyRounds: 0,
     antiEntropyBytes: 0,
     antiEntropyRepaired: 0,
+    antiEntropyAborted: 0,
   };
 }

@@ -118,6 +118,7 @@ export class AgentMetrics {
         break;
       case 'member-reaped':
       case 'anti-entropy':
+      case 'refused': // counted by the agent's Refusals (grapevine_refused_total)
         // Counted from CoreStats; a reaping changes the view digest, which poll() sees below.
         break;
     }

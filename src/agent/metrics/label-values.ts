@@ -20,6 +20,7 @@ export const MESSAGE_TYPES = [
   'ae-entries',
   'query',
   'query-response',
+  'ae-part',
 ] as const satisfies readonly MessageType[];
 
 export const DROP_REASONS = [
@@ -30,6 +31,7 @@ export const DROP_REASONS = [
   'replay',
   'unsupported-version',
   'bad-record',
+  'unverified-addr',
 ] as const satisfies readonly DropReason[];
 
 /** Rumor kinds, the `kind` label of the spread and hop histograms. */

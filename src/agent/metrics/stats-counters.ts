@@ -101,6 +101,11 @@ const SCALARS: readonly ScalarCounter[] = [
     help: 'Entries (members, key/values) anti-entropy brought up to date here.',
     read: (s) => s.antiEntropyRepaired,
   },
+  {
+    name: 'anti_entropy_aborted_total',
+    help: 'Anti-entropy sessions dropped because a send to the peer failed; the next round retries.',
+    read: (s) => s.antiEntropyAborted,
+  },
 ];
 
 interface LabelledCounter {

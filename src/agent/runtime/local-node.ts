@@ -76,6 +76,11 @@ export async function startLocalNode(o: LocalNodeOptions): Promise<LocalNode> {
         now,
       ),
     onEvent: o.onEvent,
+    // Reported later, not inside the send that failed: the core may be in the middle of a turn.
+    onSendError: (to, channel) =>
+      setImmediate(() => {
+        if (!runner.isClosed) runner.run((_now, core) => core.sendFailed(to, channel));
+      }),
     onCoreError: (err, phase) => o.onError?.(err, `core-${phase}`),
   });
   const node = runner.core;

@@ -57,6 +57,10 @@ export class NodeRunner<C extends DrivableCore> {
     this.rearm();
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Number of core.tick calls so far (for tests and metrics). */
   get tickCount(): number {
     return this.ticks;

@@ -23,6 +23,13 @@
 // Different differing subtrees proceed independently, so one batch may carry ae-entries, ae-tree and
 // ae-keys together. Equal roots end the exchange after ae-start + ae-equal.
 //
+// Chunking. Records are the only part of a turn whose size follows the size of the state (a joiner
+// gets everything); the digests are bounded by NODE_LIMIT. When a turn's records exceed partBytes,
+// all but the last chunk go ahead as ae-part messages, one per packet (outcome.parts), and the last
+// chunk rides in the turn's ae-entries. Each part is self-contained: the receiver applies it at once
+// (nothing is buffered beyond one frame), does not answer it and keeps the session open, idle timeout
+// re-armed, until the packet that ends the turn. A failed send aborts the session (abort(peer)).
+//
 // Termination: ae-equal and ae-entries with an empty want are terminal; everything else expects an
 // answer. A side whose received batch expected an answer but has nothing to say sends ae-equal
 // ("nothing more"). A side is done when it sends a batch of terminal messages only, or receives one.
@@ -45,6 +52,7 @@ import type {
 } from '../wire/messages.js';
 import { type DigestTree, isTreeNode, TREE_LEAF_LEVEL } from './digest-tree.js';
 import { hashEquals, hashId } from './hash64.js';
+import { chunkRecords, DEFAULT_CHUNK_BYTES } from './record-chunks.js';
 
 export type ReplicatedRecord = { kind: 'member'; member: MemberRecord } | { kind: 'kv'; entry: KvEntry };
 
@@ -67,6 +75,8 @@ export interface AntiEntropyOptions {
   keysThreshold?: number;
   /** Concurrent sessions kept; the least recently active is dropped beyond this. */
   maxSessions?: number;
+  /** Estimated record bytes per packet; more go ahead in ae-part packets. Default DEFAULT_CHUNK_BYTES. */
+  partBytes?: number;
 }
 
 /** The result of handling one session's messages. */
@@ -75,7 +85,9 @@ export interface AntiEntropyOutcome {
   session: number;
   role: AntiEntropyRole;
   mode: AntiEntropyMode;
-  /** Send these to the peer together, in one packet on the stream channel. */
+  /** Send each of these alone, one packet each and in order, before `messages` (chunked records). */
+  parts: Message[];
+  /** Send these to the peer together, in one packet on the stream channel (after `parts`). */
   messages: Message[];
   /** Records received in this turn that changed local state. */
   applied: number;
@@ -104,12 +116,20 @@ interface Session {
 const MODES: ReadonlySet<string> = new Set(['push', 'pull', 'push-pull']);
 const NODE_LIMIT = 1 + 16 + 256 + 4096;
 
-type AeMessage = Extract<Message, { t: 'ae-start' | 'ae-equal' | 'ae-tree' | 'ae-keys' | 'ae-entries' }>;
+type AeMessage = Extract<
+  Message,
+  { t: 'ae-start' | 'ae-equal' | 'ae-tree' | 'ae-keys' | 'ae-entries' | 'ae-part' }
+>;
 type AeStart = Extract<Message, { t: 'ae-start' }>;
 
 function isAeMessage(m: Message): m is AeMessage {
   return (
-    m.t === 'ae-start' || m.t === 'ae-equal' || m.t === 'ae-tree' || m.t === 'ae-keys' || m.t === 'ae-entries'
+    m.t === 'ae-start' ||
+    m.t === 'ae-equal' ||
+    m.t === 'ae-tree' ||
+    m.t === 'ae-keys' ||
+    m.t === 'ae-entries' ||
+    m.t === 'ae-part'
   );
 }
 
@@ -138,6 +158,7 @@ export class AntiEntropy {
   private readonly timeoutMs: number;
   private readonly keysThreshold: number;
   private readonly maxSessions: number;
+  private readonly partBytes: number;
 
   constructor(
     private readonly state: ReplicatedState,
@@ -146,6 +167,7 @@ export class AntiEntropy {
     this.timeoutMs = options.timeoutMs;
     this.keysThreshold = options.keysThreshold ?? 16;
     this.maxSessions = Math.max(1, options.maxSessions ?? 64);
+    this.partBytes = Math.max(1, options.partBytes ?? DEFAULT_CHUNK_BYTES);
   }
 
   get activeSessions(): number {
@@ -196,13 +218,13 @@ export class AntiEntropy {
     return dropped;
   }
 
-  /** Drops every session with peer (e.g. its stream failed); returns how many. */
-  abort(peer: string): number {
-    let dropped = 0;
+  /** Drops every session with peer (e.g. a send to it failed); returns the sessions dropped. */
+  abort(peer: string): Array<{ role: AntiEntropyRole; mode: AntiEntropyMode }> {
+    const dropped: Array<{ role: AntiEntropyRole; mode: AntiEntropyMode }> = [];
     for (const [key, s] of this.sessions) {
       if (s.peer === peer) {
         this.sessions.delete(key);
-        dropped++;
+        dropped.push({ role: s.role, mode: s.mode });
       }
     }
     return dropped;
@@ -239,10 +261,11 @@ export class AntiEntropy {
     } else if (s === undefined) return null;
     else this.open(s);
     s.lastActive = now;
-    s.turns++;
-
     const canSend = flows(s.role, s.mode, 'out');
     const canReceive = flows(s.role, s.mode, 'in');
+    // A packet of parts only: more of the peer's turn follows; apply, keep the session, stay silent.
+    const partsOnly = batch.every((m) => m.t === 'ae-part');
+    if (!partsOnly) s.turns++;
     const tree = this.state.tree;
     const sendKeys = new Set<string>();
     const want: Hash64[] = [];
@@ -256,13 +279,14 @@ export class AntiEntropy {
       const members: MemberRecord[] = [];
       const kv: KvEntry[] = [];
       for (const m of batch) {
-        if (m.t !== 'ae-entries') continue;
+        if (m.t !== 'ae-entries' && m.t !== 'ae-part') continue;
         members.push(...m.members);
         kv.push(...m.kv);
       }
       if (members.length > 0 || kv.length > 0) applied = this.state.apply(members, kv, now);
     }
     s.applied += applied;
+    if (partsOnly) return this.outcome(s, [], [], applied, false);
 
     let budget = NODE_LIMIT;
     const compare = (theirs: TreeNodeDigest): void => {
@@ -310,6 +334,7 @@ export class AntiEntropy {
     }
 
     const out: Message[] = [];
+    const parts: Message[] = [];
     if (sendKeys.size > 0 || want.length > 0) {
       const members: MemberRecord[] = [];
       const kv: KvEntry[] = [];
@@ -318,7 +343,10 @@ export class AntiEntropy {
         if (r?.kind === 'member') members.push(r.member);
         else if (r?.kind === 'kv') kv.push(r.entry);
       }
-      out.push({ t: 'ae-entries', session: id, members, kv, want });
+      const chunks = chunkRecords(members, kv, this.partBytes);
+      const last = chunks.pop()!;
+      for (const c of chunks) parts.push({ t: 'ae-part', session: id, members: c.members, kv: c.kv });
+      out.push({ t: 'ae-entries', session: id, members: last.members, kv: last.kv, want });
     }
     if (nodes.length > 0) out.push({ t: 'ae-tree', session: id, nodes });
     if (subtrees.length > 0) out.push({ t: 'ae-keys', session: id, subtrees, keys });
@@ -326,12 +354,23 @@ export class AntiEntropy {
 
     const done = out.every((m) => !expectsAnswer(m));
     if (done) this.sessions.delete(key);
+    return this.outcome(s, parts, out, applied, done);
+  }
+
+  private outcome(
+    s: Session,
+    parts: Message[],
+    messages: Message[],
+    applied: number,
+    done: boolean,
+  ): AntiEntropyOutcome {
     return {
-      peer,
-      session: id,
+      peer: s.peer,
+      session: s.id,
       role: s.role,
       mode: s.mode,
-      messages: out,
+      parts,
+      messages,
       applied,
       totalApplied: s.applied,
       done,

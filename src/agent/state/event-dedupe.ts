@@ -12,6 +12,9 @@
 // A newly tracked origin starts with floor 0 (seqs begin at 1), so its earlier events that gossip
 // delivers late are still delivered once; a late joiner holds them in the bounded set above.
 
+export const DEFAULT_EVENT_DEDUPE_MAX_ORIGINS = 100_000;
+export const DEFAULT_EVENT_DEDUPE_MAX_PENDING = 256;
+
 export interface EventDedupeOptions {
   forgetAfterMs: number;
   maxOrigins: number;
@@ -32,13 +35,19 @@ export class EventDedupe {
   private readonly origins = new Map<string, OriginWindow>();
   /** Mutable for hot reload of the retention that sets it. */
   forgetAfterMs: number;
-  private readonly maxOrigins: number;
-  private readonly maxPending: number;
+  private maxOrigins: number;
+  private maxPending: number;
 
   constructor(options: EventDedupeOptions) {
     this.forgetAfterMs = options.forgetAfterMs;
     this.maxOrigins = Math.max(1, options.maxOrigins);
-    this.maxPending = Math.max(1, options.maxPendingPerOrigin ?? 256);
+    this.maxPending = Math.max(1, options.maxPendingPerOrigin ?? DEFAULT_EVENT_DEDUPE_MAX_PENDING);
+  }
+
+  /** Changes the bounds (config, hot reload); the origins over a lowered maxOrigins go at the next event. */
+  setLimits(maxOrigins: number, maxPendingPerOrigin: number): void {
+    this.maxOrigins = Math.max(1, maxOrigins);
+    this.maxPending = Math.max(1, maxPendingPerOrigin);
   }
 
   /** What the bounds cost: origins forgotten over maxOrigins, gaps given up over maxPendingPerOrigin. */

@@ -120,8 +120,8 @@ export class KvStore {
   private clock = 0;
   private count = 0;
   private bytes = 0;
-  protected readonly maxEntries: number;
-  protected readonly maxBytes: number;
+  protected maxEntries: number;
+  protected maxBytes: number;
   readonly refused: KvRefusals = { invalid: 0, full: 0 };
 
   constructor(options: KvStoreOptions, start?: KvStoreStart) {
@@ -142,6 +142,15 @@ export class KvStore {
   protected startState(): KvStoreStart {
     const { storage, clock, count, bytes, tombstones } = this;
     return { storage, clock, count, bytes, tombstones };
+  }
+
+  /**
+   * Changes the bounds (config, hot reload). Lowering them below what is held removes nothing: new
+   * keys and larger values are refused until deletions bring the store back under them.
+   */
+  setLimits(maxEntries: number, maxBytes: number): void {
+    this.maxEntries = maxEntries;
+    this.maxBytes = maxBytes;
   }
 
   /** Changes the tombstone lifetime (hot reload); applies to existing tombstones too. */

@@ -6,9 +6,15 @@ import type { Channel, ReceiveHandler, Transport } from './transport.js';
 import { type SendErrorHandler, TransportHandlers } from './transport-handlers.js';
 
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
-/** Inbound connections held at once, in total and per source IP (peers pool one connection each). */
-export const DEFAULT_MAX_INBOUND = 256;
-export const DEFAULT_MAX_INBOUND_PER_SOURCE = 32;
+/**
+ * Inbound connections held at once, in total and per source IP. A peer pools one outbound connection
+ * to us (closed after 30 s idle), so on a pod network one address needs one or two; agents sharing an
+ * address (a loopback cluster, a NAT) need one each: 128 per source fits a 100-agent loopback cluster.
+ * 512 in total stays below half of the common 1,024-descriptor soft limit, leaving room for our own
+ * outbound pool, HTTP and event streams (see docs/configuration.md).
+ */
+export const DEFAULT_MAX_INBOUND = 512;
+export const DEFAULT_MAX_INBOUND_PER_SOURCE = 128;
 /** Largest frame an inbound connection may send before one of its frames has authenticated. */
 export const DEFAULT_PRE_AUTH_FRAME_BYTES = 64 * 1024;
 /** Time a frame may take from its first byte to its last (and a new connection to its first frame). */

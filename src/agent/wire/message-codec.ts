@@ -38,6 +38,7 @@ export const MESSAGE_TYPE_CODES: Readonly<Record<MessageType, number>> = {
   'ae-entries': 14,
   query: 15,
   'query-response': 16,
+  'ae-part': 17,
 };
 
 const AE_MODES: readonly AntiEntropyMode[] = ['push', 'pull', 'push-pull'];
@@ -128,11 +129,13 @@ export function encodeMessage(m: Message): Uint8Array {
       }
       break;
     case 'ae-entries':
+    case 'ae-part':
       w.varint(m.session, 'session');
       w.varint(m.members.length);
       for (const member of m.members) writeMember(w, member);
       w.varint(m.kv.length);
       for (const e of m.kv) writeKv(w, e);
+      if (m.t === 'ae-part') break;
       w.varint(m.want.length);
       for (const h of m.want) w.hash64(h, 'want');
       break;
@@ -226,7 +229,8 @@ function decodeFields(r: ByteReader): Message {
         keys.push({ keyHash: r.hash64('keyHash'), entryHash: r.hash64('entryHash') });
       return { t: 'ae-keys', session, subtrees, keys };
     }
-    case 14: {
+    case 14:
+    case 17: {
       const session = r.varint('session');
       const members: MemberRecord[] = [];
       const nm = r.count('members', MIN_BYTES.member);
@@ -234,6 +238,7 @@ function decodeFields(r: ByteReader): Message {
       const kv: KvEntry[] = [];
       const nkv = r.count('kv entries', MIN_BYTES.kv);
       for (let i = 0; i < nkv; i++) kv.push(readKv(r));
+      if (code === 17) return { t: 'ae-part', session, members, kv };
       const want: Array<readonly [number, number]> = [];
       const nw = r.count('want', MIN_BYTES.hash);
       for (let i = 0; i < nw; i++) want.push(r.hash64('want'));

@@ -114,7 +114,12 @@ export type Message =
       kv: KvEntry[];
       /** Key hashes the sender wants the receiver to send back (empty when done). */
       want: Hash64[];
-    };
+    }
+  /**
+   * Records of a turn too large for one packet: sent alone, one packet each, before the packet that
+   * ends the turn (whose ae-entries carries the last records and `want`). Never answered.
+   */
+  | { t: 'ae-part'; session: number; members: MemberRecord[]; kv: KvEntry[] };
 
 export type MessageType = Message['t'];
 
