@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { expect } from 'chai';
 import { NetTransport } from '../../src/agent/transport/net-transport.js';
 import type { Channel } from '../../src/agent/transport/transport.js';
@@ -64,9 +65,14 @@ describe('NetTransport (UDP + TCP on one port)', () => {
   });
 
   it('fails with EADDRINUSE when a fixed port is taken for UDP, releasing the TCP side', async () => {
+    // A port free for TCP too: another test's outbound connection may hold a random port's TCP side,
+    // which would fail the final bind for the wrong reason. Hold TCP until just before binding.
+    const tcpHold = net.createServer();
+    await new Promise<void>((resolve) => tcpHold.listen(0, '127.0.0.1', () => resolve()));
+    const port = (tcpHold.address() as net.AddressInfo).port;
     const squatter = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => squatter.bind(0, '127.0.0.1', () => resolve()));
-    const port = squatter.address().port;
+    await new Promise<void>((resolve) => squatter.bind(port, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => tcpHold.close(() => resolve()));
     try {
       let err: unknown = null;
       try {
