@@ -2,14 +2,14 @@
 // the name as regular expressions, anchored like Serf's (the whole value must match).
 import { InvalidArgumentError } from 'commander';
 import type { MemberView } from '../src/agent/agent-api.js';
-import { anchoredRegex, tagsMatch } from '../src/agent/base/tag-match.js';
+import { type AnchoredPattern, anchoredRegex, tagsMatch } from '../src/agent/base/tag-match.js';
 
 export interface MemberFilter {
-  name?: RegExp;
-  tags: Array<{ key: string; value: RegExp }>;
+  name?: AnchoredPattern;
+  tags: Array<{ key: string; value: AnchoredPattern }>;
 }
 
-function anchored(source: string, what: string): RegExp {
+function anchored(source: string, what: string): AnchoredPattern {
   try {
     return anchoredRegex(source);
   } catch (err) {
@@ -20,7 +20,7 @@ function anchored(source: string, what: string): RegExp {
 }
 
 /** commander parser for `--name REGEX`. */
-export const nameRegexArg = (value: string): RegExp => anchored(value, '--name');
+export const nameRegexArg = (value: string): AnchoredPattern => anchored(value, '--name');
 
 /** commander parser for repeatable `--tag KEY=REGEX`. */
 export function tagFilterArg(value: string, previous: MemberFilter['tags'] = []): MemberFilter['tags'] {

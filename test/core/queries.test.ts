@@ -209,6 +209,38 @@ describe('core: queries (in-memory network)', function () {
     expect(eventsOf(c, 'node-1', 'refused').map((r) => r.reason)).to.deep.equal(['bad-filter']);
   });
 
+  it("a peer's tag filter is RE2: backreferences and lookaround are refused, nested quantifiers run linearly", () => {
+    const c = joinedCluster(3);
+    c.get('node-1').setTags({ role: 'a'.repeat(400) }, c.now);
+    c.run(1_000);
+    const patterns = ['(a)\\1', '(?=a)a+', '(a+)+b', '(a|aa)+'];
+    for (const [i, pattern] of patterns.entries()) {
+      sendAs(c, 'forger', c.get('node-1').addr, {
+        t: 'query',
+        rumor: { origin: 'forger', originTime: c.now, hops: 0 },
+        generation: 1,
+        seq: 10 + i,
+        originAddr: '10.0.0.99:7946',
+        timeoutMs: 1_000,
+        ack: true,
+        filters: { nodes: [], tags: [{ key: 'role', pattern }] },
+        name: `q${i}`,
+        payload: new Uint8Array(0),
+      });
+      c.run(100);
+    }
+    // JavaScript's RegExp would accept the first two and backtrack exponentially on `(a+)+b` over 400
+    // a's (this test would never finish); RE2 refuses what it cannot match in linear time and decides
+    // the rest at once: `(a+)+b` does not match, `(a|aa)+` does — and only then is the query refused
+    // for its origin, which is not a live member (so nothing is delivered).
+    expect(eventsOf(c, 'node-1', 'refused').map((r) => r.reason)).to.deep.equal([
+      'bad-filter',
+      'bad-filter',
+      'origin-addr',
+    ]);
+    expect(eventsOf(c, 'node-1', 'query')).to.deep.equal([]);
+  });
+
   it('answers only to the address the view holds for the origin (no reflection to a forged address)', () => {
     const c = joinedCluster(3);
     const forged = (origin: string, originAddr: string) => ({

@@ -12,7 +12,7 @@
 //   responder: at most maxDelivered queries awaiting this node's answer ('delivered'), tag filters
 //              that are not valid expressions ('bad-filter'), queries whose origin is not a live
 //              member at the address they name ('origin-addr': answers would go elsewhere).
-import { anchoredRegex, tagsMatch } from '../base/tag-match.js';
+import { type AnchoredPattern, anchoredRegex, tagsMatch } from '../base/tag-match.js';
 import type { EngineConfig } from '../config/engine-schema.js';
 import { EventDedupe } from '../state/event-dedupe.js';
 import type { Addr, MemberRecord, Message, QueryFilters } from '../wire/messages.js';
@@ -275,7 +275,7 @@ export class Queries {
     const self = this.host.self();
     const { nodes, tags } = m.filters;
     if (nodes.length > 0 && !nodes.includes(self.name)) return false;
-    const compiled: Array<{ key: string; value: RegExp }> = [];
+    const compiled: Array<{ key: string; value: AnchoredPattern }> = [];
     for (const t of tags) {
       try {
         compiled.push({ key: t.key, value: anchoredRegex(t.pattern) });
