@@ -1,7 +1,7 @@
 // The demo page in real headless Chromium (1280 px wide) against a real 6-agent demo: the matrix
 // converges to all alive, nothing is clipped, a kill clicked on the page turns that column dead for
 // every live observer, fault markers never overlap, an event fired from the page is seen arriving at
-// every live observer (by direct mail, and hop by hop with it off), and a page opened late replays how
+// every live observer (by direct mail; hop by hop, by rumor only, with it off), and a page opened late replays how
 // the cluster formed. Leaves test-artifacts/demo.png.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,6 +87,19 @@ describe('demo: the page in headless Chromium', function () {
     expect(cells).to.have.length(NODES * NODES);
     expect(new Set(cells.map((c) => c.observer)).size).to.equal(NODES);
     expect(await page.textContent('#summary')).to.match(/running\s*6/);
+    // The demo's own once-a-second history must have seen the formation before the faults below
+    // start (the late page replays it); a sample can miss a short window on a loaded machine.
+    await waitFor(
+      'the demo history to hold a sample with all views agreeing',
+      async () =>
+        (
+          (await (await fetch(new URL('/api/history', demo.url))).json()) as {
+            samples: { reachable: number; agreement: number }[];
+          }
+        ).samples,
+      (samples) => samples.some((s) => s.reachable === NODES && s.agreement === 1),
+      20_000,
+    );
   });
 
   it(`at ${WIDTH} px no button, table or axis label is clipped`, async () => {
@@ -232,16 +245,26 @@ describe('demo: the page in headless Chromium', function () {
       (t) => /rumor mongering only/.test(t ?? ''),
       10_000,
     );
+    // Rumor mongering alone may leave a live member uninfected (each node forwards a rumor a bounded
+    // number of times, then stops: the "residue" of Demers et al.), so this waits for every live
+    // observer or for the spread to settle, and checks how it travelled, not that it reached all.
+    const infectedList = () =>
+      page.$$eval('#infection-list li.infected', (lis) =>
+        lis.map((li) => ({ hops: Number(li.getAttribute('data-hops')), cls: li.className })),
+      );
+    let seen = -1;
+    let stableSince = Date.now();
     const arrivals = await waitFor(
-      'the gossip-only event to reach every live observer',
-      () =>
-        page.$$eval('#infection-list li.infected', (lis) =>
-          lis.map((li) => ({ hops: Number(li.getAttribute('data-hops')), cls: li.className })),
-        ),
-      (list) => list.length === NODES - 1,
-      15_000,
+      'the gossip-only event to reach every live observer, or to stop spreading',
+      infectedList,
+      (list) => {
+        if (list.length !== seen) [seen, stableSince] = [list.length, Date.now()];
+        return list.length === NODES - 1 || (list.length > 1 && Date.now() - stableSince > 4_000);
+      },
+      30_000,
       100,
     );
+    expect(arrivals.length, 'the origin and at least one observer infected by rumor').to.be.at.least(2);
     expect(arrivals.filter((a) => /via-mail/.test(a.cls))).to.deep.equal([]);
     expect(arrivals.filter((a) => a.hops === 0)).to.have.length(1); // the origin
     expect(arrivals.filter((a) => a.hops > 0).every((a) => /via-rumor/.test(a.cls))).to.equal(true);
@@ -253,7 +276,7 @@ describe('demo: the page in headless Chromium', function () {
           (c as unknown as { dataset: Record<string, string | undefined> }).dataset.points ?? '[]',
         ) as { x: number; y: number; r: number }[],
     );
-    expect(points).to.have.length(NODES - 1);
+    expect(points).to.have.length(arrivals.length);
     for (const [i, a] of points.entries())
       for (const b of points.slice(i + 1)) expect(Math.hypot(a.x - b.x, a.y - b.y)).to.be.at.least(a.r + b.r);
   });

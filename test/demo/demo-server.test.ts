@@ -169,11 +169,19 @@ describe('demo: web server on a real 3-agent fleet', function () {
     }));
 
   it('GET /api/history: agreement samples since the start and what the page stream sent', async () => {
-    const h = (await (await fetch(api('/api/history'))).json()) as {
-      startedAt: number;
-      samples: { t: number; agreement: number; reachable: number }[];
-      events: { at: number; event: { type: string; name?: string } }[];
-    };
+    // Sampled once a second with an 800 ms answer deadline per agent: on a loaded machine a round
+    // can miss an agent, so this waits for a round that saw all three agree.
+    const h = await waitFor(
+      'a history sample with all three views agreeing',
+      async () =>
+        (await (await fetch(api('/api/history'))).json()) as {
+          startedAt: number;
+          samples: { t: number; agreement: number; reachable: number }[];
+          events: { at: number; event: { type: string; name?: string } }[];
+        },
+      (h) => h.samples.some((s) => s.reachable === 3 && s.agreement === 1),
+      20_000,
+    );
     expect(h.samples.length).to.be.greaterThan(0);
     expect(h.samples[0]!.t).to.be.at.least(h.startedAt);
     // The fleet's start, and the events fired above, are all in it, in order.
