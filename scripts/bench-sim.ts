@@ -1,32 +1,11 @@
 // Runs the simulator benchmark matrix through the real CLI (one process per figure, so wall times
 // include start-up) and prints a markdown section with every figure and the command that produced it.
 // Usage: node --import tsx scripts/bench-sim.ts [--quick]   (--quick skips the 10,000-node runs)
-import { execFile } from 'node:child_process';
 import { cpus } from 'node:os';
-import { promisify } from 'node:util';
-import type { SimReport } from '../src/agent/sim/scenarios.js';
 import { maxRelativeDeviation } from '../src/agent/sim/sim-metrics.js';
+import { antiEntropyRun, type SimRun as Run, simulate } from './simulate-cli.js';
 
-const exec = promisify(execFile);
 const quick = process.argv.includes('--quick');
-
-interface Run {
-  command: string;
-  report: SimReport;
-  processWallS: number;
-}
-
-async function simulate(args: string[]): Promise<Run> {
-  const argv = ['simulate', ...args, '--json'];
-  const command = `node --import tsx cmd/grapevine.ts ${argv.join(' ')}`;
-  process.stderr.write(`running: ${command}\n`);
-  const start = performance.now();
-  const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'cmd/grapevine.ts', ...argv], {
-    maxBuffer: 1 << 20,
-  });
-  const processWallS = (performance.now() - start) / 1000;
-  return { command, report: JSON.parse(stdout) as SimReport, processWallS };
-}
 
 const fmt = (x: number | null, digits = 2) => (x === null ? 'n/a' : x.toFixed(digits));
 const code = (s: string) => `\`${s}\``;
@@ -116,18 +95,7 @@ async function main(): Promise<void> {
   } else lines.push('(skipped with --quick)', '');
 
   // 4. Anti-entropy cost of one divergent key.
-  const ae = await simulate([
-    '--nodes',
-    '1000',
-    '--scenario',
-    'antientropy',
-    '--keys',
-    '10000',
-    '--divergent',
-    '1',
-    '--duration',
-    '30',
-  ]);
+  const ae = await antiEntropyRun(1);
   const a = ae.report;
   lines.push('### Anti-entropy repair', '');
   lines.push(

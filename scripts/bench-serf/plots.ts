@@ -1,16 +1,10 @@
 // Plots drawn from the benchmark's JSON with Vega-Lite (compiled to Vega, rendered to SVG headless;
 // no browser, no canvas). One chart of every figure (median bar, min–max whisker, per N and system),
 // and one of the false-positive counts.
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import { toSvg } from '../vega-svg.js';
 import type { FigureSummary } from './summary.js';
 import type { TradeOffRow } from './trade-off.js';
 import { FIGURE_LABELS, type RunResult } from './types.js';
-
-async function toSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  return view.toSVG();
-}
 
 const COLORS = { domain: ['serf', 'grapevine'], range: ['#7b42bc', '#2e7d32'] };
 
