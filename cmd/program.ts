@@ -1,6 +1,7 @@
 // Builds the `grapevine` command tree. Each subcommand lives in its own file and registers itself
 // with `program.command(...)`, which inherits the usage-error handling configured here.
 import { Command, CommanderError } from 'commander';
+import { loadTagMatcher } from '../src/agent/base/tag-match.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-io.js';
 import { registerDemo } from './demo-command.js';
 import { registerEvent } from './event-command.js';
@@ -44,6 +45,8 @@ export async function buildProgram(
   const agent = program.command('agent').description(AGENT_DESCRIPTION);
   const wanted = argv[0] === 'help' ? argv[1] : argv[0];
   if (wanted === 'agent') (await import('./agent-command.js')).configureAgent(agent, io);
+  // Their option parsers compile tag and name expressions (RE2), which only they load.
+  if (wanted === 'members' || wanted === 'query') await loadTagMatcher();
   registerDemo(program, io);
   registerMembers(program, io);
   registerMonitor(program, io, options.monitorStop);

@@ -7,6 +7,7 @@ import { parseAddr } from '../net/address.js';
 import { serveApi } from '../net/serve-api.js';
 import type { AgentApi, AgentEvent, MemberView, SelfView } from './agent-api.js';
 import { memberView, toAgentEvent } from './agent-events.js';
+import { loadTagMatcher } from './base/tag-match.js';
 import type { AgentConfig } from './config/agent-schema.js';
 import { diffConfig } from './config/config-diff.js';
 import { watchConfigFile } from './config/config-watcher.js';
@@ -336,6 +337,20 @@ export class Agent implements AgentApi, AgentControl {
     });
   }
 
+  /** Loads the RE2 engine the first time a query with tag filters arrives, then delivers it. */
+  private loadTagMatcher(): void {
+    loadTagMatcher().then(
+      () => {
+        if (!this.stopping) this.node.run((node, now) => node.resumeParkedQueries(now));
+      },
+      (err: unknown) =>
+        this.o.logger.error(
+          { err },
+          'cannot load the tag matcher (re2js); tag-filtered queries are not answered',
+        ),
+    );
+  }
+
   /** An event handler's answer to a query: sent to the origin, or refused when it is too large. */
   private answerQuery(e: QueryEvent, out: Uint8Array | 'too-large'): void {
     const log = this.o.logger;
@@ -660,6 +675,10 @@ export class Agent implements AgentApi, AgentControl {
     if (this.queryCollector?.onCoreEvent(e)) return;
     if (e.type === 'query' && e.name.startsWith(INTERNAL_QUERY_PREFIX)) {
       this.onInternalQuery(e);
+      return;
+    }
+    if (e.type === 'tag-matcher-needed') {
+      this.loadTagMatcher();
       return;
     }
     if (e.type === 'refused') {

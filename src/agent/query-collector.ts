@@ -2,6 +2,7 @@
 // 'query-answer' events until 'query-done' (the core enforces the timeout, de-duplicates responders
 // and bounds what it accepts), then resolves with acks and responses.
 import { queryId } from './agent-events.js';
+import { loadTagMatcher } from './base/tag-match.js';
 import type { GossipNode } from './core/gossip-node.js';
 import type { CoreEvent } from './core/types.js';
 import type { QueryAnswer, QueryRequestBody, QueryResult } from './http/query-api.js';
@@ -24,7 +25,9 @@ export class QueryCollector {
   private starting: CoreEvent[] | null = null;
 
   /** Rejects with what the core throws (RangeError for limits, QueryBusyError when too many are open). */
-  query(req: QueryRequestBody): Promise<QueryResult> {
+  async query(req: QueryRequestBody): Promise<QueryResult> {
+    // The core compiles tag filters synchronously; the engine is loaded on first need.
+    if (req.filters.tags.length > 0) await loadTagMatcher();
     return new Promise<QueryResult>((resolve) => {
       this.starting = [];
       let early: CoreEvent[];
