@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { parseAddr } from '../net/address.js';
 import { serveApi } from '../net/serve-api.js';
 import type { AgentApi, AgentEvent, MemberView, SelfView } from './agent-api.js';
-import { memberView, toAgentEvent } from './agent-events.js';
+import { memberView, queryResponseEvent, toAgentEvent } from './agent-events.js';
 import { loadTagMatcher } from './base/tag-match.js';
 import type { AgentConfig } from './config/agent-schema.js';
 import { diffConfig } from './config/config-diff.js';
@@ -193,7 +193,13 @@ export class Agent implements AgentApi, AgentControl {
     refusals.declare('kv', ['full', 'invalid']);
     refusals.declare('event-dedupe', ['evicted-origin', 'skipped-gap']);
     this.refusals = refusals;
-    const queries = new QueryCollector((fn) => this.node.run(fn));
+    const queries = new QueryCollector(
+      (fn) => this.node.run(fn),
+      (q, answer) => {
+        if (q.name.startsWith(INTERNAL_QUERY_PREFIX)) return;
+        this.emit(queryResponseEvent('received', q, answer.from, this.name, answer.ack, answer.payload));
+      },
+    );
     this.queryCollector = queries;
     this.closers.push(() => queries.close());
     const keys = new ClusterKeys({
@@ -298,7 +304,10 @@ export class Agent implements AgentApi, AgentControl {
         log.warn({ event: d.event, result, exitCode: d.code, stderr: d.stderr }, 'event handler failed');
       },
     });
-    const unsubscribe = this.subscribe((e) => handler.handle(e));
+    // Query answers are shown by `monitor`; a handler is run for what happened, not for them.
+    const unsubscribe = this.subscribe((e) => {
+      if (e.kind !== 'query-response') handler.handle(e);
+    });
     this.closers.push(() => {
       unsubscribe();
       handler.close();
@@ -364,6 +373,7 @@ export class Agent implements AgentApi, AgentControl {
     const ref = { origin: e.origin, originAddr: e.originAddr, generation: e.generation, seq: e.seq };
     const result = this.node.run((node, now) => node.respondQuery(ref, out, now));
     if (result !== 'sent') log.debug({ query: e.id, result }, 'query answer not sent');
+    else this.emit(queryResponseEvent('sent', e, this.name, e.origin, false, out));
   }
 
   /**
@@ -686,7 +696,10 @@ export class Agent implements AgentApi, AgentControl {
       return;
     }
     const out = toAgentEvent(e, at, monotonicNow());
-    if (!out) return;
+    if (out) this.emit(out);
+  }
+
+  private emit(out: AgentEvent): void {
     for (const l of this.listeners) {
       try {
         l(out);

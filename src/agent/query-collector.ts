@@ -19,7 +19,14 @@ export type RunOnNode = <T>(fn: (node: GossipNode, now: number) => T) => T;
 export class QueryCollector {
   private readonly collecting = new Map<number, Collecting>();
 
-  constructor(private readonly run: RunOnNode) {}
+  /** `onAnswer` sees each ack and response counted for a query (id and name), as it arrives. */
+  constructor(
+    private readonly run: RunOnNode,
+    private readonly onAnswer: (
+      q: { id: string; name: string },
+      answer: { from: string; ack: boolean; payload: Uint8Array },
+    ) => void = () => {},
+  ) {}
 
   /** Answers that arrive while startQuery runs (the origin's own ack), before the seq is known. */
   private starting: CoreEvent[] | null = null;
@@ -70,6 +77,7 @@ export class QueryCollector {
       c.resolve(c.result);
       return true;
     }
+    this.onAnswer(c.result, e);
     if (e.ack) c.result.acks.push(e.from);
     else c.result.responses.push(answer(e.from, e.payload));
     return true;
