@@ -1,10 +1,11 @@
 // An agent loads the packages that most agents never need only when it needs them (issue 11, agent
 // memory): re2js when a query with a tag filter first arrives, yaml only when a config file is given.
 // Real agent processes, with a Node module-loader hook that logs every module they load to stderr.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import type { MemberView } from '../../src/agent/agent-api.js';
 import type { QueryResult } from '../../src/agent/http/query-api.js';
@@ -14,12 +15,13 @@ import { eventually } from '../support/process-cluster.js';
 import { runGrapevine } from '../support/run-cli.js';
 
 const HOOKS = `export async function load(url, context, next) {
-  if (url.includes('/node_modules/')) process.stderr.write('module-loaded ' + url + '\\n');
+  if (url.startsWith('file:')) process.stderr.write('module-loaded ' + url + '\\n');
   return next(url, context);
 }
 `;
 
 const loaded = (a: AgentProcess, pkg: string) => a.stderr.includes(`/node_modules/${pkg}/`);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('agent: packages loaded only when needed', function () {
   this.timeout(90_000);
@@ -73,6 +75,45 @@ describe('agent: packages loaded only when needed', function () {
     expect((JSON.parse(r.out) as QueryResult).acks).to.deep.equal(['web-1']);
     expect(loaded(web, 're2js')).to.equal(true);
     expect(loaded(db, 're2js')).to.equal(true);
+  });
+
+  it('the bundle keeps re2js and yaml in chunks that an agent does not load at start', async () => {
+    const out = join(tmp, 'build');
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), '--outdir', out]);
+    const proc = spawn(
+      process.execPath,
+      [
+        join(out, 'cmd', 'grapevine.js'),
+        'agent',
+        '--name',
+        'b1',
+        '--bind',
+        '127.0.0.1:0',
+        '--http',
+        '127.0.0.1:0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+    );
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    proc.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    try {
+      expect(await eventually(async () => stdout.includes('"agent started"'), 20_000), stderr).to.equal(true);
+    } finally {
+      proc.kill('SIGKILL');
+    }
+    const files = [...stderr.matchAll(/^module-loaded (file:\S+)$/gm)].map((m) => fileURLToPath(m[1]!));
+    // esbuild marks each bundled module with a `// node_modules/<package>/…` comment.
+    const bundled = (pkg: string) =>
+      files.filter((f) => readFileSync(f, 'utf8').includes(`// node_modules/${pkg}/`));
+    expect(bundled('pino'), 'the check sees bundled packages').to.have.length(1);
+    expect(bundled('re2js')).to.deep.equal([]);
+    expect(bundled('yaml')).to.deep.equal([]);
   });
 
   it('yaml is loaded when a config file is given', async () => {
