@@ -347,7 +347,7 @@ export class Agent implements AgentApi, AgentControl {
   }
 
   /** Loads the RE2 engine the first time a query with tag filters arrives, then delivers it. */
-  private loadTagMatcher(): void {
+  private resumeQueriesWithTagMatcher(): void {
     loadTagMatcher().then(
       () => {
         if (!this.stopping) this.node.run((node, now) => node.resumeParkedQueries(now));
@@ -688,7 +688,7 @@ export class Agent implements AgentApi, AgentControl {
       return;
     }
     if (e.type === 'tag-matcher-needed') {
-      this.loadTagMatcher();
+      this.resumeQueriesWithTagMatcher();
       return;
     }
     if (e.type === 'refused') {
