@@ -27,11 +27,13 @@ export function configureAgent(cmd: Command, io: CliIo): void {
   addAgentOptions(cmd).action(async (flags: Record<string, unknown>) => {
     const env = process.env;
     // Loaded here, not at the top: other subcommands should not pay for the agent's start-up.
-    const [{ Agent }, { loadAgentConfig }, { default: pino }] = await Promise.all([
-      import('../src/agent/agent.js'),
-      import('../src/agent/config/load-agent-config.js'),
-      import('pino'),
-    ]);
+    const [{ Agent }, { loadAgentConfig, configFileOf, loadConfigFileParser }, { default: pino }] =
+      await Promise.all([
+        import('../src/agent/agent.js'),
+        import('../src/agent/config/load-agent-config.js'),
+        import('pino'),
+      ]);
+    if (configFileOf(flags, env)) await loadConfigFileParser();
     const load = () => loadAgentConfig({ flags, env });
     let agent: Agent;
     try {

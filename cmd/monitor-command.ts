@@ -1,5 +1,5 @@
-// `grapevine monitor`: streams the agent's membership changes and user events as they happen
-// (from GET /v1/events), one line each, until Ctrl-C or the agent stops.
+// `grapevine monitor`: streams the agent's membership changes, user events, queries and query
+// answers as they happen (from GET /v1/events), one line each, until Ctrl-C or the agent stops.
 import type { Command } from 'commander';
 import type { AgentEvent } from '../src/agent/agent-api.js';
 import { SseParser } from '../src/demo/sse-reader.js';
@@ -16,7 +16,9 @@ import type { CliIo } from './cli-io.js';
 export function registerMonitor(program: Command, io: CliIo, stopSignal?: AbortSignal): void {
   const cmd = program
     .command('monitor')
-    .description('Stream membership changes and user events as the agent learns them (Ctrl-C stops).');
+    .description(
+      'Stream membership changes, user events, queries and their answers as the agent sees them (Ctrl-C stops).',
+    );
   withAgentOptions(cmd).action(async function (this: Command, flags: AgentFlags) {
     const client = clientFor(this, flags);
     const stop = stopSignal ?? processStop();
@@ -27,7 +29,7 @@ export function registerMonitor(program: Command, io: CliIo, stopSignal?: AbortS
       try {
         for await (const chunk of body) {
           for (const m of parser.push(decoder.decode(chunk, { stream: true }))) {
-            if (m.event !== 'member' && m.event !== 'user-event') continue;
+            if (!SHOWN.has(m.event)) continue;
             io.out(flags.json ? `${m.data}\n` : `${formatEvent(JSON.parse(m.data) as AgentEvent)}\n`);
           }
         }
@@ -40,6 +42,14 @@ export function registerMonitor(program: Command, io: CliIo, stopSignal?: AbortS
   });
 }
 
+/** The event stream's kinds that monitor prints (others, added later, are skipped). */
+const SHOWN: ReadonlySet<string> = new Set<AgentEvent['kind']>([
+  'member',
+  'user-event',
+  'query',
+  'query-response',
+]);
+
 /** One readable line: time, what happened, and how it arrived. */
 export function formatEvent(e: AgentEvent): string {
   const time = new Date(e.at).toISOString();
@@ -51,7 +61,14 @@ export function formatEvent(e: AgentEvent): string {
     const was = e.previous === null ? 'new' : `was ${e.previous}`;
     return `${time}  member ${e.member.name} ${e.member.state} (${was}) ${e.member.addr}  ${how(e.via, e.origin, e.hops)}`;
   }
-  return `${time}  event ${e.name} ${JSON.stringify(e.payload)}  ${how(e.via, e.origin, e.hops)}`;
+  if (e.kind === 'query-response') {
+    const what = e.ack ? 'ack' : `response ${JSON.stringify(e.payload)}`;
+    const peer = e.direction === 'received' ? `from ${e.from}` : `sent to ${e.to}`;
+    return `${time}  query ${e.name} ${what} ${peer}  id ${e.id}`;
+  }
+  const what = e.kind === 'query' ? 'query' : 'event';
+  const id = e.kind === 'query' ? `  id ${e.id}` : '';
+  return `${time}  ${what} ${e.name} ${JSON.stringify(e.payload)}  ${how(e.via, e.origin, e.hops)}${id}`;
 }
 
 /** Aborts on SIGINT/SIGTERM so monitor ends cleanly (exit 0) instead of being killed mid-line. */

@@ -1,7 +1,9 @@
 // Builds the `grapevine` command tree. Each subcommand lives in its own file and registers itself
 // with `program.command(...)`, which inherits the usage-error handling configured here.
 import { Command, CommanderError } from 'commander';
+import { loadTagMatcher } from '../src/agent/base/tag-match.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-io.js';
+import { registerCompletion } from './completion-command.js';
 import { registerDemo } from './demo-command.js';
 import { registerEvent } from './event-command.js';
 import { registerForceLeave } from './force-leave-command.js';
@@ -43,7 +45,11 @@ export async function buildProgram(
     .allowExcessArguments(false);
   const agent = program.command('agent').description(AGENT_DESCRIPTION);
   const wanted = argv[0] === 'help' ? argv[1] : argv[0];
-  if (wanted === 'agent') (await import('./agent-command.js')).configureAgent(agent, io);
+  // `completion` lists every option, the agent's too.
+  if (wanted === 'agent' || wanted === 'completion')
+    (await import('./agent-command.js')).configureAgent(agent, io);
+  // Their option parsers compile tag and name expressions (RE2), which only they load.
+  if (wanted === 'members' || wanted === 'query') await loadTagMatcher();
   registerDemo(program, io);
   registerMembers(program, io);
   registerMonitor(program, io, options.monitorStop);
@@ -59,6 +65,7 @@ export async function buildProgram(
   registerKeys(program, io);
   registerSimulate(program, io);
   registerVersion(program, io);
+  registerCompletion(program, io);
   pointToHelp(program);
   return program;
 }

@@ -42,8 +42,30 @@ export type AgentEvent =
       originAddr: string;
       generation: number;
       seq: number;
-    } & RumoredPayload);
+    } & RumoredPayload)
+  | QueryResponseEvent;
 
+/**
+ * An answer to a query, as `grapevine monitor` shows it: 'received' by this agent for a query it
+ * started (an ack, or a response with a payload), or a response 'sent' by it (its event handler's
+ * output). The agents' own queries (key rotation) are not shown.
+ */
+export interface QueryResponseEvent {
+  kind: 'query-response';
+  at: number;
+  direction: 'received' | 'sent';
+  /** `origin/generation/seq` of the query answered. */
+  id: string;
+  /** The query's name. */
+  name: string;
+  /** The responder ('received') or this agent ('sent'). */
+  from: string;
+  /** The query's origin: this agent when 'received'. */
+  to: string;
+  ack: boolean;
+  payload: string;
+  payloadBase64: string;
+}
 /** What user events and queries share: a name and payload that a rumor carried from its origin. */
 export interface RumoredPayload {
   at: number;
@@ -60,7 +82,7 @@ export interface RumoredPayload {
 export interface AgentApi {
   self(): SelfView;
   members(): MemberView[];
-  /** Every membership change and user event from now on; returns the unsubscribe function. */
+  /** Every membership change, user event, query and query answer from now on; returns the unsubscribe function. */
   subscribe(listener: (e: AgentEvent) => void): () => void;
   /**
    * Throws RangeError (with a message for the user) when name or payload exceed their limits.

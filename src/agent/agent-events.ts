@@ -1,6 +1,6 @@
 // Turns the core's events into what the API streams: member views with local timestamps, and user
 // events with their payload as text and exactly (base64).
-import type { AgentEvent, MemberView } from './agent-api.js';
+import type { AgentEvent, MemberView, QueryResponseEvent } from './agent-api.js';
 import type { QueryRef } from './core/queries.js';
 import type { CoreEvent } from './core/types.js';
 import type { MemberRecord } from './wire/messages.js';
@@ -70,6 +70,29 @@ export function toAgentEvent(e: CoreEvent, at: number, now = at): AgentEvent | n
     };
   }
   return null;
+}
+
+/** An answer to the query `q` (id and name), received by its origin or sent by a responder. */
+export function queryResponseEvent(
+  direction: QueryResponseEvent['direction'],
+  q: { id: string; name: string },
+  from: string,
+  to: string,
+  ack: boolean,
+  payload: Uint8Array,
+): QueryResponseEvent {
+  return {
+    kind: 'query-response',
+    at: Date.now(),
+    direction,
+    id: q.id,
+    name: q.name,
+    from,
+    to,
+    ack,
+    payload: utf8.decode(payload),
+    payloadBase64: Buffer.from(payload).toString('base64'),
+  };
 }
 
 /** `origin/generation/seq`, the id the API shows for a query. */

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { parseAddr } from '../net/address.js';
 import { serveApi } from '../net/serve-api.js';
 import type { AgentApi, AgentEvent, MemberView, SelfView } from './agent-api.js';
-import { memberView, toAgentEvent } from './agent-events.js';
+import { memberView, queryResponseEvent, toAgentEvent } from './agent-events.js';
+import { loadTagMatcher } from './base/tag-match.js';
 import type { AgentConfig } from './config/agent-schema.js';
 import { diffConfig } from './config/config-diff.js';
 import { watchConfigFile } from './config/config-watcher.js';
@@ -192,7 +193,13 @@ export class Agent implements AgentApi, AgentControl {
     refusals.declare('kv', ['full', 'invalid']);
     refusals.declare('event-dedupe', ['evicted-origin', 'skipped-gap']);
     this.refusals = refusals;
-    const queries = new QueryCollector((fn) => this.node.run(fn));
+    const queries = new QueryCollector(
+      (fn) => this.node.run(fn),
+      (q, answer) => {
+        if (q.name.startsWith(INTERNAL_QUERY_PREFIX)) return;
+        this.emit(queryResponseEvent('received', q, answer.from, this.name, answer.ack, answer.payload));
+      },
+    );
     this.queryCollector = queries;
     this.closers.push(() => queries.close());
     const keys = new ClusterKeys({
@@ -297,7 +304,10 @@ export class Agent implements AgentApi, AgentControl {
         log.warn({ event: d.event, result, exitCode: d.code, stderr: d.stderr }, 'event handler failed');
       },
     });
-    const unsubscribe = this.subscribe((e) => handler.handle(e));
+    // Query answers are shown by `monitor`; a handler is run for what happened, not for them.
+    const unsubscribe = this.subscribe((e) => {
+      if (e.kind !== 'query-response') handler.handle(e);
+    });
     this.closers.push(() => {
       unsubscribe();
       handler.close();
@@ -336,6 +346,20 @@ export class Agent implements AgentApi, AgentControl {
     });
   }
 
+  /** Loads the RE2 engine the first time a query with tag filters arrives, then delivers it. */
+  private resumeQueriesWithTagMatcher(): void {
+    loadTagMatcher().then(
+      () => {
+        if (!this.stopping) this.node.run((node, now) => node.resumeParkedQueries(now));
+      },
+      (err: unknown) =>
+        this.o.logger.error(
+          { err },
+          'cannot load the tag matcher (re2js); tag-filtered queries are not answered',
+        ),
+    );
+  }
+
   /** An event handler's answer to a query: sent to the origin, or refused when it is too large. */
   private answerQuery(e: QueryEvent, out: Uint8Array | 'too-large'): void {
     const log = this.o.logger;
@@ -349,6 +373,7 @@ export class Agent implements AgentApi, AgentControl {
     const ref = { origin: e.origin, originAddr: e.originAddr, generation: e.generation, seq: e.seq };
     const result = this.node.run((node, now) => node.respondQuery(ref, out, now));
     if (result !== 'sent') log.debug({ query: e.id, result }, 'query answer not sent');
+    else this.emit(queryResponseEvent('sent', e, this.name, e.origin, false, out));
   }
 
   /**
@@ -662,12 +687,19 @@ export class Agent implements AgentApi, AgentControl {
       this.onInternalQuery(e);
       return;
     }
+    if (e.type === 'tag-matcher-needed') {
+      this.resumeQueriesWithTagMatcher();
+      return;
+    }
     if (e.type === 'refused') {
       this.refusals?.report({ resource: e.resource, reason: e.reason, peer: e.peer, detail: e.detail });
       return;
     }
     const out = toAgentEvent(e, at, monotonicNow());
-    if (!out) return;
+    if (out) this.emit(out);
+  }
+
+  private emit(out: AgentEvent): void {
     for (const l of this.listeners) {
       try {
         l(out);

@@ -2,6 +2,7 @@
 // 'query-answer' events until 'query-done' (the core enforces the timeout, de-duplicates responders
 // and bounds what it accepts), then resolves with acks and responses.
 import { queryId } from './agent-events.js';
+import { loadTagMatcher } from './base/tag-match.js';
 import type { GossipNode } from './core/gossip-node.js';
 import type { CoreEvent } from './core/types.js';
 import type { QueryAnswer, QueryRequestBody, QueryResult } from './http/query-api.js';
@@ -18,13 +19,22 @@ export type RunOnNode = <T>(fn: (node: GossipNode, now: number) => T) => T;
 export class QueryCollector {
   private readonly collecting = new Map<number, Collecting>();
 
-  constructor(private readonly run: RunOnNode) {}
+  /** `onAnswer` sees each ack and response counted for a query (id and name), as it arrives. */
+  constructor(
+    private readonly run: RunOnNode,
+    private readonly onAnswer: (
+      q: { id: string; name: string },
+      answer: { from: string; ack: boolean; payload: Uint8Array },
+    ) => void = () => {},
+  ) {}
 
   /** Answers that arrive while startQuery runs (the origin's own ack), before the seq is known. */
   private starting: CoreEvent[] | null = null;
 
   /** Rejects with what the core throws (RangeError for limits, QueryBusyError when too many are open). */
-  query(req: QueryRequestBody): Promise<QueryResult> {
+  async query(req: QueryRequestBody): Promise<QueryResult> {
+    // The core compiles tag filters synchronously; the engine is loaded on first need.
+    if (req.filters.tags.length > 0) await loadTagMatcher();
     return new Promise<QueryResult>((resolve) => {
       this.starting = [];
       let early: CoreEvent[];
@@ -67,6 +77,7 @@ export class QueryCollector {
       c.resolve(c.result);
       return true;
     }
+    this.onAnswer(c.result, e);
     if (e.ack) c.result.acks.push(e.from);
     else c.result.responses.push(answer(e.from, e.payload));
     return true;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { AgentConfig } from '../../src/agent/config/agent-schema.js';
 import { diffConfig } from '../../src/agent/config/config-diff.js';
-import { loadAgentConfig } from '../../src/agent/config/load-agent-config.js';
+import { loadAgentConfig, loadConfigFileParser } from '../../src/agent/config/load-agent-config.js';
 
 const base = (): AgentConfig => loadAgentConfig({ hostname: () => 'n1' }).config;
 
@@ -11,6 +11,8 @@ function change(edit: (c: AgentConfig) => void) {
   return diffConfig(base(), next);
 }
 
+// Config files are YAML; the agent loads that parser only when it is given one.
+before(() => loadConfigFileParser());
 describe('diffConfig', () => {
   it('reports nothing for equal configs, whatever the key order of tags', () => {
     const a = { ...base(), tags: { x: '1', y: '2' } };

@@ -6,12 +6,14 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { AGENT_FLAGS } from '../../src/agent/config/agent-flags.js';
 import { renderFlagTable, updateGeneratedSections } from '../../src/agent/config/config-docs.js';
-import { loadAgentConfig } from '../../src/agent/config/load-agent-config.js';
+import { loadAgentConfig, loadConfigFileParser } from '../../src/agent/config/load-agent-config.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const examplePath = `${root}examples/agent-config.yaml`;
 const docPath = `${root}docs/configuration.md`;
 
+// Config files are YAML; the agent loads that parser only when it is given one.
+before(() => loadConfigFileParser());
 describe('examples/agent-config.yaml', () => {
   it('loads and validates, every value coming from the file', () => {
     const { config, sources } = loadAgentConfig({ flags: { config: examplePath }, hostname: () => 'h' });

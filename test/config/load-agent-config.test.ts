@@ -5,7 +5,11 @@ import { expect } from 'chai';
 import { Command } from 'commander';
 import { addAgentOptions } from '../../src/agent/config/agent-flags.js';
 import { ConfigError, resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
-import { type LoadAgentConfigOptions, loadAgentConfig } from '../../src/agent/config/load-agent-config.js';
+import {
+  type LoadAgentConfigOptions,
+  loadAgentConfig,
+  loadConfigFileParser,
+} from '../../src/agent/config/load-agent-config.js';
 
 const hostname = () => 'host-from-os';
 
@@ -27,6 +31,8 @@ function loadError(opts: LoadAgentConfigOptions): string {
   throw new Error('expected a ConfigError');
 }
 
+// Config files are YAML; the agent loads that parser only when it is given one.
+before(() => loadConfigFileParser());
 describe('loadAgentConfig', () => {
   let dir: string;
   const file = (name: string, text: string) => {

@@ -1,6 +1,7 @@
 // Queries on the in-memory network with real GossipNodes: filters, acks and responses straight to
 // the origin, de-duplication, the timeout, and every bound refusing what exceeds it.
 import { expect } from 'chai';
+import { loadTagMatcher } from '../../src/agent/base/tag-match.js';
 import { resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
 import { QUERY_BOUNDS, QueryBusyError } from '../../src/agent/core/queries.js';
 import type { CoreEvent } from '../../src/agent/core/types.js';
@@ -54,6 +55,9 @@ function answerWithName(c: MemoryCluster): void {
 }
 
 describe('core: queries (in-memory network)', function () {
+  // The agent loads the RE2 engine when a tag filter first arrives (tested through real agents in
+  // test/agent/lazy-modules.test.ts); here it is loaded up front.
+  before(() => loadTagMatcher());
   this.timeout(60_000);
 
   it('reaches only members passing a tag filter; acks and responses come back once each', () => {

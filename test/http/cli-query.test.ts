@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { runCli } from '../../cmd/program.js';
 import type { MemberView } from '../../src/agent/agent-api.js';
 import type { QueryResult } from '../../src/agent/http/query-api.js';
 import { agentArgs } from '../hardening/helpers.js';
@@ -130,6 +131,80 @@ describe('cmd: query against real agents', function () {
     );
     const line = db1.logs.find((l) => l.resource === 'query' && l.reason === 'response-bytes');
     expect(line?.detail).to.match(/more than 1024 bytes for query big/);
+  });
+
+  it('monitor shows queries arriving and their answers, as readable lines and as JSON', async () => {
+    // `grapevine monitor` on the origin (web-1) and on a responder (db-1) while web-1 asks db-1.
+    const monitor = (agent: AgentProcess, json: boolean) => {
+      const stop = new AbortController();
+      const m = { out: '', stop: () => stop.abort(), done: Promise.resolve(0) };
+      m.done = runCli(
+        ['monitor', '--agent', agent.url, ...(json ? ['--json'] : [])],
+        {
+          out: (t) => {
+            m.out += t;
+          },
+          err: () => {},
+        },
+        { monitorStop: stop.signal },
+      );
+      return m;
+    };
+    for (const json of [false, true]) {
+      const atOrigin = monitor(web1, json);
+      const atResponder = monitor(db1, json);
+      await new Promise((r) => setTimeout(r, 500));
+      const payload = `mon-${json}`;
+      const r = await query(web1, 'hello', payload, '--node', 'db-1', '--timeout', '2s');
+      expect(from(r)).to.deep.equal(['db-1']);
+      const answer = `db-1:${payload}`;
+      expect(await eventually(async () => atOrigin.out.includes(answer), 10_000)).to.equal(true);
+      expect(await eventually(async () => atResponder.out.includes(answer), 10_000)).to.equal(true);
+      atOrigin.stop();
+      atResponder.stop();
+      expect(await atOrigin.done).to.equal(0);
+      expect(await atResponder.done).to.equal(0);
+      const lines = (out: string) => out.split('\n').filter((l) => l.includes('hello'));
+      if (json) {
+        const events = (out: string) => lines(out).map((l) => JSON.parse(l) as Record<string, unknown>);
+        const id = r.id;
+        expect(events(atResponder.out).map((e) => [e.kind, e.direction ?? null])).to.deep.equal([
+          ['query', null],
+          ['query-response', 'sent'],
+        ]);
+        expect(events(atResponder.out)[0]).to.include({ id, name: 'hello', payload, origin: 'web-1' });
+        expect(events(atResponder.out)[1]).to.include({
+          id,
+          from: 'db-1',
+          to: 'web-1',
+          ack: false,
+          payload: answer,
+        });
+        const received = events(atOrigin.out).filter((e) => e.kind === 'query-response');
+        expect(received.map((e) => [e.direction, e.from, e.ack, e.payload])).to.deep.equal([
+          ['received', 'db-1', true, ''],
+          ['received', 'db-1', false, answer],
+        ]);
+      } else {
+        const stamp = String.raw`\d{4}-\d\d-\d\dT[\d:.]+Z {2}`;
+        const [arrived, sent] = lines(atResponder.out);
+        expect(arrived).to.match(
+          new RegExp(
+            `^${stamp}query hello "${payload}" {2}via (rumor|mail) from web-1, \\d+ hops? {2}id web-1/\\d+/\\d+$`,
+          ),
+        );
+        expect(sent).to.match(
+          new RegExp(`^${stamp}query hello response "${answer}" sent to web-1 {2}id ${r.id}$`),
+        );
+        expect(lines(atOrigin.out)).to.satisfy(
+          (ls: string[]) =>
+            ls.some((l) => new RegExp(`^${stamp}query hello ack from db-1 {2}id ${r.id}$`).test(l)) &&
+            ls.some((l) =>
+              new RegExp(`^${stamp}query hello response "${answer}" from db-1 {2}id ${r.id}$`).test(l),
+            ),
+        );
+      }
+    }
   });
 
   it('usage errors: bad regex, bad timeout, a reserved name', async () => {

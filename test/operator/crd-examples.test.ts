@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import { loadAgentConfig } from '../../src/agent/config/load-agent-config.js';
+import { loadAgentConfig, loadConfigFileParser } from '../../src/agent/config/load-agent-config.js';
 import { crNameProblems } from '../../src/operator/api/cr-name.js';
 import type { GossipCluster } from '../../src/operator/api/gossipcluster-schema.js';
 import { resolveSpec } from '../../src/operator/api/resolve-spec.js';
@@ -24,6 +24,8 @@ function docs(file: string): Doc[] {
   });
 }
 
+// Config files are YAML; the agent loads that parser only when it is given one.
+before(() => loadConfigFileParser());
 describe('GossipCluster examples', () => {
   for (const file of [
     'gossipcluster-minimal.yaml',

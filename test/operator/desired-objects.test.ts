@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { AgentConfigSchema } from '../../src/agent/config/agent-schema.js';
-import { loadAgentConfig } from '../../src/agent/config/load-agent-config.js';
+import { loadAgentConfig, loadConfigFileParser } from '../../src/agent/config/load-agent-config.js';
 import {
   type GossipCluster,
   type GossipClusterSpec,
@@ -70,6 +70,8 @@ function expectOwnedAndLabelled(obj: KubernetesObject, c: GossipCluster): void {
   ]);
 }
 
+// Config files are YAML; the agent loads that parser only when it is given one.
+before(() => loadConfigFileParser());
 describe('desiredObjects', () => {
   it('creates SA, ConfigMap, Service, DaemonSet named <name>-agent, iterable in apply order', () => {
     const c = cr('web');

@@ -4,16 +4,41 @@
 // input, so a pattern from a peer's query cannot stall the agent by backtracking (with JavaScript's
 // RegExp, `(a+)+b` against a long run of `a`s takes exponential time); backreferences and lookaround
 // are refused as invalid.
-import { RE2JS } from 're2js';
+//
+// re2js costs ~2.6 MB RSS once loaded, and most agents never see a tag filter: it is loaded by
+// loadTagMatcher() (a dynamic import, its own chunk in the bundle) only when a tag filter is first
+// needed — a query sent or received with one, or `grapevine members/query` run — so compiling is
+// synchronous only after that promise has resolved.
+import type { RE2JS } from 're2js';
 
 /** A compiled anchored pattern. */
 export interface AnchoredPattern {
   test(value: string): boolean;
 }
 
-/** The whole value must match `source`; throws (with RE2's message) for an invalid expression. */
+let engine: typeof RE2JS | undefined;
+let loading: Promise<void> | undefined;
+
+/** Loads the RE2 engine once; anchoredRegex works once this has resolved. */
+export function loadTagMatcher(): Promise<void> {
+  loading ??= import('re2js').then((m) => {
+    engine = m.RE2JS;
+  });
+  return loading;
+}
+
+/** True once loadTagMatcher() has resolved. */
+export function tagMatcherLoaded(): boolean {
+  return engine !== undefined;
+}
+
+/**
+ * The whole value must match `source`; throws (with RE2's message) for an invalid expression, and
+ * an Error saying so when called before loadTagMatcher() has resolved (a programming error).
+ */
 export function anchoredRegex(source: string): AnchoredPattern {
-  const re = RE2JS.compile(source);
+  if (!engine) throw new Error('tag matcher used before loadTagMatcher() resolved');
+  const re = engine.compile(source);
   return { test: (value) => re.matches(value) };
 }
 

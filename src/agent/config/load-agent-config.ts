@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
-import { parseDocument } from 'yaml';
+import type { parseDocument } from 'yaml';
 import { isIpAddr } from '../core/source-check.js';
 import { tagProblems } from '../wire/limits-check.js';
 import {
@@ -61,21 +61,40 @@ export function describeSource(s: ConfigSource | undefined): string {
 
 const invalid = (problem: string) => new ConfigError([`invalid config: ${problem}`]);
 
+let parseYaml: typeof parseDocument | undefined;
+
+/**
+ * Loads the YAML parser, which loadAgentConfig needs only when a config file is given: most agents
+ * run on flags and environment variables alone and so never pay its memory (docs/benchmarks.md,
+ * "Agent memory"). Call it before loadAgentConfig whenever configFileOf() names a file.
+ */
+export async function loadConfigFileParser(): Promise<void> {
+  parseYaml ??= (await import('yaml')).parseDocument;
+}
+
+/** The config file named by the `--config` flag or else its environment variable, if any. */
+export function configFileOf(
+  flags: Readonly<Record<string, unknown>>,
+  env: Readonly<Record<string, string | undefined>>,
+): { file: string; origin: string } | undefined {
+  const fromFlag = flags[CONFIG_FLAG.key];
+  if (typeof fromFlag === 'string') return { file: fromFlag, origin: CONFIG_FLAG.flag };
+  const fromEnv = env[CONFIG_FLAG.env];
+  return fromEnv ? { file: fromEnv, origin: CONFIG_FLAG.env } : undefined;
+}
+
 export function loadAgentConfig(opts: LoadAgentConfigOptions = {}): LoadedAgentConfig {
   const flags = opts.flags ?? {};
   const env = opts.env ?? {};
   const readFile = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
 
-  const fromFlag =
-    typeof flags[CONFIG_FLAG.key] === 'string' ? (flags[CONFIG_FLAG.key] as string) : undefined;
-  const fromEnv = env[CONFIG_FLAG.env] ? env[CONFIG_FLAG.env] : undefined;
-  const configFile = fromFlag ?? fromEnv;
-  const fileOrigin = fromFlag !== undefined ? CONFIG_FLAG.flag : CONFIG_FLAG.env;
+  const named = configFileOf(flags, env);
+  const configFile = named?.file;
 
   const layers: Array<{ patch: ConfigPatch; source: (path: string) => ConfigSource }> = [];
-  if (configFile !== undefined) {
-    const patch = readConfigFile(configFile, fileOrigin, readFile);
-    layers.push({ patch, source: () => ({ kind: 'file', file: configFile }) });
+  if (named !== undefined) {
+    const patch = readConfigFile(named.file, named.origin, readFile);
+    layers.push({ patch, source: () => ({ kind: 'file', file: named.file }) });
   }
   layers.push({ patch: envToConfigPatch(env), source: (p) => ({ kind: 'env', variable: flagOf(p).env }) });
   layers.push({ patch: flagsToConfigPatch(flags), source: (p) => ({ kind: 'flag', flag: flagOf(p).flag }) });
@@ -110,7 +129,8 @@ function readConfigFile(file: string, origin: string, readFile: (p: string) => s
     if (code === 'ENOENT') throw invalid(`config file not found: ${file} (from ${origin})`);
     throw invalid(`cannot read config file ${file}: ${code ?? (err as Error).message} (from ${origin})`);
   }
-  const doc = parseDocument(text);
+  if (!parseYaml) throw new Error('a config file was given before loadConfigFileParser() resolved');
+  const doc = parseYaml(text);
   const syntax = doc.errors[0];
   if (syntax) {
     const at = syntax.linePos?.[0];

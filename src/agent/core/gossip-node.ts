@@ -149,6 +149,11 @@ export class GossipNode {
     return this.p.queries.start(req, now);
   }
 
+  /** The tag matcher is loaded (after 'tag-matcher-needed'): delivers the queries that waited. */
+  resumeParkedQueries(now: number): void {
+    this.p.queries.resumeParked(now);
+  }
+
   /** Answers a query delivered here (a 'query' event) with `payload`. */
   respondQuery(ref: QueryRef, payload: Uint8Array, now: number): RespondResult {
     return this.p.queries.respond(ref, payload, now);

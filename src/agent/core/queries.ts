@@ -12,7 +12,11 @@
 //   responder: at most maxDelivered queries awaiting this node's answer ('delivered'), tag filters
 //              that are not valid expressions ('bad-filter'), queries whose origin is not a live
 //              member at the address they name ('origin-addr': answers would go elsewhere).
-import { type AnchoredPattern, anchoredRegex, tagsMatch } from '../base/tag-match.js';
+//
+// Tag filters need the RE2 engine, which the agent loads only when first needed (base/tag-match.ts):
+// a query with tag filters that arrives before then waits here (counted against maxDelivered), the
+// core emits 'tag-matcher-needed', and the agent calls resumeParked() once the engine is loaded.
+import { type AnchoredPattern, anchoredRegex, tagMatcherLoaded, tagsMatch } from '../base/tag-match.js';
 import type { EngineConfig } from '../config/engine-schema.js';
 import { EventDedupe } from '../state/event-dedupe.js';
 import type { Addr, MemberRecord, Message, QueryFilters } from '../wire/messages.js';
@@ -85,6 +89,12 @@ interface Pending {
   responses: Set<string>;
 }
 
+interface Parked {
+  m: QueryMessage;
+  via: Via;
+  arrivedAt: number;
+}
+
 interface Delivered {
   ref: QueryRef;
   deadline: number;
@@ -105,6 +115,8 @@ export class Queries {
   private readonly pending = new Map<number, Pending>();
   /** Queries delivered here, answered or not, until their deadline (counted from arrival). */
   private readonly delivered = new Map<string, Delivered>();
+  /** Queries with tag filters that arrived before the tag matcher was loaded. */
+  private parked: Parked[] = [];
 
   constructor(private readonly host: QueriesHost) {
     // Query ids only need to outlive the rumor's circulation, which is far shorter than a reap.
@@ -120,6 +132,8 @@ export class Queries {
     const max = this.host.config().maxPayloadBytes;
     if (req.payload.length > max)
       throw new RangeError(`payload is ${req.payload.length} bytes; the limit (maxPayloadBytes) is ${max}`);
+    if (req.filters.tags.length > 0 && !tagMatcherLoaded())
+      throw new Error('a query with tag filters was started before loadTagMatcher() resolved');
     for (const t of req.filters.tags) {
       try {
         anchoredRegex(t.pattern);
@@ -218,12 +232,27 @@ export class Queries {
     this.expireDelivered(now);
   }
 
+  /** The tag matcher is loaded: delivers the queries that waited for it (those not expired since). */
+  resumeParked(now: number): void {
+    const parked = this.parked;
+    this.parked = [];
+    for (const p of parked) this.deliver(p.m, p.via, now, p.arrivedAt);
+  }
+
   reconfigure(cfg: EngineConfig): void {
     this.seen.forgetAfterMs = cfg.deadReapMs;
   }
 
-  private deliver(m: QueryMessage, via: Via, now: number): void {
-    if (!this.passes(m)) return;
+  private deliver(m: QueryMessage, via: Via, now: number, arrivedAt = now): void {
+    const deadline = arrivedAt + m.timeoutMs;
+    // Waited for the tag matcher past its timeout: the origin has stopped listening.
+    if (arrivedAt < now && deadline <= now) return;
+    if (!passesNodes(m, this.host.self().name)) return;
+    if (m.filters.tags.length > 0 && !tagMatcherLoaded()) {
+      this.park({ m, via, arrivedAt: now });
+      return;
+    }
+    if (!this.passesTags(m)) return;
     // Answers go only to the address the view holds for the origin: a forged originAddr would
     // otherwise turn every member into a reflector aimed at someone else.
     if (via !== 'local' && this.host.liveAddr(m.rumor.origin) !== m.originAddr) {
@@ -236,13 +265,7 @@ export class Queries {
       generation: m.generation,
       seq: m.seq,
     };
-    this.expireDelivered(now);
-    if (this.delivered.size >= QUERY_BOUNDS.maxDelivered) {
-      const detail = `${this.delivered.size} queries delivered here are still open`;
-      this.refused('delivered', detail, m.rumor.origin);
-      return;
-    }
-    const deadline = now + m.timeoutMs;
+    if (this.full(m.rumor.origin, now)) return;
     this.delivered.set(refKey(ref), { ref, deadline, answered: false });
     this.host.event({
       type: 'query',
@@ -271,10 +294,24 @@ export class Queries {
     this.host.reply(ref.originAddr, m);
   }
 
-  private passes(m: QueryMessage): boolean {
+  private park(p: Parked): void {
+    if (this.full(p.m.rumor.origin, p.arrivedAt)) return;
+    this.parked.push(p);
+    if (this.parked.length === 1) this.host.event({ type: 'tag-matcher-needed' });
+  }
+
+  /** True (and refused) when maxDelivered queries are open here, delivered or waiting. */
+  private full(origin: string, now: number): boolean {
+    this.expireDelivered(now);
+    const open = this.delivered.size + this.parked.length;
+    if (open < QUERY_BOUNDS.maxDelivered) return false;
+    this.refused('delivered', `${open} queries delivered here are still open`, origin);
+    return true;
+  }
+
+  private passesTags(m: QueryMessage): boolean {
     const self = this.host.self();
-    const { nodes, tags } = m.filters;
-    if (nodes.length > 0 && !nodes.includes(self.name)) return false;
+    const { tags } = m.filters;
     const compiled: Array<{ key: string; value: AnchoredPattern }> = [];
     for (const t of tags) {
       try {
@@ -306,6 +343,10 @@ export const QUERY_REFUSALS = [
   'origin-addr',
 ] as const;
 export type QueryRefusal = (typeof QUERY_REFUSALS)[number];
+
+function passesNodes(m: QueryMessage, self: string): boolean {
+  return m.filters.nodes.length === 0 || m.filters.nodes.includes(self);
+}
 
 function refKey(ref: QueryRef): string {
   return `${ref.origin}\u0000${ref.generation}\u0000${ref.seq}`;

@@ -41,6 +41,8 @@ export type CoreEvent =
   | { type: 'query-answer'; seq: number; from: string; ack: boolean; payload: Uint8Array }
   /** At the origin: the query's timeout passed; nothing more is collected for it. */
   | { type: 'query-done'; seq: number; acks: number; responses: number }
+  /** A query with tag filters waits for the tag matcher: load it, then call resumeParkedQueries. */
+  | { type: 'tag-matcher-needed' }
   | { type: 'anti-entropy'; peer: Addr; bytes: number; repaired: number; equal: boolean }
   /**
    * Something refused or dropped to stay within a bound, for the agent's refusal metric and log

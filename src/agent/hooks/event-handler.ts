@@ -27,6 +27,9 @@ export interface EventHandlerOptions {
   ) => void;
 }
 
+/** What runs the handler: membership changes, user events and queries (not query answers). */
+export type HandlerEvent = Exclude<AgentEvent, { kind: 'query-response' }>;
+
 export type QueryEvent = Extract<AgentEvent, { kind: 'query' }>;
 
 export type EventHandlerResult = 'ok' | 'failed' | 'timeout' | 'dropped';
@@ -34,7 +37,7 @@ export type EventHandlerResult = 'ok' | 'failed' | 'timeout' | 'dropped';
 const STDERR_TAIL_BYTES = 2_048;
 
 /** The environment a run sees (besides the agent's own): GRAPEVINE_EVENT and what describes it. */
-export function handlerEnv(e: AgentEvent, self: { name: string; addr: string }): Record<string, string> {
+export function handlerEnv(e: HandlerEvent, self: { name: string; addr: string }): Record<string, string> {
   const env: Record<string, string> = {
     GRAPEVINE_EVENT: e.kind === 'member' ? `member-${e.member.state}` : e.kind === 'query' ? 'query' : 'user',
     GRAPEVINE_SELF_NAME: self.name,
@@ -57,7 +60,7 @@ export function handlerEnv(e: AgentEvent, self: { name: string; addr: string }):
 }
 
 /** stdin of a run: the user event's or query's payload bytes, or one line `NAME ADDR STATE k=v,k=v` for a member. */
-export function handlerStdin(e: AgentEvent): Buffer {
+export function handlerStdin(e: HandlerEvent): Buffer {
   if (e.kind !== 'member') return Buffer.from(e.payloadBase64, 'base64');
   const tags = Object.entries(e.member.tags)
     .map(([k, v]) => `${k}=${v}`)
@@ -66,13 +69,13 @@ export function handlerStdin(e: AgentEvent): Buffer {
 }
 
 export class EventHandler {
-  private readonly queue: AgentEvent[] = [];
+  private readonly queue: HandlerEvent[] = [];
   private readonly running = new Set<() => void>();
   private closed = false;
 
   constructor(private readonly o: EventHandlerOptions) {}
 
-  handle(e: AgentEvent): void {
+  handle(e: HandlerEvent): void {
     if (this.closed) return;
     if (this.queue.length >= (this.o.maxQueued ?? 256)) {
       this.o.onResult?.('dropped', { event: describe(e) });
@@ -95,7 +98,7 @@ export class EventHandler {
     }
   }
 
-  private run(e: AgentEvent): void {
+  private run(e: HandlerEvent): void {
     const child = spawn('/bin/sh', ['-c', this.o.command], {
       env: { ...process.env, ...handlerEnv(e, this.o.self) },
       stdio: ['pipe', e.kind === 'query' ? 'pipe' : 'ignore', 'pipe'],
@@ -147,13 +150,13 @@ export class EventHandler {
   }
 }
 
-function describe(e: AgentEvent): string {
+function describe(e: HandlerEvent): string {
   if (e.kind === 'member') return `member ${e.member.name} ${e.member.state}`;
   return e.kind === 'query' ? `query ${e.name}` : `user event ${e.name}`;
 }
 
 /** A query's run ends at its deadline (an answer after it would be refused anyway). */
-function runTimeout(e: AgentEvent, timeoutMs: number): number {
+function runTimeout(e: HandlerEvent, timeoutMs: number): number {
   if (e.kind !== 'query') return timeoutMs;
   return Math.max(0, Math.min(timeoutMs, e.deadline - Date.now()));
 }
