@@ -193,12 +193,7 @@ export class AntiEntropyDriver {
     }
     this.host.schedule(this.nextReconnectAt, { kind: 'reconnect' });
     if (alone) {
-      // A seed whose exchange is still open was reached and is slow (a refusal ends the session at
-      // once): another exchange would only add to its load; it is tried again if that one expires.
-      this.contactSeeds(
-        seeds.filter((s) => !this.ae.initiated(s, now)),
-        now,
-      );
+      this.contactSeeds(seeds, now);
       return;
     }
     // A seed attempt that finds the node joined meanwhile has nothing to heal: the join's

@@ -218,14 +218,6 @@ export class AntiEntropy {
     return dropped;
   }
 
-  /** Whether a session this side started with peer is still open (neither done, aborted nor expired). */
-  initiated(peer: string, now: number): boolean {
-    for (const s of this.sessions.values()) {
-      if (s.peer === peer && s.role === 'initiator' && now - s.lastActive <= this.timeoutMs) return true;
-    }
-    return false;
-  }
-
   /** Drops every session with peer (e.g. a send to it failed); returns the sessions dropped. */
   abort(peer: string): Array<{ role: AntiEntropyRole; mode: AntiEntropyMode }> {
     const dropped: Array<{ role: AntiEntropyRole; mode: AntiEntropyMode }> = [];
