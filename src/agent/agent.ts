@@ -258,9 +258,9 @@ export class Agent implements AgentApi, AgentControl {
           this.alone = true;
         },
       });
-    // Retried with a short backoff until joined: a seed started a moment after us would otherwise
-    // wait for the core's reconnect interval. Without retryJoin, watchJoin stops the agent once every
-    // contacted static seed has refused (as `serf agent -join` does).
+    // The core retries its seeds while alone (short, growing delay); the joiners hand it each address
+    // once and look a DNS name up again until joined. Without retryJoin, watchJoin stops the agent
+    // once every contacted static seed has refused (as `serf agent -join` does).
     const joiners: SeedJoiner[] = [];
     if (c.join.length > 0) {
       joiners.push(joiner(async () => c.join, 'join'));

@@ -1,33 +1,39 @@
-// SeedJoiner: retries a join until the node has joined, then one re-sync with the seeds, then stops.
-// Real timers with short delays; the assertions are on what was called, not on how long it took.
+// SeedJoiner: hands the core each seed address once (the core retries while alone and re-syncs
+// after joining, issue 12), looks the seeds up again until joined, and joins again only for new
+// addresses. Real timers with short delays; the assertions are on what was called, not on how long
+// it took.
 import { expect } from 'chai';
 import { SeedJoiner } from '../../src/agent/discovery/seed-joiner.js';
 import { eventually } from '../support/process-cluster.js';
 
 describe('SeedJoiner', () => {
-  it('retries until joined, re-syncs once after joining, and then stops', async () => {
+  it('hands the core each seed once, joins again only for new addresses, and stops looking once joined', async () => {
     const calls: string[][] = [];
+    let lookups = 0;
     let joined = false;
     const joiner = new SeedJoiner({
-      lookup: async () => ['10.0.0.1:7946', '10.0.0.2:7946'],
-      ownAddr: '10.0.0.2:7946',
-      join: (seeds) => {
-        calls.push(seeds);
-        // The third attempt is the one that reaches a seed.
-        if (calls.length === 3) joined = true;
+      // A DNS name that lists a second peer from the third lookup on.
+      lookup: async () => {
+        lookups++;
+        if (lookups === 5) joined = true;
+        return lookups < 3
+          ? ['10.0.0.1:7946', '10.0.0.2:7946']
+          : ['10.0.0.1:7946', '10.0.0.2:7946', '10.0.0.3:7946'];
       },
+      ownAddr: '10.0.0.2:7946',
+      join: (seeds) => calls.push(seeds),
       joined: () => joined,
       minDelayMs: 5,
       maxDelayMs: 20,
-      resyncAfterMs: 30,
     });
     try {
       joiner.start();
-      expect(await eventually(async () => calls.length >= 4, 5_000)).to.equal(true);
+      expect(await eventually(async () => lookups >= 5, 5_000)).to.equal(true);
       await new Promise((r) => setTimeout(r, 200));
-      // 3 attempts until joined + 1 re-sync; never our own address.
-      expect(calls).to.have.length(4);
-      for (const c of calls) expect(c).to.deep.equal(['10.0.0.1:7946']);
+      // Two joins (the first list, then the list with a new address), never our own address; no
+      // lookup after the one that found the node joined.
+      expect(calls).to.deep.equal([['10.0.0.1:7946'], ['10.0.0.1:7946', '10.0.0.3:7946']]);
+      expect(lookups).to.equal(5);
     } finally {
       joiner.stop();
     }

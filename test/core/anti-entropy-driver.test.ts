@@ -8,7 +8,7 @@ import { ReplicatedData } from '../../src/agent/core/replicated-data.js';
 import { replicatedState } from '../../src/agent/core/replicated-state.js';
 import { KvStore } from '../../src/agent/state/kv-store.js';
 import type { Addr, Message } from '../../src/agent/wire/messages.js';
-import { addrOf, lcg, type MembershipFixture, membershipFixture, recorder, T0 } from './fakes.js';
+import { addrOf, lcg, type MembershipFixture, member, membershipFixture, recorder, T0 } from './fakes.js';
 
 interface Side {
   name: string;
@@ -94,10 +94,71 @@ describe('AntiEntropyDriver (unit, fake host)', () => {
     expect(new Set(a.outbox.map((o) => o.to)).size).to.equal(3);
     expect(a.outbox.map((o) => o.to)).to.not.include(addrOf('n0'));
     expect(a.m.stats.antiEntropyRounds).to.equal(3);
-    // Alone, partition healing goes back to every remembered seed.
+    // Alone, the node goes back to its remembered seeds, up to 3 at random per attempt (issue 12:
+    // attempts are frequent while alone, and a DNS answer may list hundreds); in time, all of them.
+    const contacted = new Set<string>();
+    for (let i = 1; i <= 8; i++) {
+      a.outbox.length = 0;
+      a.driver.reconnect(T0 + i * config.reconnectIntervalMs);
+      expect(a.outbox).to.have.length(3);
+      for (const o of a.outbox) contacted.add(o.to);
+    }
+    expect([...contacted].sort()).to.deep.equal(seeds.slice(1).sort());
+  });
+
+  it('alone, seeds are tried a quarter probe interval after join, then at doubling delays; joined, at the reconnect interval', () => {
+    const a = side('n0', [], config);
+    a.driver.join([addrOf('n1')], T0);
+    const reconnects = () => a.rec.timers.filter((t) => t.timer.kind === 'reconnect').map((t) => t.at - T0);
+    // The constructor's timer, then join's first attempt 250 ms later.
+    expect(reconnects()).to.deep.equal([config.reconnectIntervalMs, config.probeIntervalMs / 4]);
+    let at = T0;
+    for (const delay of [250, 500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000]) {
+      at += delay;
+      a.outbox.length = 0;
+      a.driver.reconnect(at);
+      expect(
+        a.outbox.map((o) => o.to),
+        `attempt at +${at - T0}`,
+      ).to.deep.equal([addrOf('n1')]);
+    }
+    expect(reconnects().slice(2)).to.deep.equal([750, 1_750, 3_750, 7_750, 15_750, 25_750, 35_750, 45_750]);
+    // Joined: the next timer finds the node no longer alone; partition healing is back at its interval.
+    a.m.membership.apply(member('n1'), 'n1', 'mail', null, T0);
     a.outbox.length = 0;
-    a.driver.reconnect(T0 + config.reconnectIntervalMs);
-    expect(a.outbox.map((o) => o.to).sort()).to.deep.equal(seeds.slice(1).sort());
+    a.driver.reconnect(at + 10_000);
+    expect(a.outbox, 'the seed attempt that finds us joined sends nothing').to.deep.equal([]);
+    expect(reconnects().at(-1)).to.equal(at + 20_000 - T0);
+    a.driver.reconnect(at + 20_000);
+    expect(
+      a.outbox.map((o) => o.to),
+      'partition healing: a seed',
+    ).to.deep.equal([addrOf('n1')]);
+    expect(reconnects().at(-1)).to.equal(at + 30_000 - T0);
+  });
+
+  it('after the join exchange, one follow-up push-pull with the same peer comes a few gossip intervals later', () => {
+    const defaults = resolveEngineConfig({});
+    const a = side('n0', [], defaults, 1);
+    const b = side('n1', ['n2'], defaults, 2);
+    const before = a.rec.timers.filter((t) => t.timer.kind === 'anti-entropy').map((t) => t.at);
+    a.driver.join([addrOf('n1')], T0);
+    pump([a, b], T0 + 1);
+    const timers = a.rec.timers.filter((t) => t.timer.kind === 'anti-entropy').map((t) => t.at);
+    expect(timers).to.have.length(before.length + 1);
+    const followUp = timers.at(-1)!;
+    // 2 gossip intervals, jittered ×0.5–1.5: 200–600 ms after the exchange completed.
+    expect(followUp - (T0 + 1)).to.be.within(defaults.gossipIntervalMs, 3 * defaults.gossipIntervalMs);
+    a.outbox.length = 0;
+    a.driver.onTimer(followUp);
+    expect(
+      a.outbox.map((o) => [o.to, o.messages[0]?.t, (o.messages[0] as { mode?: string }).mode]),
+    ).to.deep.equal([[addrOf('n1'), 'ae-start', 'push-pull']]);
+    // Only once: a second exchange with the seed does not schedule another follow-up.
+    pump([a, b], followUp);
+    expect(a.rec.timers.filter((t) => t.timer.kind === 'anti-entropy').at(-1)!.at).to.be.greaterThan(
+      followUp + 0.7 * defaults.antiEntropy.intervalMs,
+    );
   });
 
   it('an exchange repairs both sides, reports it once, and a join is announced after it', () => {

@@ -69,6 +69,8 @@ export class MemoryCluster {
       this.now,
     );
     transport.onReceive((from, bytes, channel) => node.receive(from, bytes, channel, this.now));
+    // As the agent does (runtime/local-node.ts): a refused stream ends its exchanges at once.
+    transport.onSendError((to, channel) => node.sendFailed(to, channel));
     const entry = { node, transport, events, stores };
     this.nodes.set(name, entry);
     return entry;

@@ -43,7 +43,7 @@ export const AgentConfigSchema = Type.Object(
     retryJoin: Type.Optional(
       Type.Boolean({
         description:
-          'Keep retrying `join` seeds until one answers (every gossip.reconnectIntervalMs) instead of exiting with status 1 when none can be reached at start.',
+          'Keep retrying `join` seeds until one answers (from a quarter of the probe interval, doubling up to gossip.reconnectIntervalMs) instead of exiting with status 1 when none can be reached at start.',
       }),
     ),
     joinDns: Type.Optional(

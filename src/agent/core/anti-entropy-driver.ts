@@ -2,6 +2,12 @@
 // successor, joins through seeds (and the announcement after the first exchange), and partition
 // healing (now and then an exchange with a dead member or a seed). The exchange protocol itself is
 // state/anti-entropy-session.ts.
+//
+// Joining fast (issue 12): a node that is alone tries its seeds on a short, growing interval (a
+// quarter of the probe interval, doubling up to reconnectIntervalMs), so a seed that was not
+// listening yet is reached moments after it starts; a refused exchange ends at once (sendFailed).
+// After the first exchange completes, one more exchange with the same peer follows a few gossip
+// intervals later: nodes that joined at the same moment got the seed's view before each other.
 import type { EngineConfig } from '../config/engine-schema.js';
 import { AntiEntropy, type ReplicatedState } from '../state/anti-entropy-session.js';
 import type { Addr, MemberRecord, Message, PacketSender } from '../wire/messages.js';
@@ -15,6 +21,13 @@ const JOIN_CONTACTS = 3;
 const MAX_LEDGERS = 256;
 /** Exchanges to retry after a failed send, at most (the oldest is forgotten beyond it). */
 const MAX_RETRIES = 16;
+/** The follow-up exchange after a join comes this many gossip intervals later (jittered ×0.5–1.5). */
+const FOLLOW_UP_GOSSIP_INTERVALS = 2;
+
+/** The first delay between seed attempts of a node that is alone (it doubles per attempt). */
+export function firstSeekDelay(cfg: EngineConfig): number {
+  return Math.min(cfg.probeIntervalMs / 4, cfg.reconnectIntervalMs);
+}
 
 export interface AntiEntropyHost {
   readonly rng: Rng;
@@ -39,6 +52,12 @@ export class AntiEntropyDriver {
   /** The peer whose records are being merged (the `from` of records applied by an exchange). */
   applyingFrom: string | undefined;
   private nextReconnectAt: number;
+  /** Delay before the next seed attempt while alone; back to the first delay once joined. */
+  private seekDelay: number;
+  /** Whether the reconnect timer is a seed attempt of a node that was alone (not partition healing). */
+  private seeking = false;
+  /** The peer of the completed join exchange, for the follow-up exchange (then cleared). */
+  private followUp: Addr | undefined;
   /** Exchanges this node started whose sends failed: retried once, one per round, before a random peer. */
   private readonly retries = new Map<Addr, EngineConfig['antiEntropy']['mode']>();
   /** Peers of retries under way: a retry that fails again is not queued again (the peer may be gone). */
@@ -53,8 +72,16 @@ export class AntiEntropyDriver {
     this.ae = new AntiEntropy(state, { timeoutMs: 10 * cfg.probeIntervalMs + 5_000 });
     this.nextExchangeAt = now + (0.5 + host.rng.next()) * cfg.antiEntropy.intervalMs;
     this.nextReconnectAt = now + cfg.reconnectIntervalMs;
+    this.seekDelay = firstSeekDelay(cfg);
     host.schedule(this.nextExchangeAt, { kind: 'anti-entropy' });
     host.schedule(this.nextReconnectAt, { kind: 'reconnect' });
+  }
+
+  /** Moves the reconnect timer to `at` when that is sooner than it is due. */
+  private reconnectBy(at: number): void {
+    if (at >= this.nextReconnectAt) return;
+    this.nextReconnectAt = at;
+    this.host.schedule(at, { kind: 'reconnect' });
   }
 
   reconfigure(cfg: EngineConfig, now: number): void {
@@ -62,26 +89,42 @@ export class AntiEntropyDriver {
       this.nextExchangeAt = now + cfg.antiEntropy.intervalMs;
       this.host.schedule(this.nextExchangeAt, { kind: 'anti-entropy' });
     }
-    if (now + cfg.reconnectIntervalMs < this.nextReconnectAt) {
-      this.nextReconnectAt = now + cfg.reconnectIntervalMs;
-      this.host.schedule(this.nextReconnectAt, { kind: 'reconnect' });
-    }
+    this.seekDelay = Math.min(this.seekDelay, cfg.reconnectIntervalMs);
+    this.reconnectBy(now + cfg.reconnectIntervalMs);
   }
 
   /**
    * Joins through seeds: a push-pull exchange with up to JOIN_CONTACTS of them at random (a DNS
-   * answer may list hundreds); all are remembered for partition healing (see reconnect).
+   * answer may list hundreds); all are remembered for partition healing (see reconnect). While the
+   * node is still alone the seeds are tried again soon, with backoff (see reconnect).
    */
   join(seeds: Addr[], now: number): void {
     const self = this.host.membership.addr;
     const others = [...new Set(seeds)].filter((s) => s !== self);
     for (const s of others) if (!this.seeds.includes(s)) this.seeds.push(s);
+    this.contactSeeds(others, now);
+    if (others.length === 0) return;
+    this.announceOnJoin = true;
+    this.seeking = true;
+    this.seekDelay = firstSeekDelay(this.host.config());
+    this.reconnectBy(this.nextSeek(now));
+  }
+
+  /** When the next seed attempt of a node that is alone is due; the delay after it doubles. */
+  private nextSeek(now: number): number {
+    const at = now + this.seekDelay;
+    this.seekDelay = Math.min(this.seekDelay * 2, this.host.config().reconnectIntervalMs);
+    return at;
+  }
+
+  /** Push-pull with up to JOIN_CONTACTS of `seeds`, chosen at random. */
+  private contactSeeds(seeds: Addr[], now: number): void {
+    const others = [...seeds];
     for (let i = others.length - 1; i > 0; i--) {
       const j = this.host.rng.int(i + 1);
       [others[i], others[j]] = [others[j]!, others[i]!];
     }
     for (const s of others.slice(0, JOIN_CONTACTS)) this.exchange(s, 'push-pull', now);
-    if (others.length > 0) this.announceOnJoin = true;
   }
 
   /** Starts one exchange now (with `peer`, or one chosen by the configured policy). */
@@ -102,7 +145,10 @@ export class AntiEntropyDriver {
     this.nextExchangeAt = now + cfg.antiEntropy.intervalMs * (0.75 + 0.5 * this.host.rng.next());
     this.host.schedule(this.nextExchangeAt, { kind: 'anti-entropy' });
     const retry = this.retries.entries().next().value;
-    if (retry === undefined) this.start(now);
+    const followUp = this.followUp;
+    this.followUp = undefined;
+    if (followUp !== undefined) this.exchange(followUp, 'push-pull', now);
+    else if (retry === undefined) this.start(now);
     else {
       this.retries.delete(retry[0]);
       this.retrying.add(retry[0]);
@@ -128,21 +174,34 @@ export class AntiEntropyDriver {
 
   /**
    * Partition healing: talk to a dead member or a seed now and then, so two halves that lost each
-   * other exchange state (and refute each other's death notices) without a restart.
+   * other exchange state (and refute each other's death notices) without a restart. A node that is
+   * alone tries its seeds (up to JOIN_CONTACTS at random) after a short delay that doubles per
+   * attempt up to reconnectIntervalMs: a seed not listening yet is found moments after it starts.
    */
   reconnect(now: number): void {
     if (now < this.nextReconnectAt) return;
-    this.nextReconnectAt = now + this.host.config().reconnectIntervalMs;
-    this.host.schedule(this.nextReconnectAt, { kind: 'reconnect' });
+    const cfg = this.host.config();
     const { membership } = this.host;
-    const candidates = membership.deadAddrs();
     const seeds = this.seeds.filter((s) => s !== membership.addr);
-    candidates.push(...seeds);
-    if (candidates.length === 0) return;
-    if (membership.liveCount() <= 1) {
-      for (const s of seeds) this.exchange(s, 'push-pull', now);
+    const alone = membership.liveCount() <= 1;
+    const wasSeeking = this.seeking;
+    this.seeking = alone && seeds.length > 0;
+    if (this.seeking) this.nextReconnectAt = this.nextSeek(now);
+    else {
+      this.nextReconnectAt = now + cfg.reconnectIntervalMs;
+      this.seekDelay = firstSeekDelay(cfg);
+    }
+    this.host.schedule(this.nextReconnectAt, { kind: 'reconnect' });
+    if (alone) {
+      this.contactSeeds(seeds, now);
       return;
     }
+    // A seed attempt that finds the node joined meanwhile has nothing to heal: the join's
+    // follow-up exchange (followUpWith) does the re-sync, without a second one loading the seed.
+    if (wasSeeking) return;
+    const candidates = membership.deadAddrs();
+    candidates.push(...seeds);
+    if (candidates.length === 0) return;
     this.exchange(candidates[this.host.rng.int(candidates.length)]!, 'push-pull', now);
   }
 
@@ -173,11 +232,27 @@ export class AntiEntropyDriver {
     if (this.announceOnJoin && membership.liveCount() > 1 && !membership.leaving) {
       this.announceOnJoin = false;
       membership.announceSelf(now);
+      this.followUpWith(peer, now);
     }
     this.retrying.delete(peer);
     const bytes = Math.round(this.bytes.get(key) ?? 0);
     this.bytes.delete(key);
     this.host.event({ type: 'anti-entropy', peer, bytes, repaired, equal });
+  }
+
+  /**
+   * Nodes that joined at the same moment each got the seed's view before the other was in it; one
+   * more push-pull with the same peer a few gossip intervals later picks up whoever joined meanwhile
+   * (before this, they met only at the reconnect or the periodic exchange, 10–45 s later).
+   */
+  private followUpWith(peer: Addr, now: number): void {
+    const cfg = this.host.config();
+    if (!cfg.antiEntropy.enabled) return;
+    const at = now + FOLLOW_UP_GOSSIP_INTERVALS * cfg.gossipIntervalMs * (0.5 + this.host.rng.next());
+    if (at >= this.nextExchangeAt) return;
+    this.followUp = peer;
+    this.nextExchangeAt = at;
+    this.host.schedule(at, { kind: 'anti-entropy' });
   }
 
   private exchange(peer: Addr, mode: EngineConfig['antiEntropy']['mode'], now: number): void {

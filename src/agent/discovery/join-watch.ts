@@ -1,8 +1,9 @@
 // Watches the start-up join through static seeds (`join`) and says once how it went: joined, or
 // no seed reachable and why. Without `retryJoin` an agent that cannot reach any seed gives up, as
 // `serf agent -join` does; with it, the agent says once that it keeps retrying (the core contacts
-// seeds again every reconnectIntervalMs) and stays quiet about each repeated failure. Only failures
-// count: a seed that is merely slow (an overloaded host) is waited for, with one line saying so.
+// its seeds again while alone, backing off up to reconnectIntervalMs) and stays quiet about each
+// repeated failure. Only failures count: a seed that is merely slow (an overloaded host) is waited
+// for, with one line saying so.
 
 export interface JoinWatchOptions {
   /** How many seeds the join contacts (failures from that many distinct peers mean "none reachable"). */

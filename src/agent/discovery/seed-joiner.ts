@@ -1,7 +1,8 @@
-// Joins through seeds (a static list or a DNS name) and keeps retrying, with backoff, until the node
-// has joined. A join is one push-pull exchange; when the seed is not listening yet (agents started
-// together, a DaemonSet rolling out) that exchange is simply lost and the core would only try again
-// at its reconnect interval (10 s by default), so the first retries come quickly.
+// Hands the core the seeds to join through (a static list or a DNS name), each address once. The
+// core itself retries while the node is alone (a quarter probe interval, doubling up to
+// reconnectIntervalMs; core/anti-entropy-driver.ts) and re-syncs once after joining, so this only
+// looks the seeds up again, with backoff, until the node has joined: a DNS name may list no one
+// yet, fail, or list new members (a DaemonSet rolling out), and only new addresses start a join.
 import type { Addr } from '../wire/messages.js';
 
 export interface SeedJoinerOptions {
@@ -14,27 +15,21 @@ export interface SeedJoinerOptions {
   onAttempt?: (seeds: Addr[], error?: unknown) => void;
   /** Called when the lookup lists no peer but us: we are the first member. */
   onAlone?: () => void;
-  /** First retry delay; doubles per attempt up to maxDelayMs. */
+  /** First delay between lookups; doubles per lookup up to maxDelayMs. */
   minDelayMs?: number;
   maxDelayMs?: number;
-  /** After joining, one more exchange with the seeds this much later (0: none). */
-  resyncAfterMs?: number;
 }
 
-/** Retry delays used by the agent: fast enough to catch a seed that starts a moment later. */
+/** Lookup delays used by the agent: fast enough to catch a DNS name that lists a seed a moment later. */
 export const JOIN_RETRY_MIN_MS = 250;
 export const JOIN_RETRY_MAX_MS = 8_000;
-/**
- * Agents that join at the same moment each get the seed's view before the other is in it, and the
- * seed's rumor about each may go cold before it reaches the other; without a second exchange they
- * met only at the core's reconnect (10 s) or anti-entropy (15–45 s). Measured in issue 12.
- */
-export const JOIN_RESYNC_MS = 1_000;
 
 export class SeedJoiner {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private delay: number;
+  /** Addresses already handed to the core (it keeps retrying them itself while alone). */
+  private readonly given = new Set<Addr>();
 
   constructor(private readonly o: SeedJoinerOptions) {
     this.delay = o.minDelayMs ?? JOIN_RETRY_MIN_MS;
@@ -51,35 +46,21 @@ export class SeedJoiner {
   }
 
   private async attempt(): Promise<void> {
-    if (this.stopped) return;
-    if (this.o.joined()) {
-      const resync = this.o.resyncAfterMs ?? JOIN_RESYNC_MS;
-      if (resync > 0) this.timer = setTimeout(() => void this.resync(), resync);
-      return;
-    }
+    this.timer = null;
+    if (this.stopped || this.o.joined()) return;
     try {
       const seeds = (await this.o.lookup()).filter((s) => s !== this.o.ownAddr);
       this.o.onAttempt?.(seeds);
       if (this.stopped) return;
-      if (seeds.length > 0) this.o.join(seeds);
-      else this.o.onAlone?.();
+      const fresh = seeds.filter((s) => !this.given.has(s));
+      for (const s of fresh) this.given.add(s);
+      if (fresh.length > 0) this.o.join(seeds);
+      else if (seeds.length === 0) this.o.onAlone?.();
     } catch (err) {
       this.o.onAttempt?.([], err);
     }
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.attempt(), this.delay);
     this.delay = Math.min(this.delay * 2, this.o.maxDelayMs ?? JOIN_RETRY_MAX_MS);
-  }
-
-  /** The one exchange after joining that picks up agents which joined at the same moment. */
-  private async resync(): Promise<void> {
-    this.timer = null;
-    if (this.stopped) return;
-    try {
-      const seeds = (await this.o.lookup()).filter((s) => s !== this.o.ownAddr);
-      if (!this.stopped && seeds.length > 0) this.o.join(seeds);
-    } catch (err) {
-      this.o.onAttempt?.([], err);
-    }
   }
 }

@@ -1,0 +1,34 @@
+// How fast the core forms a cluster when every node joins one seed at the same moment, on the
+// deterministic in-memory network (virtual time, 1–5 ms latency, no CPU contention): protocol time
+// only, from the join calls until every node sees all N alive. Issue 12; see docs/benchmarks.md.
+// Usage: node --import tsx scripts/bench-join-memory.ts [--sizes 10,30,50,100] [--seeds 10]
+import { parseArgs } from 'node:util';
+import { MemoryCluster } from '../test/support/memory-cluster.js';
+
+const { values } = parseArgs({
+  options: { sizes: { type: 'string', default: '10,30,50,100' }, seeds: { type: 'string', default: '10' } },
+});
+const sizes = values.sizes.split(',').map(Number);
+const seeds = Number(values.seeds);
+const addrOf = (i: number) => `10.0.${i >> 8}.${(i & 255) + 1}:7946`;
+const LIMIT_MS = 60_000;
+
+console.log('| N | runs | min (s) | median (s) | max (s) |');
+console.log('|---:|---:|---:|---:|---:|');
+for (const n of sizes) {
+  const times: number[] = [];
+  for (let seed = 1; seed <= seeds; seed++) {
+    const c = new MemoryCluster(seed);
+    const names = Array.from({ length: n }, (_, i) => `node-${i}`);
+    for (const [i, name] of names.entries()) c.add(name, addrOf(i));
+    const t0 = c.now;
+    for (const [i, name] of names.entries()) if (i > 0) c.get(name).join([addrOf(0)], c.now);
+    while (c.now - t0 < LIMIT_MS && !names.every((o) => c.get(o).counts().alive === n)) c.run(10);
+    times.push(c.now - t0);
+  }
+  times.sort((a, b) => a - b);
+  const s = (ms: number) => (ms / 1000).toFixed(2);
+  console.log(
+    `| ${n} | ${seeds} | ${s(times[0]!)} | ${s(times[Math.floor(times.length / 2)]!)} | ${s(times.at(-1)!)} |`,
+  );
+}
