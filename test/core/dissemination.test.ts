@@ -123,9 +123,9 @@ describe('Dissemination (unit, fake host)', () => {
     const { d, sent, rec, m, config } = fixture(10, { gossipFanout: 3 });
     d.gossip(T0 + config.gossipIntervalMs);
     expect(sent, 'no rumors, no packets').to.deep.equal([]);
+    d.rumor(update('n5'));
     const roundAt = rec.timers.filter((t) => t.timer.kind === 'gossip').at(-1)!.at;
     m.membership.apply(member('n3', { state: 'dead' }), 'n4', 'rumor', null, roundAt);
-    d.rumor(update('n5'));
     d.gossip(roundAt);
     expect(sent).to.have.length(3);
     for (const s of sent) {
@@ -133,5 +133,30 @@ describe('Dissemination (unit, fake host)', () => {
       expect(s.messages.some((x) => x.t === 'member')).to.equal(true);
       expect(s.to).to.not.equal(member('n0').addr);
     }
+  });
+
+  it('an idle node schedules no gossip rounds; the next rumor resumes them on the old beat', () => {
+    const { d, sent, rec, config } = fixture(10, { gossipFanout: 3 });
+    const interval = config.gossipIntervalMs;
+    const gossipTimers = () => rec.timers.filter((t) => t.timer.kind === 'gossip').map((t) => t.at);
+    const [first] = gossipTimers();
+    d.gossip(first!);
+    expect(gossipTimers(), 'nothing waits: no next round').to.deep.equal([first]);
+    // A rumor 3.5 rounds later: the timer fires at once (its beat has passed) and moves to the
+    // first beat not before now, as if it had kept running; it sends nothing early.
+    const now = first! + 3.5 * interval;
+    d.rumor(update('n5'));
+    expect(gossipTimers().at(-1)).to.equal(first! + interval);
+    d.gossip(now);
+    expect(sent).to.deep.equal([]);
+    const beat = first! + interval + interval + interval + interval;
+    expect(gossipTimers().at(-1)).to.equal(beat);
+    d.gossip(beat);
+    expect(sent).to.have.length(3);
+    expect(gossipTimers().at(-1)).to.equal(beat + interval);
+    // A second rumor while the timer runs schedules nothing more.
+    const count = gossipTimers().length;
+    d.rumor(update('n6'));
+    expect(gossipTimers()).to.have.length(count);
   });
 });

@@ -18,7 +18,12 @@ interface Endpoint {
 
 function endpoint(
   name: string,
-  opts: { cluster?: string; keyring?: Keyring | null; maxPacketBytes?: number } = {},
+  opts: {
+    cluster?: string;
+    keyring?: Keyring | null;
+    maxPacketBytes?: number;
+    generation?: { value: number };
+  } = {},
 ): Endpoint {
   const stats = emptyStats();
   const wire: Endpoint['wire'] = [];
@@ -28,7 +33,7 @@ function endpoint(
       stats,
       cluster: () => opts.cluster ?? 'test',
       maxPacketBytes: () => opts.maxPacketBytes ?? 1_400,
-      sender: () => ({ name, generation: T0, addr: `${name}.local:7946` }),
+      sender: () => ({ name, generation: opts.generation?.value ?? T0, addr: `${name}.local:7946` }),
       // Hands out the waiting rumors that fit, like the rumor queue does.
       fill: (budget, framedSize) => {
         const out: { bytes: Uint8Array }[] = [];
@@ -123,6 +128,33 @@ describe('PacketIO (unit, fake host)', () => {
     b.io.setKeyring(null);
     a.io.sendMessages('b', [ping], 'datagram', false);
     expect(b.io.decode(a.wire[1]!.bytes, 'datagram')).to.equal(null);
+  });
+
+  it('re-encodes its own header when the generation or the keyring changes; the fill still fits', () => {
+    const key = new Uint8Array(32).fill(5);
+    const rumor = kvRumor(1);
+    const bare = endpoint('a');
+    bare.io.sendMessages('b', [ping], 'datagram', false);
+    // Room for five rumors in plaintext with 10 bytes to spare: fewer than nonce and tag take.
+    const max = bare.wire[0]!.bytes.length + 5 * (rumor.length + 1) + 10;
+    const generation = { value: T0 };
+    const a = endpoint('a', { maxPacketBytes: max, generation });
+    const b = endpoint('b', { keyring: new Keyring([key]), maxPacketBytes: max });
+    const plainB = endpoint('b', { maxPacketBytes: max });
+    for (let i = 0; i < 20; i++) a.rumors.push(rumor);
+    a.io.sendMessages('b', [ping], 'datagram', true);
+    expect(plainB.io.decode(a.wire[0]!.bytes, 'datagram')?.messages).to.have.length(6);
+    a.io.setKeyring(new Keyring([key]));
+    a.io.sendMessages('b', [ping], 'datagram', true);
+    const sealed = a.wire[1]!.bytes;
+    expect(sealed.length).to.be.at.most(max);
+    expect(b.io.decode(sealed, 'datagram')?.messages).to.have.length(5);
+    generation.value = T0 + 5;
+    a.io.sendMessages('b', [ping], 'datagram', false);
+    expect(b.io.decode(a.wire[2]!.bytes, 'datagram')?.sender).to.deep.include({
+      generation: T0 + 5,
+      seq: 3,
+    });
   });
 
   it('counts stream packets of anti-entropy sessions in antiEntropyBytes, and nothing else there', () => {

@@ -112,6 +112,45 @@ describe('wire/byte-writer + byte-reader', () => {
     expect(() => new ByteReader(ok).count('items', 2)).to.throw(DecodeError);
   });
 
+  it('strings: the ASCII path writes the same bytes as TextEncoder, with the same limits', () => {
+    const utf8 = new TextEncoder();
+    const reference = (s: string, short: boolean): number[] => {
+      const bytes = utf8.encode(s);
+      return [...(short ? [bytes.length] : Array.from(varintBytes(bytes.length))), ...bytes];
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 80 })),
+        (s) => {
+          const w = new ByteWriter(4);
+          w.string(s, 1_000);
+          expect(Array.from(w.finish())).to.deep.equal(reference(s, false));
+          const short = new ByteWriter(4);
+          short.shortString(s, 255);
+          expect(Array.from(short.finish())).to.deep.equal(reference(s, true));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    const w = new ByteWriter();
+    expect(() => w.string('abcd', 3, 'name')).to.throw(RangeError, /name: 4 bytes exceeds 3/);
+    expect(() => w.shortString('', 10, 'cluster', true)).to.throw(RangeError, /must not be empty/);
+    expect(() => w.string('\u007f\u0080', 2)).to.throw(RangeError, /3 bytes exceeds 2/);
+    expect(() => w.string(5 as unknown as string, 10, 'x')).to.throw(RangeError, /not a string/);
+    expect(w.length).to.equal(0); // a refused string writes nothing
+  });
+
+  it('finish() hands over an exactly full buffer; later writes do not reach it', () => {
+    const w = new ByteWriter(16);
+    for (let i = 0; i < 16; i++) w.u8(i);
+    const first = w.finish();
+    expect(Array.from(first)).to.deep.equal([...Array(16).keys()]);
+    w.u8(99);
+    w.raw(new Uint8Array(0));
+    expect(Array.from(first)).to.deep.equal([...Array(16).keys()]);
+    expect(Array.from(w.finish())).to.deep.equal([...Array(16).keys(), 99]);
+  });
+
   it('grows past its initial capacity', () => {
     const w = new ByteWriter(16);
     const big = new Uint8Array(10_000).map((_, i) => i & 0xff);

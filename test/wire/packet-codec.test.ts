@@ -8,8 +8,12 @@ import {
   type DecodePacketResult,
   decodePacket,
   encodePacket,
+  encodePrefixed,
   framedSize,
   packetOverhead,
+  packetPrefix,
+  prefixedOverhead,
+  prefixMatches,
 } from '../../src/agent/wire/packet-codec.js';
 import { cluster as clusterArb, message, sender as senderArb } from './arbitraries.js';
 
@@ -86,6 +90,58 @@ describe('wire/packet-codec', () => {
     // framedSize counts the varint prefix: 2 bytes once a message reaches 128 bytes.
     expect(framedSize(new Uint8Array(127))).to.equal(128);
     expect(framedSize(new Uint8Array(128))).to.equal(130);
+  });
+
+  it('a prefix encoded once gives the same packets as encodePacket, for every sequence number', () => {
+    const k = ring(1);
+    fc.assert(
+      fc.property(
+        clusterArb(),
+        senderArb(),
+        fc.array(message(), { maxLength: 5 }),
+        fc.boolean(),
+        (c, s, ms, enc) => {
+          const encoded = ms.map(encodeMessage);
+          const keyring = enc ? k : null;
+          const prefix = packetPrefix(c, s, enc);
+          expect(prefixMatches(prefix, c, s, enc)).to.equal(true);
+          expect(prefixedOverhead(prefix, s.seq)).to.equal(packetOverhead(c, s, keyring));
+          for (const seq of [s.seq, 0, 2 ** 40]) {
+            const once = encodePrefixed(prefix, seq, encoded, keyring);
+            const opts = { cluster: c, keyring, maxBytes: 1 << 22 };
+            const r = decodePacket(once, opts);
+            if (!r.ok) expect.fail(`dropped: ${r.reason}`);
+            expect(r.packet.sender).to.deep.equal({ ...s, seq });
+            if (!enc) expect(once).to.deep.equal(encodePacket(c, { ...s, seq }, encoded, null));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a prefix matches only its own cluster, sender and encryption; misuse is refused', () => {
+    const prefix = packetPrefix(CLUSTER, sender, false);
+    expect(
+      prefixMatches(
+        prefix,
+        CLUSTER,
+        { name: 'node-12', generation: sender.generation, addr: sender.addr },
+        false,
+      ),
+    ).to.equal(true);
+    expect(prefixMatches(prefix, 'other', sender, false)).to.equal(false);
+    expect(prefixMatches(prefix, CLUSTER, { ...sender, name: 'node-13' }, false)).to.equal(false);
+    expect(prefixMatches(prefix, CLUSTER, { ...sender, generation: sender.generation + 1 }, false)).to.equal(
+      false,
+    );
+    expect(prefixMatches(prefix, CLUSTER, { ...sender, addr: '10.0.0.13:7946' }, false)).to.equal(false);
+    expect(prefixMatches(prefix, CLUSTER, sender, true)).to.equal(false);
+    expect(() => encodePrefixed(prefix, 1, [], ring(1))).to.throw(RangeError, /encryption/);
+    for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
+      expect(() => encodePrefixed(prefix, bad, [], null)).to.throw(RangeError, /sender seq/);
+    }
+    expect(() => packetPrefix(CLUSTER, { ...sender, name: '' }, false)).to.throw(RangeError, /sender name/);
   });
 
   it('lays out the header as magic, version, flags, cluster', () => {

@@ -30,14 +30,18 @@ export class Deadlines {
 
   schedule(at: number, timer: Timer): void {
     const heap = this.heap;
-    heap.push({ at, seq: this.seq++, timer });
-    let i = heap.length - 1;
+    const slot: Slot = { at, seq: this.seq++, timer };
+    // Sift up with a hole: parents move down, the new slot is written once.
+    let i = heap.length;
+    heap.push(slot);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      const p = heap[parent]!;
+      if (!before(slot, p)) break;
+      heap[i] = p;
       i = parent;
     }
+    heap[i] = slot;
   }
 
   /** The earliest scheduled time (+∞ when nothing is scheduled). */
@@ -51,19 +55,21 @@ export class Deadlines {
     const top = heap[0];
     if (!top || top.at > now) return undefined;
     const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
+    const n = heap.length;
+    if (n > 0) {
+      // Sift the former last slot down from the root with a hole.
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
-        if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+        let m = 2 * i + 1;
+        if (m >= n) break;
+        const r = m + 1;
+        if (r < n && before(heap[r]!, heap[m]!)) m = r;
+        const child = heap[m]!;
+        if (!before(child, last)) break;
+        heap[i] = child;
         i = m;
       }
+      heap[i] = last;
     }
     return top.timer;
   }

@@ -25,6 +25,12 @@ export class Dissemination {
   private readonly mail: DirectMail;
   private mailSeq = 0;
   private nextGossipAt: number;
+  /**
+   * While no rumor waits, no gossip timer is scheduled (an idle node would otherwise wake every
+   * gossip interval for nothing): 'parked'. The next rumor schedules it again ('waking'), and the
+   * rounds resume on their old beat.
+   */
+  private gossipTimer: 'running' | 'parked' | 'waking' = 'running';
 
   constructor(
     private readonly host: DisseminationHost,
@@ -50,7 +56,7 @@ export class Dissemination {
     this.mail.configure(cfg.directMail);
     if (now + cfg.gossipIntervalMs < this.nextGossipAt) {
       this.nextGossipAt = now + cfg.gossipIntervalMs;
-      this.host.schedule(this.nextGossipAt, { kind: 'gossip' });
+      if (this.gossipTimer !== 'parked') this.host.schedule(this.nextGossipAt, { kind: 'gossip' });
     }
   }
 
@@ -58,6 +64,7 @@ export class Dissemination {
   rumor(m: Message): void {
     this.rumors.enqueue(rumorKey(m), m.t, this.host.encode(m));
     this.host.stats.rumorsPruned = this.rumors.pruned;
+    this.wakeGossip();
   }
 
   /** A local update: rumor it, and mail it straight to peers. */
@@ -65,6 +72,7 @@ export class Dissemination {
     const bytes = this.host.encode(m);
     this.rumors.enqueue(rumorKey(m), m.t, bytes);
     this.host.stats.rumorsPruned = this.rumors.pruned;
+    this.wakeGossip();
     const dm = this.host.config().directMail;
     if (!dm.enabled) return;
     const { membership } = this.host;
@@ -116,9 +124,21 @@ export class Dissemination {
   gossip(now: number): void {
     if (now < this.nextGossipAt) return;
     const cfg = this.host.config();
+    if (this.gossipTimer === 'waking') {
+      // Woken by a rumor after a parked spell: the round is the first beat not before now.
+      this.gossipTimer = 'running';
+      while (this.nextGossipAt < now) this.nextGossipAt += cfg.gossipIntervalMs;
+      if (this.nextGossipAt > now) {
+        this.host.schedule(this.nextGossipAt, { kind: 'gossip' });
+        return;
+      }
+    }
     this.nextGossipAt = now + cfg.gossipIntervalMs;
+    if (this.rumors.size === 0) {
+      this.gossipTimer = 'parked';
+      return;
+    }
     this.host.schedule(this.nextGossipAt, { kind: 'gossip' });
-    if (this.rumors.size === 0) return;
     const { membership } = this.host;
     const deadWindow = cfg.gossipToTheDeadMs;
     const targets = membership.table.sample(
@@ -132,6 +152,13 @@ export class Dissemination {
       if (this.rumors.size === 0) break;
       this.host.send(t.record.addr, [], true);
     }
+  }
+
+  /** A rumor was queued: a parked gossip timer fires at its next beat (at once if that has passed). */
+  private wakeGossip(): void {
+    if (this.gossipTimer !== 'parked') return;
+    this.gossipTimer = 'waking';
+    this.host.schedule(this.nextGossipAt, { kind: 'gossip' });
   }
 
   private retransmitLimit(): number {

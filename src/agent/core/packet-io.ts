@@ -4,7 +4,15 @@ import type { Channel, DropReason } from '../base/types.js';
 import type { Keyring } from '../wire/keyring.js';
 import { encodedMessageType, encodeMessage } from '../wire/message-codec.js';
 import type { Addr, Message, PacketSender } from '../wire/messages.js';
-import { decodePacket, encodePacket, framedSize, packetOverhead } from '../wire/packet-codec.js';
+import {
+  decodePacket,
+  encodePrefixed,
+  framedSize,
+  type PacketPrefix,
+  packetPrefix,
+  prefixedOverhead,
+  prefixMatches,
+} from '../wire/packet-codec.js';
 import { ReplayWindow } from '../wire/replay-window.js';
 import type { CoreStats } from './types.js';
 
@@ -31,8 +39,12 @@ export class PacketIO {
   private keyring: Keyring | null;
   private replay: ReplayWindow | null;
   private packetSeq = 0;
-  /** Packet header bytes with a worst-case sequence number, for the generation it was computed for. */
-  private overheadFor = { generation: Number.NaN, bytes: 0 };
+  /**
+   * This node's own header and sender bytes, re-encoded only when the cluster, the identity or the
+   * encryption changes (one entry, never keyed on anything a peer sends), with the packet overhead
+   * for a worst-case sequence number.
+   */
+  private own: { prefix: PacketPrefix; overhead: number } | null = null;
 
   constructor(
     private readonly host: PacketIOHost,
@@ -104,8 +116,7 @@ export class PacketIO {
       const t = encodedMessageType(m);
       if (t) stats.messagesSent[t] = (stats.messagesSent[t] ?? 0) + 1;
     }
-    const sender: PacketSender = { ...this.host.sender(), seq: ++this.packetSeq };
-    const bytes = encodePacket(this.host.cluster(), sender, messages, this.keyring);
+    const bytes = encodePrefixed(this.ownPrefix().prefix, ++this.packetSeq, messages, this.keyring);
     stats.packetsSent++;
     stats.bytesSent += bytes.length;
     // Stream bytes of anti-entropy sessions (fallback probes and their acks are not counted here).
@@ -127,12 +138,17 @@ export class PacketIO {
   }
 
   private overhead(): number {
+    return this.ownPrefix().overhead;
+  }
+
+  private ownPrefix(): { prefix: PacketPrefix; overhead: number } {
+    const cluster = this.host.cluster();
     const self = this.host.sender();
-    if (this.overheadFor.generation !== self.generation) {
-      const bytes = packetOverhead(this.host.cluster(), { ...self, seq: 2 ** 40 }, this.keyring);
-      this.overheadFor = { generation: self.generation, bytes };
-    }
-    return this.overheadFor.bytes;
+    const encrypted = this.keyring !== null;
+    if (this.own && prefixMatches(this.own.prefix, cluster, self, encrypted)) return this.own;
+    const prefix = packetPrefix(cluster, self, encrypted);
+    this.own = { prefix, overhead: prefixedOverhead(prefix, 2 ** 40) };
+    return this.own;
   }
 
   drop(reason: DropReason): void {

@@ -60,6 +60,12 @@ export class ByteWriter {
 
   /** UTF-8 with a varint byte-length prefix. Lone surrogates are refused: they would not round-trip. */
   string(s: string, max: number, what = 'string', nonEmpty = false): void {
+    if (isAscii(s)) {
+      checkLength(s.length, max, what, nonEmpty);
+      this.varint(s.length);
+      this.ascii(s);
+      return;
+    }
     const utf8 = utf8Of(s, max, what, nonEmpty);
     this.varint(utf8.length);
     this.raw(utf8);
@@ -68,9 +74,25 @@ export class ByteWriter {
   /** UTF-8 with a one-byte length prefix (max ≤ 255), used for the cluster name in the header. */
   shortString(s: string, max: number, what = 'string', nonEmpty = false): void {
     if (max > 0xff) throw new RangeError(`${what}: short strings hold at most 255 bytes`);
+    if (isAscii(s)) {
+      checkLength(s.length, max, what, nonEmpty);
+      this.u8(s.length);
+      this.ascii(s);
+      return;
+    }
     const utf8 = utf8Of(s, max, what, nonEmpty);
     this.u8(utf8.length);
     this.raw(utf8);
+  }
+
+  /** An ASCII string's bytes are its char codes: no TextEncoder call and no temporary array. */
+  private ascii(s: string): void {
+    const n = s.length;
+    this.ensure(n);
+    const b = this.buf;
+    let p = this.len;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.len = p;
   }
 
   hash64(h: Hash64, what = 'hash'): void {
@@ -90,9 +112,12 @@ export class ByteWriter {
     this.len = p;
   }
 
-  /** A copy of the written bytes. */
+  /**
+   * The written bytes. A buffer filled exactly (the capacity given was the final size) is handed over
+   * without a copy: a later write cannot reach it, because a full buffer is replaced before any write.
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
   }
 }
 
@@ -100,12 +125,23 @@ function isU32(v: number): boolean {
   return Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 }
 
+/** Whether `s` is a string of code units below 0x80 only (its UTF-8 is one byte per unit). */
+function isAscii(s: string): boolean {
+  if (typeof s !== 'string') return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+function checkLength(bytes: number, max: number, what: string, nonEmpty: boolean): void {
+  if (bytes > max) throw new RangeError(`${what}: ${bytes} bytes exceeds ${max}`);
+  if (nonEmpty && bytes === 0) throw new RangeError(`${what}: must not be empty`);
+}
+
 /** The UTF-8 bytes of `s`, validated against the field's limits. */
 function utf8Of(s: string, max: number, what: string, nonEmpty: boolean): Uint8Array {
   if (typeof s !== 'string') throw new RangeError(`${what}: not a string`);
   if (LONE_SURROGATE.test(s)) throw new RangeError(`${what}: contains a lone surrogate (not valid UTF-16)`);
   const utf8 = encoder.encode(s);
-  if (utf8.length > max) throw new RangeError(`${what}: ${utf8.length} bytes exceeds ${max}`);
-  if (nonEmpty && utf8.length === 0) throw new RangeError(`${what}: must not be empty`);
+  checkLength(utf8.length, max, what, nonEmpty);
   return utf8;
 }

@@ -12,7 +12,7 @@ import { type Keyring, SEAL_OVERHEAD } from './keyring.js';
 import { LIMITS } from './limits.js';
 import { decodeMessage } from './message-codec.js';
 import type { Message, Packet, PacketSender } from './messages.js';
-import { varintSize } from './varint.js';
+import { isVarintValue, varintSize } from './varint.js';
 
 export const MAGIC = [0x47, 0x56] as const; // 'G' 'V'
 export const WIRE_VERSION = 1;
@@ -27,6 +27,59 @@ export interface DecodePacketOptions {
   maxBytes: number;
 }
 
+/**
+ * What every packet of one sender starts with, encoded once: the header (magic, version, flags,
+ * cluster) and the sender's name, generation and address. Only the sequence number changes from one
+ * packet to the next, so a node keeps its own prefix instead of encoding the same strings each time.
+ */
+export interface PacketPrefix {
+  readonly cluster: string;
+  readonly name: string;
+  readonly generation: number;
+  readonly addr: string;
+  readonly encrypted: boolean;
+  readonly header: Uint8Array;
+  /** name, generation, addr: the sender fields before the sequence number. */
+  readonly sender: Uint8Array;
+}
+
+/** Validates and encodes the fixed part of a sender's packets (throws a RangeError naming the field). */
+export function packetPrefix(
+  cluster: string,
+  sender: Omit<PacketSender, 'seq'>,
+  encrypted: boolean,
+): PacketPrefix {
+  const w = new ByteWriter(64);
+  w.string(sender.name, LIMITS.name, 'sender name', true);
+  w.varint(sender.generation, 'sender generation');
+  w.string(sender.addr, LIMITS.addr, 'sender addr');
+  return {
+    cluster,
+    name: sender.name,
+    generation: sender.generation,
+    addr: sender.addr,
+    encrypted,
+    header: encodeHeader(cluster, encrypted),
+    sender: w.finish(),
+  };
+}
+
+/** Whether `prefix` was encoded for exactly this cluster, sender and encryption. */
+export function prefixMatches(
+  prefix: PacketPrefix,
+  cluster: string,
+  sender: Omit<PacketSender, 'seq'>,
+  encrypted: boolean,
+): boolean {
+  return (
+    prefix.encrypted === encrypted &&
+    prefix.generation === sender.generation &&
+    prefix.name === sender.name &&
+    prefix.addr === sender.addr &&
+    prefix.cluster === cluster
+  );
+}
+
 /** `messages` are already-encoded messages (encodeMessage), so the core can cache and pack them. */
 export function encodePacket(
   cluster: string,
@@ -34,20 +87,36 @@ export function encodePacket(
   messages: readonly Uint8Array[],
   keyring: Keyring | null,
 ): Uint8Array {
-  const header = encodeHeader(cluster, keyring !== null);
-  const body = new ByteWriter(bodySizeHint(messages));
-  if (keyring === null) body.raw(header);
-  writeSender(body, sender);
+  return encodePrefixed(packetPrefix(cluster, sender, keyring !== null), sender.seq, messages, keyring);
+}
+
+/** encodePacket with the header and sender already encoded; the body is written at its exact size. */
+export function encodePrefixed(
+  prefix: PacketPrefix,
+  seq: number,
+  messages: readonly Uint8Array[],
+  keyring: Keyring | null,
+): Uint8Array {
+  if (prefix.encrypted !== (keyring !== null)) throw new RangeError('packet prefix: encryption mismatch');
+  checkSeq(seq);
+  const plain = keyring === null;
+  let size = (plain ? prefix.header.length : 0) + prefix.sender.length + varintSize(seq);
+  size += varintSize(messages.length);
+  for (const m of messages) size += framedSize(m);
+  const body = new ByteWriter(size);
+  if (plain) body.raw(prefix.header);
+  body.raw(prefix.sender);
+  body.varint(seq, 'sender seq');
   body.varint(messages.length);
   for (const m of messages) {
     body.varint(m.length);
     body.raw(m);
   }
-  if (keyring === null) return body.finish();
-  const sealed = keyring.encrypt(body.finish(), header);
-  const out = new Uint8Array(header.length + sealed.length);
-  out.set(header, 0);
-  out.set(sealed, header.length);
+  if (plain) return body.finish();
+  const sealed = keyring.encrypt(body.finish(), prefix.header);
+  const out = new Uint8Array(prefix.header.length + sealed.length);
+  out.set(prefix.header, 0);
+  out.set(sealed, prefix.header.length);
   return out;
 }
 
@@ -62,11 +131,14 @@ export function framedSize(encodedMessage: Uint8Array): number {
  * `packetOverhead(...) + Σ framedSize(m)` is the encoded packet's length.
  */
 export function packetOverhead(cluster: string, sender: PacketSender, keyring: Keyring | null): number {
-  const w = new ByteWriter(64);
-  writeSender(w, sender);
-  return (
-    encodeHeader(cluster, keyring !== null).length + w.length + 1 + (keyring === null ? 0 : SEAL_OVERHEAD)
-  );
+  return prefixedOverhead(packetPrefix(cluster, sender, keyring !== null), sender.seq);
+}
+
+/** packetOverhead for a packet with this prefix and sequence number. */
+export function prefixedOverhead(prefix: PacketPrefix, seq: number): number {
+  checkSeq(seq);
+  const seal = prefix.encrypted ? SEAL_OVERHEAD : 0;
+  return prefix.header.length + prefix.sender.length + varintSize(seq) + 1 + seal;
 }
 
 /** Never throws: every invalid input maps to a drop reason. */
@@ -122,6 +194,10 @@ function decodeChecked(bytes: Uint8Array, opts: DecodePacketOptions): DecodePack
   return { ok: true, packet: { cluster, sender, messages } };
 }
 
+function checkSeq(seq: number): void {
+  if (!isVarintValue(seq)) throw new RangeError(`sender seq: ${seq} is not a non-negative safe integer`);
+}
+
 function encodeHeader(cluster: string, encrypted: boolean): Uint8Array {
   const w = new ByteWriter(4 + cluster.length * 3);
   w.u8(MAGIC[0]);
@@ -130,17 +206,4 @@ function encodeHeader(cluster: string, encrypted: boolean): Uint8Array {
   w.u8(encrypted ? FLAG_ENCRYPTED : 0);
   w.shortString(cluster, LIMITS.cluster, 'cluster', true);
   return w.finish();
-}
-
-function writeSender(w: ByteWriter, s: PacketSender): void {
-  w.string(s.name, LIMITS.name, 'sender name', true);
-  w.varint(s.generation, 'sender generation');
-  w.string(s.addr, LIMITS.addr, 'sender addr');
-  w.varint(s.seq, 'sender seq');
-}
-
-function bodySizeHint(messages: readonly Uint8Array[]): number {
-  let n = 128;
-  for (const m of messages) n += m.length + 3;
-  return n;
 }
