@@ -2,6 +2,7 @@
 // and with loss, and anti-entropy cost against divergence. Every figure is one `grapevine simulate`
 // process; the rows go to JSON, the plots are drawn from that JSON, the tables are printed as markdown.
 // Usage: node --import tsx scripts/bench-sim-scale/main.ts [--max-nodes 100000] [--quick] [--out DIR]
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ const { values: opts } = parseArgs({
     'max-nodes': { type: 'string', default: '100000' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: 'docs/benchmarks/sim' },
+    /** What code ran (a snapshot without .git can name it). */
+    commit: { type: 'string' },
   },
 });
 const maxNodes = opts.quick ? 3_000 : Number(opts['max-nodes']);
@@ -40,6 +43,15 @@ const heapFor = (n: number) => (n >= 30_000 ? 16_384 : undefined);
 
 const fmt = (x: number | null, digits = 2) => (x === null ? 'n/a' : x.toFixed(digits));
 const code = (s: string) => `\`${s}\``;
+
+function headCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+const commit = opts.commit ?? headCommit();
 
 const load0 = loadavg()[0] ?? 0;
 const spread: SpreadRow[] = [];
@@ -66,15 +78,18 @@ const when = new Date().toISOString();
 mkdirSync(opts.out, { recursive: true });
 writeFileSync(
   join(opts.out, 'sim-scale.json'),
-  `${JSON.stringify({ when, machine, loadAverage: [load0, load1], spread, load, antiEntropy }, null, 2)}\n`,
+  `${JSON.stringify({ when, commit, machine, loadAverage: [load0, load1], spread, load, antiEntropy }, null, 2)}\n`,
 );
-const subtitle = `grapevine simulate, seed 1, 1–5 ms latency; ${when.slice(0, 10)}`;
+const subtitle = `grapevine simulate at ${commit}, seed 1, 1–5 ms latency; ${when.slice(0, 10)}`;
 writeFileSync(join(opts.out, 'sim-spread.svg'), await spreadChart(spread, subtitle));
 writeFileSync(join(opts.out, 'sim-load.svg'), await loadChart(load, subtitle));
 writeFileSync(join(opts.out, 'sim-antientropy.svg'), await antiEntropyChart(antiEntropy, subtitle));
 
 const out: string[] = [];
-out.push(`Machine: ${machine}; load average ${fmt(load0, 1)} at the start, ${fmt(load1, 1)} at the end.`, '');
+out.push(
+  `Commit ${commit}. Machine: ${machine}; load average ${fmt(load0, 1)} at the start, ${fmt(load1, 1)} at the end.`,
+  '',
+);
 out.push(
   '| N | direct mail | informed | hops p99.9 | hops p100 | push bound | time p99.9 | time p100 | wall | command |',
 );
