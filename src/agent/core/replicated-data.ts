@@ -19,8 +19,8 @@ export interface ReplicatedDataHost {
   event(e: CoreEvent): void;
   rumor(m: Message): void;
   announce(m: Message, now: number): void;
-  /** An entry from a peer was outside sane bounds and was dropped. */
-  badRecord(): void;
+  /** An entry from a peer was outside sane bounds and was dropped; `detail` says why. */
+  badRecord(detail: string): void;
 }
 
 export interface FireOptions {
@@ -103,7 +103,7 @@ export class ReplicatedData {
   /** Merges an entry from a peer; passes it on when it came by rumor (`spread`). */
   apply(entry: KvEntry, rumor: RumorMeta | null, via: Via, now: number, spread: boolean): boolean {
     if (via !== 'local' && !saneKv(entry)) {
-      this.host.badRecord();
+      this.host.badRecord(`key/value entry from ${entry.writer} (${via}): outside sane bounds`);
       return false;
     }
     const result = this.kv.apply(entry, now);
