@@ -109,12 +109,15 @@ describe('member records from peers', function () {
     for (const n of names(4)) expect(c.get(n).kvGet('deep'), n).to.deep.equal(new Uint8Array([2]));
   });
 
-  it('drops and counts records outside sane bounds: junk names, unencodable incarnations', () => {
+  it('drops and counts records outside sane bounds: junk names (the member-name rule), port 0, unencodable incarnations', () => {
     const c = joinedCluster(4);
     const live = c.get('node-3').self();
     const junk: MemberRecord[] = [
       { ...live, name: 'n\u0000' },
       { ...live, name: 'n\u001b[31m' },
+      { ...live, name: '@2' },
+      { ...live, name: 'caf\u00e9' },
+      { ...live, name: 'zero-port', addr: '10.0.0.9:0' },
       { ...live, incarnation: Number.MAX_SAFE_INTEGER, state: 'suspect' },
       { ...live, generation: Number.MAX_SAFE_INTEGER, state: 'dead' },
       { ...live, name: 'ghost', addr: 'not an address' },

@@ -39,7 +39,8 @@ function counter(v: number, max: number): boolean {
 export function memberProblem(r: MemberRecord): string | null {
   const name = memberNameProblem(r.name);
   if (name !== null) return `name ${name}`;
-  if (!saneAddr(r.addr)) return `member ${r.name}: address '${escapeControl(r.addr, 80)}' is not HOST:PORT`;
+  if (!saneAddr(r.addr))
+    return `member ${r.name}: address '${escapeControl(r.addr, 80)}' is not HOST:PORT with a port from 1 to 65535`;
   if (!counter(r.generation, MAX_GENERATION))
     return `member ${r.name}: generation ${r.generation} is outside 0..2^50`;
   if (!counter(r.incarnation, MAX_INCARNATION))

@@ -2,7 +2,6 @@
 // `kv list`), and the validation of their request bodies. Kept apart from api.ts so the routes of
 // the CLI commands can grow without touching the core API.
 import type { ForceLeaveDecision } from '../core/force-leave.js';
-import { LIMITS } from '../wire/limits.js';
 import { memberNameProblem } from '../wire/member-name.js';
 import type { MemberState } from '../wire/messages.js';
 import { ApiError } from './api-error.js';
