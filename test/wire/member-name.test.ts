@@ -114,7 +114,7 @@ describe('member-name rule', () => {
         const ok = isMemberName(n);
         expect(Value.Check(nameSchema, n), JSON.stringify(n)).to.equal(ok);
         expect(saneName(n)).to.equal(ok);
-        expect(memberProblem(record(n)) === null).to.equal(ok);
+        expect(memberProblem(record(n), 0) === null).to.equal(ok);
         expect(saneKv({ key: 'k', value: null, clock: 1, writer: n, at: 1 })).to.equal(ok);
         if (ok) expect(memberNameArg(n)).to.equal(n);
         else expect(() => memberNameArg(n)).to.throw(InvalidArgumentError);
@@ -124,12 +124,12 @@ describe('member-name rule', () => {
   });
 
   it('a peer record naming port 0, or no HOST:PORT, is out of bounds as well', () => {
-    expect(memberProblem(record('n1', '10.0.0.1:0'))).to.equal(
+    expect(memberProblem(record('n1', '10.0.0.1:0'), 0)).to.equal(
       "member n1: address '10.0.0.1:0' is not HOST:PORT with a port from 1 to 65535",
     );
-    expect(memberProblem(record('n1', 'nowhere'))).to.equal(
+    expect(memberProblem(record('n1', 'nowhere'), 0)).to.equal(
       "member n1: address 'nowhere' is not HOST:PORT with a port from 1 to 65535",
     );
-    expect(memberProblem(record('n1', '[fd00::1]:7946'))).to.equal(null);
+    expect(memberProblem(record('n1', '[fd00::1]:7946'), 0)).to.equal(null);
   });
 });

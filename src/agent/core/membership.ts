@@ -143,7 +143,7 @@ export class Membership {
 
   /** Merges a record about a member; returns true when it changed local state. */
   apply(rec: MemberRecord, from: string, via: Via, rumor: RumorMeta | null, now: number): boolean {
-    const problem = via === 'local' ? null : memberProblem(rec);
+    const problem = via === 'local' ? null : memberProblem(rec, now);
     if (problem !== null) {
       this.host.badRecord(`member record from ${from} (${via}): ${problem}`);
       return false;
