@@ -2,12 +2,17 @@
 // fuzzed datagrams added members named `n\u0000`, `@2` or random Unicode. On a real agent process
 // with a real UDP socket: records whose names break the member-name rule (and one with port 0) are
 // dropped and counted as bad records, with one escaped, rate-limited log line, while a record with
-// a valid new name is still taken. An agent whose own name breaks the rule does not start: one line
+// a valid new name is still taken; a user event whose origin is no member name is dropped, and
+// control bytes in an event name reach --event-handler escaped (a NUL made spawn throw, logged with
+// a stack, and the handler never ran). An agent whose own name breaks the rule does not start: one line
 // on stderr, exit 2 (a usage error, like every config mistake). On the old code the junk names became members and the bad name started.
 import dgram from 'node:dgram';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { encodeMessage } from '../../src/agent/wire/message-codec.js';
-import type { MemberRecord } from '../../src/agent/wire/messages.js';
+import type { MemberRecord, Message } from '../../src/agent/wire/messages.js';
 import { encodePacket } from '../../src/agent/wire/packet-codec.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { Agents, agentArgs, eventually, metric } from './helpers.js';
@@ -39,10 +44,18 @@ function record(name: string, port: number): MemberRecord {
 
 async function sendRecords(to: string, records: MemberRecord[]): Promise<void> {
   const rumor = { origin: 'mallory', originTime: Date.now(), hops: 0 };
+  await sendMessages(
+    to,
+    records.map((member) => ({ t: 'member', rumor, member, from: 'mallory' })),
+  );
+}
+
+let seq = 0;
+async function sendMessages(to: string, messages: Message[]): Promise<void> {
   const bytes = encodePacket(
     'default',
-    { name: 'mallory', generation: 1, addr: '127.0.0.1:9', seq: 1 },
-    records.map((member) => encodeMessage({ t: 'member', rumor, member, from: 'mallory' })),
+    { name: 'mallory', generation: 1, addr: '127.0.0.1:9', seq: ++seq },
+    messages.map(encodeMessage),
     null,
   );
   const socket = dgram.createSocket('udp4');
@@ -86,6 +99,45 @@ describe('hardening: member names from plaintext records (real agent process)', 
     expect(lines[0]!.detail).to.equal(
       `member record from mallory (rumor): name 'n\\u0000' is not a member name (1 to 128 ASCII letters, digits, '-', '.', '_' or ':', starting with a letter or digit)`,
     );
+  });
+
+  it('user events: an origin that is no member name is dropped; control bytes in a name reach --event-handler escaped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gv-names-handler-'));
+    const h = await agents.start(
+      agentArgs(
+        'names-2',
+        '--event-handler',
+        `f="${dir}/run-$$"; env | grep '^GRAPEVINE_USER_EVENT=\\|^GRAPEVINE_ORIGIN=' | sort > "$f.tmp" && mv "$f.tmp" "$f"`,
+      ),
+    );
+    const event = (origin: string, name: string, n: number): Message => ({
+      t: 'user-event',
+      rumor: { origin, originTime: Date.now(), hops: 0 },
+      generation: 1,
+      seq: n,
+      name,
+      payload: new Uint8Array(),
+    });
+    const bad = () => metric(h, 'grapevine_packets_dropped_total', 'reason="bad-record"');
+    const before = await bad();
+    // The last event tells when the others were handled (one datagram, handled in order).
+    await sendMessages(h.gossipAddr, [
+      event('n\u0000', 'from-junk', 1),
+      event('mallory', 'evil\u0000name\u001b[31m', 2),
+      event('mallory', 'last', 3),
+    ]);
+    const runs = () =>
+      readdirSync(dir)
+        .filter((f) => f.startsWith('run-') && !f.endsWith('.tmp'))
+        .map((f) => readFileSync(join(dir, f), 'utf8'));
+    await eventually('the last event handled', async () => runs().some((r) => r.includes('=last')));
+    await eventually('every run written', async () => runs().length === 2);
+    expect(runs().sort()).to.deep.equal([
+      'GRAPEVINE_ORIGIN=mallory\nGRAPEVINE_USER_EVENT=evil\\u0000name\\u001b[31m\n',
+      'GRAPEVINE_ORIGIN=mallory\nGRAPEVINE_USER_EVENT=last\n',
+    ]);
+    expect((await bad()) - before).to.equal(1);
+    expect(h.logs.filter((l) => l.msg === 'event subscriber failed')).to.deep.equal([]);
   });
 
   for (const [what, args, env] of [

@@ -7,7 +7,7 @@ import { EventDedupe } from '../state/event-dedupe.js';
 import type { KvStore } from '../state/kv-store.js';
 import type { KvEntry, Message, RumorMeta } from '../wire/messages.js';
 import { localRumor } from './membership.js';
-import { relayed, saneKv } from './record-bounds.js';
+import { relayed, saneKv, saneName } from './record-bounds.js';
 import type { CoreEvent, Via } from './types.js';
 
 export interface ReplicatedDataHost {
@@ -87,6 +87,11 @@ export class ReplicatedData {
   }
 
   onUserEvent(m: Extract<Message, { t: 'user-event' }>, via: Via, now: number): void {
+    // Its origin is a node name, which GRAPEVINE_ORIGIN and event subscribers show: the same rule.
+    if (!saneName(m.rumor.origin)) {
+      this.host.badRecord(`user event from ${m.rumor.origin} (${via}): its origin is not a member name`);
+      return;
+    }
     if (!this.firstTime(m.rumor.origin, m.generation, m.seq, now)) return;
     const rumor = relayed(m.rumor);
     this.host.event({
