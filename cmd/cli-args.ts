@@ -1,6 +1,7 @@
 // Option parsers for commander: they throw InvalidArgumentError, which commander reports as a usage
 // error (message + usage, exit 2) instead of a stack trace.
 import { InvalidArgumentError } from 'commander';
+import { memberNameProblem } from '../src/agent/wire/member-name.js';
 
 export function integerArg(min: number, max: number): (value: string) => number {
   return (value) => {
@@ -40,4 +41,11 @@ export function durationArg(minMs: number, maxMs: number): (value: string) => nu
       );
     return ms;
   };
+}
+
+/** A member name, by the rule the agents apply (refused here rather than by the agent's 400). */
+export function memberNameArg(value: string): string {
+  const problem = memberNameProblem(value);
+  if (problem !== null) throw new InvalidArgumentError(problem);
+  return value;
 }

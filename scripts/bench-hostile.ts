@@ -2,7 +2,7 @@
 // then encrypted, receives mutated and forged datagrams and hostile TCP connections while a new
 // node joins. Prints JSON and rewrites the "Hostile traffic" section of docs/benchmarks.md.
 // Usage: node --import tsx scripts/bench-hostile.ts [--agents 3] [--datagrams 1000000] [--tcp 1000]
-//        [--seed 1] [--no-write]
+//        [--seed 1] [--modes plaintext,encrypted] [--no-write]
 // Loopback only: attackers bind 127.0.9.x / 127.0.10.x (other sources than the agents' 127.0.0.1).
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
@@ -24,6 +24,16 @@ const DATAGRAMS = intOption('datagrams', 1_000_000);
 const TCP = intOption('tcp', 1_000);
 const SEED = intOption('seed', 1);
 const WRITE = !process.argv.includes('--no-write');
+type Mode = 'plaintext' | 'encrypted';
+const MODES: Mode[] = (() => {
+  const i = process.argv.indexOf('--modes');
+  const list = i < 0 ? ['plaintext', 'encrypted'] : String(process.argv[i + 1]).split(',');
+  if (list.length === 0 || list.some((m) => m !== 'plaintext' && m !== 'encrypted'))
+    throw new Error('--modes takes plaintext, encrypted or plaintext,encrypted');
+  return list as Mode[];
+})();
+// Rewriting the doc's section from one mode would drop the other's row: --modes implies --no-write.
+const WRITE_DOC = WRITE && MODES.length === 2;
 const FAST = ['--probe-interval-ms', '500', '--probe-timeout-ms', '250', '--gossip-interval-ms', '100'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** JSON with every non-ASCII character escaped, so junk names stay readable in the docs. */
@@ -183,7 +193,7 @@ interface ModeResult {
   stackTraces: number;
 }
 
-async function runMode(mode: 'plaintext' | 'encrypted'): Promise<ModeResult> {
+async function runMode(mode: Mode): Promise<ModeResult> {
   const loadBefore = loadavg()[0]!;
   const extra: string[] = ['--cluster', FUZZ_CLUSTER];
   if (mode === 'encrypted') {
@@ -301,10 +311,10 @@ async function runMode(mode: 'plaintext' | 'encrypted'): Promise<ModeResult> {
 }
 
 const results: ModeResult[] = [];
-for (const mode of ['plaintext', 'encrypted'] as const) results.push(await runMode(mode));
+for (const mode of MODES) results.push(await runMode(mode));
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 
-if (WRITE) {
+if (WRITE_DOC) {
   const docPath = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
   const doc = readFileSync(docPath, 'utf8');
   const command = `node --import tsx scripts/bench-hostile.ts --agents ${AGENTS} --datagrams ${DATAGRAMS} --tcp ${TCP} --seed ${SEED}`;

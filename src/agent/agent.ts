@@ -695,6 +695,15 @@ export class Agent implements AgentApi, AgentControl {
       this.refusals?.report({ resource: e.resource, reason: e.reason, peer: e.peer, detail: e.detail });
       return;
     }
+    if (e.type === 'dropped') {
+      // Counted in grapevine_packets_dropped_total; one line per reason per interval.
+      this.transportLog.log(
+        `dropped/${e.reason}`,
+        { reason: e.reason, detail: escapeControl(e.detail) },
+        'dropped a record from a peer (further lines of this kind are rate-limited)',
+      );
+      return;
+    }
     const out = toAgentEvent(e, at, monotonicNow());
     if (out) this.emit(out);
   }

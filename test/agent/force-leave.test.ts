@@ -89,5 +89,9 @@ describe('grapevine force-leave (real agent processes)', function () {
     expect(r.err).to.match(/answered 409: force-leave: 'a1' is this agent: use 'grapevine leave'/);
     r = await cli(a1, 'force-leave');
     expect(r.code, 'usage error').to.equal(2);
+    // A name no agent can have (the member-name rule) is a usage error before any call.
+    r = await cli(a1, 'force-leave', 'bad name');
+    expect(r.code, 'usage error').to.equal(2);
+    expect(r.err).to.match(/'bad name' is not a member name \(1 to 128 ASCII letters/);
   });
 });

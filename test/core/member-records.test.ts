@@ -2,6 +2,11 @@
 // generation rule (a node outbids any record about itself that would win against its own), and
 // sane bounds (junk names and unencodable counters are dropped and counted, never merged).
 import { expect } from 'chai';
+import {
+  MAX_GENERATION,
+  MAX_GENERATION_AHEAD_MS,
+  MAX_INCARNATION,
+} from '../../src/agent/core/record-bounds.js';
 import type { MemberRecord, Message } from '../../src/agent/wire/messages.js';
 import { forgedMemberPacket, forgedPacket } from '../support/forged-packet.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
@@ -109,12 +114,15 @@ describe('member records from peers', function () {
     for (const n of names(4)) expect(c.get(n).kvGet('deep'), n).to.deep.equal(new Uint8Array([2]));
   });
 
-  it('drops and counts records outside sane bounds: junk names, unencodable incarnations', () => {
+  it('drops and counts records outside sane bounds: junk names (the member-name rule), port 0, unencodable incarnations', () => {
     const c = joinedCluster(4);
     const live = c.get('node-3').self();
     const junk: MemberRecord[] = [
       { ...live, name: 'n\u0000' },
       { ...live, name: 'n\u001b[31m' },
+      { ...live, name: '@2' },
+      { ...live, name: 'caf\u00e9' },
+      { ...live, name: 'zero-port', addr: '10.0.0.9:0' },
       { ...live, incarnation: Number.MAX_SAFE_INTEGER, state: 'suspect' },
       { ...live, generation: Number.MAX_SAFE_INTEGER, state: 'dead' },
       { ...live, name: 'ghost', addr: 'not an address' },
@@ -133,5 +141,26 @@ describe('member records from peers', function () {
     expect(c.allSee({ 'node-3': 'alive' })).to.equal(true);
     expect(c.get('node-3').self().incarnation).to.be.below(1000);
     expect(target.node.stats.dropped['bad-record']).to.equal(junk.length);
+  });
+
+  it('a forged death at the version ceiling is refuted: no fixed ceiling a record can sit on (issue 8)', () => {
+    // Before: {generation: 2^50, incarnation: 2^32, dead} was within bounds, and its owner could not
+    // go above it, so one datagram killed node-3 for good. Now generations are bounded relative to
+    // the receiver's clock: that record is dropped, and one at the moving ceiling is outbid.
+    const c = joinedCluster(4);
+    const live = c.get('node-3').self();
+    const target = c.nodes.get('node-1')!;
+    const top = { ...live, incarnation: MAX_INCARNATION, state: 'dead' as const };
+    target.transport.deliver(
+      '10.9.9.9:7946',
+      forged(c, [{ ...top, generation: MAX_GENERATION }]),
+      'datagram',
+    );
+    expect(target.node.stats.dropped['bad-record']).to.equal(1);
+    const ceiling = Math.floor(c.now) + MAX_GENERATION_AHEAD_MS;
+    target.transport.deliver('10.9.9.9:7946', forged(c, [{ ...top, generation: ceiling }]), 'datagram');
+    expect(c.get('node-1').member('node-3')?.state).to.equal('dead');
+    expect(c.runUntil(() => c.allSee({ 'node-3': 'alive' }), 30_000)).to.equal(true);
+    expect(c.get('node-3').generation).to.equal(ceiling + 1);
   });
 });

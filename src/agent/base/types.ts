@@ -23,7 +23,7 @@ export type DropReason =
   | 'oversize'
   | 'replay'
   | 'unsupported-version'
-  /** A record (member or key/value) with a name, address or counter outside sane bounds. */
+  /** A record (member, key/value, or a user event's origin) with a name, address or counter outside sane bounds. */
   | 'bad-record'
   /**
    * Plaintext only: an address this node would send to that the packet's source does not vouch for

@@ -5,6 +5,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { DEFAULT_MAX_EVENT_QUEUE_BYTES, DEFAULT_MAX_EVENT_SUBSCRIBERS } from '../http/event-stream.js';
 import { DEFAULT_MAX_INBOUND, DEFAULT_MAX_INBOUND_PER_SOURCE } from '../transport/stream-transport.js';
 import { LIMITS } from '../wire/limits.js';
+import { MEMBER_NAME_PATTERN, MEMBER_NAME_RULE } from '../wire/member-name.js';
 import { EngineSchema } from './engine-schema.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -23,8 +24,9 @@ export const AgentConfigSchema = Type.Object(
     name: Type.Optional(
       Type.String({
         minLength: 1,
-        maxLength: 128,
-        description: 'Node name (default: $NODE_NAME, else the host name).',
+        maxLength: LIMITS.name,
+        pattern: MEMBER_NAME_PATTERN,
+        description: `Node name (default: $NODE_NAME, else the host name): ${MEMBER_NAME_RULE}.`,
       }),
     ),
     bind: HostPort('0.0.0.0:7946', 'Gossip address to bind, UDP and TCP (HOST:PORT).'),

@@ -53,7 +53,7 @@ export function describeSource(s: ConfigSource | undefined): string {
     case 'flag':
       return s.flag;
     case 'hostname':
-      return 'the host name';
+      return 'the host name; set one with --name or NODE_NAME';
     default:
       return 'default';
   }

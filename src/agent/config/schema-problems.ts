@@ -3,6 +3,7 @@
 import { KindGuard, type TSchema } from '@sinclair/typebox';
 import { ValueErrorType } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
+import { MEMBER_NAME_PATTERN, MEMBER_NAME_RULE } from '../wire/member-name.js';
 import { quote } from './agent-flags.js';
 
 export interface FieldProblem {
@@ -54,6 +55,7 @@ function reasonFor(type: ValueErrorType, schema: TSchema, value: unknown, path: 
     case ValueErrorType.StringMaxLength:
       return `must be at most ${schema.maxLength} characters${got}`;
     case ValueErrorType.StringPattern:
+      if (schema.pattern === MEMBER_NAME_PATTERN) return `must be a member name (${MEMBER_NAME_RULE})${got}`;
       return String(schema.pattern).includes(':[0-9]')
         ? `must be HOST:PORT (e.g. 10.0.0.7:7946 or [fd00::7]:7946)${got}`
         : `must match ${schema.pattern}${got}`;

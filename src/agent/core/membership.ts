@@ -11,7 +11,7 @@ import { type ForceLeaveDecision, forceLeaveDecision } from './force-leave.js';
 import type { LocalHealth } from './local-health.js';
 import type { MemberEntry, MemberStore } from './member-table.js';
 import { ReapedMembers } from './reaped-members.js';
-import { MAX_GENERATION, MAX_INCARNATION, saneMember } from './record-bounds.js';
+import { MAX_GENERATION, MAX_INCARNATION, memberProblem } from './record-bounds.js';
 import { suspicionTimeouts } from './suspicion.js';
 import type { Suspicions } from './suspicions.js';
 import type { CoreEvent, CoreStats, Via } from './types.js';
@@ -32,8 +32,8 @@ export interface MembershipHost {
   peerGone(name: string): void;
   /** The member was reaped: forget per-member state (replay window). */
   reaped(name: string): void;
-  /** A record from a peer was outside sane bounds and was dropped. */
-  badRecord(): void;
+  /** A record from a peer was outside sane bounds and was dropped; `detail` says why. */
+  badRecord(detail: string): void;
 }
 
 export interface SelfInit {
@@ -143,8 +143,9 @@ export class Membership {
 
   /** Merges a record about a member; returns true when it changed local state. */
   apply(rec: MemberRecord, from: string, via: Via, rumor: RumorMeta | null, now: number): boolean {
-    if (via !== 'local' && !saneMember(rec)) {
-      this.host.badRecord();
+    const problem = via === 'local' ? null : memberProblem(rec, now);
+    if (problem !== null) {
+      this.host.badRecord(`member record from ${from} (${via}): ${problem}`);
       return false;
     }
     if (rec.name === this.name) return this.aboutSelf(rec, now);

@@ -84,7 +84,10 @@ export function wireNode(
   const sendStream = (to: Addr, messages: Message[]) => io.sendMessages(to, messages, 'stream', false);
   const rumor = (m: Message) => dissemination.rumor(m);
   const announce = (m: Message, at: number) => dissemination.announce(m, at);
-  const badRecord = () => io.drop('bad-record');
+  const badRecord = (detail: string) => {
+    io.drop('bad-record');
+    out.event({ type: 'dropped', reason: 'bad-record', detail });
+  };
 
   const io: PacketIO = new PacketIO(
     {

@@ -1,34 +1,38 @@
 // Sane bounds for state that peers send us. A record outside them is dropped and counted
 // ('bad-record'), never merged: a forged incarnation of Number.MAX_SAFE_INTEGER would otherwise
-// force a refutation with a value that cannot be encoded, and junk names would become members.
+// force a refutation with a value that cannot be encoded, and junk names (fuzzed bytes, control
+// characters, look-alike Unicode) would become members. Generations are bounded far out, relative to
+// our clock: a peer whose clock runs ahead is still a peer, but no fixed ceiling exists that a
+// forged record could sit on where its owner cannot outbid it.
 import { parseAddr } from '../../net/address.js';
 import { LIMITS } from '../wire/limits.js';
-import { encodedTagBytes } from '../wire/limits-check.js';
+import { encodedTagBytes, escapeControl } from '../wire/limits-check.js';
+import { isMemberName, memberNameProblem } from '../wire/member-name.js';
 import type { KvEntry, MemberRecord, RumorMeta } from '../wire/messages.js';
 
 /** Generations are start stamps in ms; 2^50 ms is the year 37,000, far beyond any real clock. */
 export const MAX_GENERATION = 2 ** 50;
+/**
+ * How far ahead of our clock a peer's generation may be: 100 years, far more than any wrong clock.
+ * A fixed ceiling alone let one forged `{generation: 2^50, incarnation: 2^32, state: dead}` kill a
+ * member for good (its owner could not go above it); a ceiling that moves with the clock leaves the
+ * owner generation + 1 as soon as a millisecond has passed.
+ */
+export const MAX_GENERATION_AHEAD_MS = 100 * 365.25 * 86_400_000;
 /** Far more refutations than a member makes in its life, and always +1-able within the codec. */
 export const MAX_INCARNATION = 2 ** 32;
 /** Key/value Lamport clocks: bounded like generations, so a forged clock cannot saturate ours. */
 export const MAX_KV_CLOCK = 2 ** 50;
 
-/** C0 and C1 controls, DEL, and U+FFFD (what invalid UTF-8 decodes to). */
-function badNameChar(code: number): boolean {
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0xfffd;
-}
-
-/** A member or writer name: non-empty (the codec bounds its length), no control characters. */
+/** A member or writer name: the member-name rule (ASCII letters, digits, `-._:`; see member-name.ts). */
 export function saneName(name: string): boolean {
-  if (name.length === 0) return false;
-  for (let i = 0; i < name.length; i++) if (badNameChar(name.charCodeAt(i))) return false;
-  return true;
+  return isMemberName(name);
 }
 
+/** HOST:PORT with a port a datagram can be sent to (1..65535). */
 export function saneAddr(addr: string): boolean {
   try {
-    parseAddr(addr);
-    return true;
+    return parseAddr(addr).port > 0;
   } catch {
     return false;
   }
@@ -39,13 +43,24 @@ function counter(v: number, max: number): boolean {
   return Number.isSafeInteger(v) && v >= 0 && v <= max;
 }
 
-export function saneMember(r: MemberRecord): boolean {
-  return (
-    saneName(r.name) &&
-    saneAddr(r.addr) &&
-    counter(r.generation, MAX_GENERATION) &&
-    counter(r.incarnation, MAX_INCARNATION)
-  );
+/**
+ * Why a member record from a peer is outside sane bounds (for the log line), or null if it is not.
+ * `now`: this node's clock (epoch ms), which bounds generations (MAX_GENERATION_AHEAD_MS).
+ */
+export function memberProblem(r: MemberRecord, now: number): string | null {
+  const name = memberNameProblem(r.name);
+  if (name !== null) return `name ${name}`;
+  if (!saneAddr(r.addr))
+    return `member ${r.name}: address '${escapeControl(r.addr, 80)}' is not HOST:PORT with a port from 1 to 65535`;
+  if (!counter(r.generation, Math.min(MAX_GENERATION, now + MAX_GENERATION_AHEAD_MS)))
+    return `member ${r.name}: generation ${r.generation} is negative or more than 100 years ahead of this node's clock`;
+  if (!counter(r.incarnation, MAX_INCARNATION))
+    return `member ${r.name}: incarnation ${r.incarnation} is outside 0..2^32`;
+  return null;
+}
+
+export function saneMember(r: MemberRecord, now: number): boolean {
+  return memberProblem(r, now) === null;
 }
 
 /** A rumor passed on one hop further; a peer's hop count at the codec's limit stays there (encodable). */

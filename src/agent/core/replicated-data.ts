@@ -7,7 +7,7 @@ import { EventDedupe } from '../state/event-dedupe.js';
 import type { KvStore } from '../state/kv-store.js';
 import type { KvEntry, Message, RumorMeta } from '../wire/messages.js';
 import { localRumor } from './membership.js';
-import { relayed, saneKv } from './record-bounds.js';
+import { relayed, saneKv, saneName } from './record-bounds.js';
 import type { CoreEvent, Via } from './types.js';
 
 export interface ReplicatedDataHost {
@@ -19,8 +19,8 @@ export interface ReplicatedDataHost {
   event(e: CoreEvent): void;
   rumor(m: Message): void;
   announce(m: Message, now: number): void;
-  /** An entry from a peer was outside sane bounds and was dropped. */
-  badRecord(): void;
+  /** An entry from a peer was outside sane bounds and was dropped; `detail` says why. */
+  badRecord(detail: string): void;
 }
 
 export interface FireOptions {
@@ -87,6 +87,11 @@ export class ReplicatedData {
   }
 
   onUserEvent(m: Extract<Message, { t: 'user-event' }>, via: Via, now: number): void {
+    // Its origin is a node name, which GRAPEVINE_ORIGIN and event subscribers show: the same rule.
+    if (!saneName(m.rumor.origin)) {
+      this.host.badRecord(`user event from ${m.rumor.origin} (${via}): its origin is not a member name`);
+      return;
+    }
     if (!this.firstTime(m.rumor.origin, m.generation, m.seq, now)) return;
     const rumor = relayed(m.rumor);
     this.host.event({
@@ -103,7 +108,7 @@ export class ReplicatedData {
   /** Merges an entry from a peer; passes it on when it came by rumor (`spread`). */
   apply(entry: KvEntry, rumor: RumorMeta | null, via: Via, now: number, spread: boolean): boolean {
     if (via !== 'local' && !saneKv(entry)) {
-      this.host.badRecord();
+      this.host.badRecord(`key/value entry from ${entry.writer} (${via}): outside sane bounds`);
       return false;
     }
     const result = this.kv.apply(entry, now);

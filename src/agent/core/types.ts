@@ -50,6 +50,11 @@ export type CoreEvent =
    * codec's limits; event-dedupe: an origin forgotten over eventDedupeMaxOrigins, or a gap given up
    * over eventDedupeMaxPendingPerOrigin).
    */
+  /**
+   * A record from a peer dropped (already counted in stats.dropped), for the agent's rate-limited
+   * log line; `detail` holds peer-chosen text, to be escaped before it is written.
+   */
+  | { type: 'dropped'; reason: DropReason; detail: string }
   | {
       type: 'refused';
       resource: 'query' | 'kv' | 'event-dedupe';

@@ -7,6 +7,7 @@
 // a query's run is also killed at the query's deadline.
 import { spawn } from 'node:child_process';
 import type { AgentEvent } from '../agent-api.js';
+import { escapeControl } from '../wire/limits-check.js';
 
 export interface EventHandlerOptions {
   /** Run by /bin/sh -c. */
@@ -56,6 +57,9 @@ export function handlerEnv(e: HandlerEvent, self: { name: string; addr: string }
     env.GRAPEVINE_QUERY_NAME = e.name;
     env.GRAPEVINE_QUERY_ID = e.id;
   } else env.GRAPEVINE_USER_EVENT = e.name;
+  // Event and query names come from peers: a NUL byte would make spawn throw, and other control
+  // characters have no business in a shell's environment. Escaped as \uXXXX, never cut.
+  for (const [k, v] of Object.entries(env)) env[k] = escapeControl(v, Number.POSITIVE_INFINITY);
   return env;
 }
 

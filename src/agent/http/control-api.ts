@@ -2,8 +2,7 @@
 // `kv list`), and the validation of their request bodies. Kept apart from api.ts so the routes of
 // the CLI commands can grow without touching the core API.
 import type { ForceLeaveDecision } from '../core/force-leave.js';
-import { saneName } from '../core/record-bounds.js';
-import { LIMITS } from '../wire/limits.js';
+import { memberNameProblem } from '../wire/member-name.js';
 import type { MemberState } from '../wire/messages.js';
 import { ApiError } from './api-error.js';
 
@@ -131,10 +130,8 @@ export function parseForceLeaveRequest(text: string): { name: string } {
   const body = parseObject(text, 'force-leave');
   onlyFields(body, ['name'], 'force-leave');
   const { name } = body;
-  if (typeof name !== 'string' || Buffer.byteLength(name) > LIMITS.name || !saneName(name))
-    throw new ApiError(
-      400,
-      `force-leave: 'name' must be a member name (1 to ${LIMITS.name} bytes, no control characters)`,
-    );
+  const problem = memberNameProblem(name);
+  if (problem !== null || typeof name !== 'string')
+    throw new ApiError(400, `force-leave: 'name' ${problem ?? 'must be a string'}`);
   return { name };
 }

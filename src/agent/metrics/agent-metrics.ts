@@ -119,6 +119,7 @@ export class AgentMetrics {
       case 'member-reaped':
       case 'anti-entropy':
       case 'refused': // counted by the agent's Refusals (grapevine_refused_total)
+      case 'dropped': // counted from CoreStats (grapevine_packets_dropped_total)
         // Counted from CoreStats; a reaping changes the view digest, which poll() sees below.
         break;
     }
