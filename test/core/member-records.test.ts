@@ -6,7 +6,10 @@ import {
   MAX_GENERATION,
   MAX_GENERATION_AHEAD_MS,
   MAX_INCARNATION,
+  maxKvClock,
+  saneKv,
 } from '../../src/agent/core/record-bounds.js';
+import { LIMITS } from '../../src/agent/wire/limits.js';
 import type { MemberRecord, Message } from '../../src/agent/wire/messages.js';
 import { forgedMemberPacket, forgedPacket } from '../support/forged-packet.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
@@ -162,5 +165,16 @@ describe('member records from peers', function () {
     expect(c.get('node-1').member('node-3')?.state).to.equal('dead');
     expect(c.runUntil(() => c.allSee({ 'node-3': 'alive' }), 30_000)).to.equal(true);
     expect(c.get('node-3').generation).to.equal(ceiling + 1);
+  });
+
+  it('bounds key/value clocks from peers by our clock + 100 years, under the codec limit with room to spare', () => {
+    const now = Date.UTC(2026, 10, 28);
+    const entry = (clock: number) => ({ key: 'k', value: null, clock, writer: 'w', at: now });
+    expect(maxKvClock(now)).to.equal(now + MAX_GENERATION_AHEAD_MS);
+    expect(saneKv(entry(maxKvClock(now)), now)).to.equal(true);
+    expect(saneKv(entry(maxKvClock(now) + 1), now)).to.equal(false);
+    expect(saneKv(entry(LIMITS.kvClock), now)).to.equal(false);
+    // What a forged clock leaves for writes: far more than any cluster makes.
+    expect(LIMITS.kvClock - maxKvClock(now)).to.be.greaterThan(2 ** 47);
   });
 });

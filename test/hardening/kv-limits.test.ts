@@ -57,7 +57,7 @@ describe('hardening: key/value and tag limits (real agent process)', function ()
     expect((await kv('app')).status).to.equal(404);
   });
 
-  it('a write refused at the clock limit answers 422 and leaves the value (PUT and DELETE)', async () => {
+  it("a peer's entry at the clock limit (2^48) is refused: one forged entry cannot stop every later write", async () => {
     expect((await kv('keep', { method: 'PUT', body: 'kept' })).status).to.equal(204);
     await sendForgedKv(a.gossipAddr, {
       key: 'top',
@@ -66,12 +66,23 @@ describe('hardening: key/value and tag limits (real agent process)', function ()
       writer: 'forger',
       at: Date.now(),
     });
-    await eventually('top applied', async () => (await kv('top')).status === 200);
-    const put = await kv('keep', { method: 'PUT', body: 'changed' });
-    expect(put.status).to.equal(422);
-    expect(((await put.json()) as { error: string }).error).to.include('clock is at its limit');
-    expect((await kv('keep', { method: 'DELETE' })).status).to.equal(422);
-    expect(await (await kv('keep')).text()).to.equal('kept');
+    // The highest clock a peer may send today (our clock + 100 years, in ms) is taken...
+    const highest = Date.now() + 99 * 365 * 86_400_000;
+    await sendForgedKv(a.gossipAddr, {
+      key: 'high',
+      value: enc('h'),
+      clock: highest,
+      writer: 'forger',
+      at: Date.now(),
+    });
+    await eventually('high applied', async () => (await kv('high')).status === 200);
+    expect((await kv('top')).status).to.equal(404);
+    // ...and still leaves room: writes keep working, and a local write of that key wins over it.
+    expect((await kv('keep', { method: 'PUT', body: 'changed' })).status).to.equal(204);
+    expect(await (await kv('keep')).text()).to.equal('changed');
+    expect((await kv('high', { method: 'PUT', body: 'mine' })).status).to.equal(204);
+    expect(await (await kv('high')).text()).to.equal('mine');
+    expect((await kv('keep', { method: 'DELETE' })).status).to.equal(204);
   });
 
   it('65 small tags are refused at start-up with a config error naming the limit', async () => {

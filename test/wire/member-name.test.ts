@@ -115,7 +115,7 @@ describe('member-name rule', () => {
         expect(Value.Check(nameSchema, n), JSON.stringify(n)).to.equal(ok);
         expect(saneName(n)).to.equal(ok);
         expect(memberProblem(record(n), 0) === null).to.equal(ok);
-        expect(saneKv({ key: 'k', value: null, clock: 1, writer: n, at: 1 })).to.equal(ok);
+        expect(saneKv({ key: 'k', value: null, clock: 1, writer: n, at: 1 }, Date.now())).to.equal(ok);
         if (ok) expect(memberNameArg(n)).to.equal(n);
         else expect(() => memberNameArg(n)).to.throw(InvalidArgumentError);
       }),

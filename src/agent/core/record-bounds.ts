@@ -21,8 +21,16 @@ export const MAX_GENERATION = 2 ** 50;
 export const MAX_GENERATION_AHEAD_MS = 100 * 365.25 * 86_400_000;
 /** Far more refutations than a member makes in its life, and always +1-able within the codec. */
 export const MAX_INCARNATION = 2 ** 32;
-/** Key/value Lamport clocks: bounded like generations, so a forged clock cannot saturate ours. */
-export const MAX_KV_CLOCK = 2 ** 50;
+/**
+ * Key/value Lamport clocks from peers: at most the codec's limit (2^48) and at most our clock (epoch
+ * ms) plus MAX_GENERATION_AHEAD_MS. A Lamport clock counts writes, and no cluster writes more than
+ * once per millisecond since 1970 plus a century, so every real clock fits; a forged one can raise
+ * ours to about 5 × 10^12 at most, leaving 2^48 − that ≈ 2.8 × 10^14 writes. With the fixed ceiling
+ * alone, one forged entry at 2^48 stopped every later write on every node.
+ */
+export function maxKvClock(now: number): number {
+  return Math.min(LIMITS.kvClock, now + MAX_GENERATION_AHEAD_MS);
+}
 
 /** A member or writer name: the member-name rule (ASCII letters, digits, `-._:`; see member-name.ts). */
 export function saneName(name: string): boolean {
@@ -68,8 +76,9 @@ export function relayed(rumor: RumorMeta): RumorMeta {
   return { ...rumor, hops: Math.min(rumor.hops + 1, LIMITS.hops) };
 }
 
-export function saneKv(e: KvEntry): boolean {
-  return saneName(e.writer) && counter(e.clock, MAX_KV_CLOCK) && counter(e.at, MAX_GENERATION);
+/** `now`: this node's clock (epoch ms), which bounds the entry's Lamport clock (maxKvClock). */
+export function saneKv(e: KvEntry, now: number): boolean {
+  return saneName(e.writer) && counter(e.clock, maxKvClock(now)) && counter(e.at, MAX_GENERATION);
 }
 
 /** Local tags must fit maxTagBytes (what a record may carry); throws RangeError otherwise. */

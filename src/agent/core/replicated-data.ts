@@ -107,7 +107,7 @@ export class ReplicatedData {
 
   /** Merges an entry from a peer; passes it on when it came by rumor (`spread`). */
   apply(entry: KvEntry, rumor: RumorMeta | null, via: Via, now: number, spread: boolean): boolean {
-    if (via !== 'local' && !saneKv(entry)) {
+    if (via !== 'local' && !saneKv(entry, now)) {
       this.host.badRecord(`key/value entry from ${entry.writer} (${via}): outside sane bounds`);
       return false;
     }
