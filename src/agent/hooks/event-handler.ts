@@ -66,8 +66,10 @@ export function handlerEnv(e: HandlerEvent, self: { name: string; addr: string }
 /** stdin of a run: the user event's or query's payload bytes, or one line `NAME ADDR STATE k=v,k=v` for a member. */
 export function handlerStdin(e: HandlerEvent): Buffer {
   if (e.kind !== 'member') return Buffer.from(e.payloadBase64, 'base64');
+  // Tags come from peers: a tab or newline in one must not split or add a line of what the handler reads.
+  const esc = (t: string) => escapeControl(t, Number.POSITIVE_INFINITY);
   const tags = Object.entries(e.member.tags)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${esc(k)}=${esc(v)}`)
     .join(',');
   return Buffer.from(`${e.member.name}\t${e.member.addr}\t${e.member.state}\t${tags}\n`);
 }
