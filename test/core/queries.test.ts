@@ -194,6 +194,37 @@ describe('core: queries (in-memory network)', function () {
     expect(() => origin.startQuery(req, c.now)).not.to.throw();
   });
 
+  it('a query at the hop limit (255) is passed on without failing to encode; a junk origin is refused', () => {
+    const c = joinedCluster(3);
+    const query = (origin: string, hops: number, seq: number) => ({
+      t: 'query' as const,
+      rumor: { origin, originTime: c.now, hops },
+      generation: 1,
+      seq,
+      originAddr: '10.0.0.99:7946',
+      timeoutMs: 1_000,
+      ack: false,
+      filters: { nodes: [], tags: [] },
+      name: 'deep',
+      payload: new Uint8Array(0),
+    });
+    sendAs(c, 'forger', c.get('node-1').addr, query('forger', 255, 1));
+    c.run(2_000);
+    // Relayed by node-1 (hops stay at 255): the others see it too, and refuse it only for its origin.
+    for (const n of ['node-0', 'node-2'])
+      expect(
+        eventsOf(c, n, 'refused').map((r) => r.reason),
+        n,
+      ).to.deep.equal(['origin-addr']);
+    sendAs(c, 'forger', c.get('node-1').addr, query('for\u0000ger', 0, 2));
+    c.run(2_000);
+    expect(eventsOf(c, 'node-1', 'refused').map((r) => r.detail)).to.include(
+      'query from for\\u0000ger: its origin is not a member name',
+    );
+    // Not relayed: the other nodes saw only the first query.
+    expect(eventsOf(c, 'node-2', 'refused')).to.have.length(1);
+  });
+
   it('a tag filter that is not a valid expression matches nothing at the receiver and is counted', () => {
     const c = joinedCluster(3);
     sendAs(c, 'forger', c.get('node-1').addr, {

@@ -19,9 +19,11 @@
 import { type AnchoredPattern, anchoredRegex, tagMatcherLoaded, tagsMatch } from '../base/tag-match.js';
 import type { EngineConfig } from '../config/engine-schema.js';
 import { EventDedupe } from '../state/event-dedupe.js';
+import { escapeControl } from '../wire/limits-check.js';
 import type { Addr, MemberRecord, Message, QueryFilters } from '../wire/messages.js';
 import type { Timer } from './deadlines.js';
 import { localRumor } from './membership.js';
+import { relayed, saneName } from './record-bounds.js';
 import type { CoreEvent, Via } from './types.js';
 
 export const QUERY_BOUNDS = {
@@ -173,8 +175,16 @@ export class Queries {
 
   /** A query from a peer: passed on once, delivered here when this node passes its filters. */
   onQuery(m: QueryMessage, via: Via, now: number): void {
+    // Checked before it takes a de-duplication slot: a junk origin is never a member to answer.
+    if (!saneName(m.rumor.origin)) {
+      this.refused(
+        'origin-addr',
+        `query from ${escapeControl(m.rumor.origin, 64)}: its origin is not a member name`,
+      );
+      return;
+    }
     if (!this.seen.firstTime(m.rumor.origin, m.generation, m.seq, now)) return;
-    const rumor = { ...m.rumor, hops: m.rumor.hops + 1 };
+    const rumor = relayed(m.rumor);
     this.host.rumor({ ...m, rumor });
     this.deliver({ ...m, rumor }, via, now);
   }
