@@ -39,6 +39,8 @@ export class FakeApiServer {
   readonly failWatches: number[] = [];
   /** While true, changes are recorded but not sent to open watches (a watch lagging behind). */
   holdEvents = false;
+  /** Delay between taking a watch (counted in openWatches) and sending its response headers. */
+  watchHeadersDelayMs = 0;
   listRequests = 0;
   readonly watchRequests: WatchRequest[] = [];
   url = '';
@@ -162,6 +164,18 @@ export class FakeApiServer {
     const fail = this.failWatches.shift();
     if (fail !== undefined) {
       sendStatus(res, fail, fail === 410 ? 'Expired' : 'InternalError', 'injected watch failure');
+      return;
+    }
+    if (this.watchHeadersDelayMs > 0) {
+      // Open on the server, not yet on the client: the window a stop() can fall into.
+      const delay = this.watchHeadersDelayMs;
+      this.watchers.add(res);
+      res.on('close', () => this.watchers.delete(res));
+      setTimeout(() => {
+        if (res.destroyed) return;
+        res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+        res.flushHeaders();
+      }, delay);
       return;
     }
     const from = Number(resourceVersion || '0');

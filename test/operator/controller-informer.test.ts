@@ -231,6 +231,25 @@ describe('controller resilient informer (real HTTP list/watch server)', function
     expect(logLines.filter((l) => l.msg.includes('restart'))).to.deep.equal([]);
   });
 
+  it('stop() while a watch is being opened (server has it, client has no response yet) ends that watch too', async () => {
+    // client-node's ListWatch keeps a watch's AbortController only once the response headers arrive;
+    // a stop() before that aborted nothing and the watch stayed open, delivering events (CI flake).
+    server.upsert('a');
+    server.watchHeadersDelayMs = 300;
+    const inf = makeInformer();
+    inf.start();
+    await inf.waitForSync();
+    await waitFor('watch taken by the server', () => server.openWatches === 1);
+    await inf.stop();
+    await sleep(400); // the headers arrive after the stop
+    await waitFor('watch closed on the server', () => server.openWatches === 0, 2_000);
+    const seen = events.length;
+    server.upsert('later');
+    await sleep(200);
+    expect(events.length).to.equal(seen);
+    expect(inf.restarts).to.equal(0);
+  });
+
   it('is not ready (but alive) after failing for longer than stuckAfterMs, ready again after recovery', async () => {
     // Issue 9: a failing list is retried by the informer itself; restarting the process (liveness)
     // would not help, so it is readiness that turns false, never health().

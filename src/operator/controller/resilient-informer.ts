@@ -13,12 +13,12 @@ import {
   type KubeConfig,
   type KubernetesObject,
   type ListPromise,
-  makeInformer,
   type ObjectCache,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type BackoffOptions, ExponentialBackoff } from './exponential-backoff.js';
 import { type Cancel, realScheduler, type Scheduler } from './scheduler.js';
+import { makeStopSafeInformer } from './stop-safe-informer.js';
 
 export type InformerVerb = 'add' | 'update' | 'delete';
 export type ObjectHandler<T> = (obj: T) => void;
@@ -58,7 +58,7 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   scheduler?: Scheduler;
   /** Called after each restart (informer-restarts metric). */
   onRestart?: (error: unknown) => void;
-  /** Seam for tests; default client-node's makeInformer. */
+  /** Seam for tests; default client-node's makeInformer with a stop that ends a watch being opened. */
   informerFactory?: InformerFactory;
 }
 
@@ -108,7 +108,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.stableAfterMs = options.stableAfterMs ?? 10_000;
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
     this.onRestart = options.onRestart;
-    const factory = options.informerFactory ?? makeInformer;
+    const factory = options.informerFactory ?? makeStopSafeInformer;
     const listFn: ListPromise<T> = async () => {
       const list = await options.listFn();
       // The ListWatch applies the items in the microtasks right after this promise settles; mark the
@@ -124,6 +124,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     );
     for (const verb of ['add', 'update', 'delete'] as const) {
       this.informer.on(verb, (obj: T) => {
+        if (!this.running) return; // nothing is delivered after stop()
         this.progress();
         this.emit(verb, obj);
       });
