@@ -2,7 +2,7 @@
 // then encrypted, receives mutated and forged datagrams and hostile TCP connections while a new
 // node joins. Prints JSON and rewrites the "Hostile traffic" section of docs/benchmarks.md.
 // Usage: node --import tsx scripts/bench-hostile.ts [--agents 3] [--datagrams 1000000] [--tcp 1000]
-//        [--seed 1] [--modes plaintext,encrypted] [--no-write]
+//        [--seed 1] [--modes plaintext,encrypted] [--no-write] [--built]
 // Loopback only: attackers bind 127.0.9.x / 127.0.10.x (other sources than the agents' 127.0.0.1).
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
@@ -24,6 +24,8 @@ const DATAGRAMS = intOption('datagrams', 1_000_000);
 const TCP = intOption('tcp', 1_000);
 const SEED = intOption('seed', 1);
 const WRITE = !process.argv.includes('--no-write');
+// --built: agents from the bundle `npm run build` writes, with the bin's V8 flags (what ships).
+if (process.argv.includes('--built')) process.env.GRAPEVINE_AGENT_ENTRY = 'built';
 type Mode = 'plaintext' | 'encrypted';
 const MODES: Mode[] = (() => {
   const i = process.argv.indexOf('--modes');
@@ -64,6 +66,13 @@ async function until(what: string, cond: () => Promise<boolean>, ms: number): Pr
   }
   process.stderr.write(`not within ${ms} ms: ${what}\n`);
   return null;
+}
+
+/** V8 heap in use (MB), from the agent's own metrics: what it holds, apart from pages V8 keeps. */
+async function heapUsedMb(a: AgentProcess): Promise<number> {
+  const text = await (await fetch(`${a.url}/metrics`)).text();
+  const m = /^nodejs_heap_size_used_bytes (\S+)/m.exec(text);
+  return m ? Math.round(Number(m[1]) / 104_857.6) / 10 : Number.NaN;
 }
 
 async function refusals(a: AgentProcess): Promise<Record<string, number>> {
@@ -183,6 +192,9 @@ interface ModeResult {
   liveMembersSeenDead: string[];
   rssBeforeMb: number[];
   rssAfterMb: number[];
+  /** nodejs_heap_size_used_bytes: live JS heap (plus garbage not yet collected), per agent. */
+  heapUsedBeforeMb: number[];
+  heapUsedAfterMb: number[];
   fdsBefore: number[];
   fdsDuringMax: number[];
   fdsAfter: number[];
@@ -227,6 +239,7 @@ async function runMode(mode: Mode): Promise<ModeResult> {
     await sleep(3_000);
     const before = await view(agents[0]!);
     const rssBefore = agents.map((a) => usage(a));
+    const heapBefore = await Promise.all(agents.map((a) => heapUsedMb(a)));
     const logsBefore = agents.map((a) => a.logs.length);
 
     const tcp = tcpAttack(agents[0]!, TCP);
@@ -271,6 +284,7 @@ async function runMode(mode: Mode): Promise<ModeResult> {
     const original = new Map(before.map((m) => [m.name, m]));
     const expectedNames = new Set([...before.map((m) => m.name), `${mode}-joiner`]);
     const rssAfter = agents.slice(0, AGENTS).map((a) => usage(a));
+    const heapAfter = await Promise.all(agents.slice(0, AGENTS).map((a) => heapUsedMb(a)));
     const refused: Record<string, number> = {};
     for (const a of agents.slice(0, AGENTS))
       for (const [k, v] of Object.entries(await refusals(a))) refused[k] = (refused[k] ?? 0) + v;
@@ -296,6 +310,8 @@ async function runMode(mode: Mode): Promise<ModeResult> {
         .map((m) => m.name),
       rssBeforeMb: rssBefore.map((u) => u.rssMb),
       rssAfterMb: rssAfter.map((u) => u.rssMb),
+      heapUsedBeforeMb: heapBefore.slice(0, AGENTS),
+      heapUsedAfterMb: heapAfter,
       fdsBefore: rssBefore.map((u) => u.fds),
       fdsDuringMax: fdsMax,
       fdsAfter: rssAfter.map((u) => u.fds),

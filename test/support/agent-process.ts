@@ -2,8 +2,18 @@
 // structured 'agent started' log line, stopped with real signals.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { AGENT_NODE_FLAGS, BUILT_ENTRY } from '../../src/demo/agent-command-line.js';
 
 const CLI = fileURLToPath(new URL('../../cmd/grapevine.ts', import.meta.url));
+const BUILT_CLI = fileURLToPath(new URL(`../../${BUILT_ENTRY}`, import.meta.url));
+
+/** The program and arguments before SUBCOMMAND: the sources through tsx, or with
+ * GRAPEVINE_AGENT_ENTRY=built the bundle `npm run build` writes, with the bin's V8 flags (what ships). */
+function entry(): string[] {
+  return process.env.GRAPEVINE_AGENT_ENTRY === 'built'
+    ? [...AGENT_NODE_FLAGS, BUILT_CLI]
+    : ['--import', 'tsx', CLI];
+}
 
 export interface LogLine {
   level: number;
@@ -46,7 +56,7 @@ export class AgentProcess {
 
   /** Runs `grapevine SUBCOMMAND ARGS` (e.g. the operator), logs parsed like an agent's. */
   static spawnCommand(subcommand: string, args: string[], env: Record<string, string> = {}): AgentProcess {
-    const proc = spawn(process.execPath, ['--import', 'tsx', CLI, subcommand, ...args], {
+    const proc = spawn(process.execPath, [...entry(), subcommand, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     });
