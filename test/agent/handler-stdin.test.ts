@@ -1,6 +1,6 @@
 // What an event handler reads on stdin for a member change: one line, whatever a peer put in its tags.
 import { expect } from 'chai';
-import { handlerStdin, type HandlerEvent } from '../../src/agent/hooks/event-handler.js';
+import { type HandlerEvent, handlerStdin } from '../../src/agent/hooks/event-handler.js';
 
 const memberEvent = (tags: Record<string, string>) =>
   ({

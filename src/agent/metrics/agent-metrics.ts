@@ -2,9 +2,6 @@
 // histograms fed with the core's events. One Registry per agent (never prom-client's global one),
 // so several agents in one process (tests, the demo) keep their metrics apart.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-
-/** Resolution of prom-client's event-loop-lag monitor (docs/metrics.md). */
-export const EVENT_LOOP_SAMPLE_MS = 100;
 import type { CoreEvent } from '../core/types.js';
 import { agentVersion } from './agent-version.js';
 import { CONVERGENCE_SECONDS_BUCKETS, PROBE_RTT_SECONDS_BUCKETS } from './buckets.js';
@@ -14,6 +11,9 @@ import { RumorMetrics } from './rumor-metrics.js';
 import { registerStateGauges } from './state-gauges.js';
 import { registerStatsCounters } from './stats-counters.js';
 import { registerViewDigest } from './view-digest-metrics.js';
+
+/** Resolution of prom-client's event-loop-lag monitor (docs/metrics.md). */
+export const EVENT_LOOP_SAMPLE_MS = 100;
 
 export const METRIC_PREFIX = 'grapevine_';
 

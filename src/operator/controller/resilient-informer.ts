@@ -8,12 +8,12 @@
 // watch request or an ERROR 410 event followed by the server closing the stream both clear its
 // resourceVersion and lead to a fresh list — and a restart watches from the last resourceVersion, so a
 // restart after a long outage takes the same 410 → re-list path. Both paths are tested.
-import {
-  type Informer,
-  type KubeConfig,
-  type KubernetesObject,
-  type ListPromise,
-  type ObjectCache,
+import type {
+  Informer,
+  KubeConfig,
+  KubernetesObject,
+  ListPromise,
+  ObjectCache,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type BackoffOptions, ExponentialBackoff } from './exponential-backoff.js';
