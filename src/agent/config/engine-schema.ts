@@ -28,7 +28,7 @@ export const DirectMailSchema = Type.Object(
   {
     enabled: Type.Boolean({ default: true, description: 'Send local updates straight to peers as well.' }),
     maxPeers: Type.Integer({
-      default: 32,
+      default: 128,
       minimum: 0,
       maximum: 10_000,
       description: 'Send to every peer in clusters up to this size, to this many random peers beyond it.',
@@ -41,7 +41,7 @@ export const DirectMailSchema = Type.Object(
     }),
     retryBaseMs: Ms(500, 10, 60_000, 'First retry delay; doubles on each retry'),
     bufferSize: Type.Integer({
-      default: 1024,
+      default: 4096,
       minimum: 1,
       maximum: 1_000_000,
       description: 'Pending unacknowledged sends kept; the oldest is dropped (and counted) beyond this.',
