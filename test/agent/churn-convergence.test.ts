@@ -21,6 +21,12 @@ async function digests(agents: AgentProcess[]): Promise<Set<string>> {
   return out;
 }
 
+async function refusedProbes(a: AgentProcess): Promise<number> {
+  const text = await (await fetch(`${a.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('grapevine_fallback_probes_refused_total'));
+  return Number(line?.split(' ')[1] ?? 'NaN');
+}
+
 async function allSee(agents: AgentProcess[], member: string, state: string): Promise<boolean> {
   for (const a of agents) if ((await stateOf(a, member)) !== state) return false;
   return true;
@@ -56,6 +62,11 @@ describe('convergence after churn (real agent processes, issue 11)', function ()
 
     await a2.stop('SIGKILL');
     expect(await eventually(() => allSee([a1, a4], 'a2', 'dead'), 30_000), 'a2 dead').to.equal(true);
+    // Its host (this one) refused the TCP fallback probe: the probe that found it ended early.
+    expect(
+      (await refusedProbes(a1)) + (await refusedProbes(a4)),
+      'refused fallback probes',
+    ).to.be.greaterThan(0);
     const a5 = await start('a5', a1);
     live = [a1, a4, a5];
     expect(await eventually(() => allSee(live, 'a5', 'alive'), 15_000), 'a5 joined').to.equal(true);

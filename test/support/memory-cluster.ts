@@ -7,6 +7,7 @@ import type { CoreEvent } from '../../src/agent/core/types.js';
 import { createRng } from '../../src/agent/runtime/rng.js';
 import { injectDivergentKv } from '../../src/agent/sim/divergence.js';
 import { MemoryNetwork, type MemoryTransport } from '../../src/agent/transport/memory-network.js';
+import { isConnectionRefused } from '../../src/agent/transport/transport-handlers.js';
 import type { Keyring } from '../../src/agent/wire/keyring.js';
 import type { KvEntry, MemberState } from '../../src/agent/wire/messages.js';
 
@@ -25,12 +26,15 @@ export class MemoryCluster {
   readonly nodes = new Map<string, ClusterNode>();
   now = T0;
   private readonly seed: ReturnType<typeof createRng>;
+  /** Whether nodes are told that a stream connection was refused (as the agent is), or only that it failed. */
+  private readonly reportRefusals: boolean;
 
   constructor(
     seed: number,
     readonly config: EngineConfig = resolveEngineConfig({}),
-    opts: { loss?: number; latencyMs?: [number, number] } = {},
+    opts: { loss?: number; latencyMs?: [number, number]; reportRefusals?: boolean } = {},
   ) {
+    this.reportRefusals = opts.reportRefusals ?? true;
     this.seed = createRng(seed);
     this.net = new MemoryNetwork({
       rng: createRng(this.seed.nextUint32()),
@@ -70,7 +74,9 @@ export class MemoryCluster {
     );
     transport.onReceive((from, bytes, channel) => node.receive(from, bytes, channel, this.now));
     // As the agent does (runtime/local-node.ts): a refused stream ends its exchanges at once.
-    transport.onSendError((to, channel) => node.sendFailed(to, channel));
+    transport.onSendError((to, channel, error) =>
+      node.sendFailed(to, channel, this.now, this.reportRefusals && isConnectionRefused(error)),
+    );
     const entry = { node, transport, events, stores };
     this.nodes.set(name, entry);
     return entry;

@@ -172,9 +172,14 @@ export class GossipNode {
     this.p.antiEntropy.start(now, peer);
   }
 
-  /** The transport could not deliver a stream packet to `to`: its anti-entropy sessions abort. */
-  sendFailed(to: Addr, channel: Channel): void {
-    if (channel === 'stream') this.p.antiEntropy.sendFailed(to);
+  /**
+   * The transport could not deliver a stream packet to `to`: its anti-entropy sessions abort. When
+   * the connection was refused (`refused`), an open probe of that address ends early too.
+   */
+  sendFailed(to: Addr, channel: Channel, now: number, refused = false): void {
+    if (channel !== 'stream') return;
+    this.p.antiEntropy.sendFailed(to);
+    if (refused) this.p.prober.fallbackRefused(to, now);
   }
 
   /** New tunables without a restart (hot reload); the cluster name cannot change live. */

@@ -13,6 +13,11 @@ import type { CoreStats, Rng } from './types.js';
 
 /** A relay answers nack when the target stays silent this fraction of the probe timeout. */
 const NACK_FRACTION = 0.8;
+/**
+ * After the target refused the fallback probe's connection, relays still get this fraction of the
+ * probe timeout to bring an ack (an asymmetric partition can refuse us and not them).
+ */
+export const REFUSED_GRACE_FRACTION = 0.2;
 
 export interface ProberHost {
   readonly name: string;
@@ -43,6 +48,8 @@ interface OpenProbe {
   indirectSent: boolean;
   expectedNacks: number;
   nacks: number;
+  /** The fallback probe's connection was refused: the probe ends early (fallbackRefused). */
+  refused: boolean;
 }
 
 interface Relay {
@@ -144,6 +151,23 @@ export class Prober {
     }
   }
 
+  /**
+   * The target's stream port refused the fallback probe: nothing listens there, so its process is
+   * gone while its host is up (crashed, killed, restarting). Rather than wait out the protocol
+   * period, the probe fails after a short grace for the relays. A frozen process does not refuse
+   * (its kernel still accepts connections), so this only speeds up real deaths.
+   */
+  fallbackRefused(addr: Addr, now: number): void {
+    const p = this.probe;
+    if (!p?.indirectSent || p.refused) return;
+    if (this.host.table.get(p.target)?.record.addr !== addr) return;
+    p.refused = true;
+    this.host.stats.fallbackProbesRefused++;
+    const grace = this.host.health.scale(this.host.config().probeTimeoutMs) * REFUSED_GRACE_FRACTION;
+    p.endAt = Math.min(p.endAt, now + grace);
+    this.host.wake(p.endAt);
+  }
+
   /** Someone asks us to probe `target` for them (ping-req). */
   relay(requesterSeq: number, target: string, targetAddr: Addr, replyTo: Addr, now: number): void {
     const seq = ++this.seq;
@@ -181,6 +205,7 @@ export class Prober {
       indirectSent: false,
       expectedNacks: 0,
       nacks: 0,
+      refused: false,
     };
     this.host.wake(this.probe.indirectAt);
     stats.probesSent++;
@@ -227,8 +252,9 @@ export class Prober {
   private fail(p: OpenProbe, now: number): void {
     this.probe = null;
     this.host.stats.probesFailed++;
-    // Lifeguard: missing nacks mean *we* may be the slow one; no relays → plain penalty.
-    this.host.health.apply(p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1);
+    // Lifeguard: missing nacks mean *we* may be the slow one; no relays → plain penalty. A refused
+    // probe ended before relays could nack, and the refusal came from the target: no penalty.
+    if (!p.refused) this.host.health.apply(p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1);
     this.host.probeFailed(p.target, now);
   }
 }

@@ -76,6 +76,8 @@ export interface CoreStats {
   indirectProbesSent: number;
   /** Probes re-tried over the stream transport after the UDP probes failed (memberlist's TCP ping). */
   fallbackProbesSent: number;
+  /** Fallback probes whose connection the target refused (the probe then ended early). */
+  fallbackProbesRefused: number;
   nacksSent: number;
   nacksReceived: number;
   suspicionsRaised: number;
@@ -107,6 +109,7 @@ export function emptyStats(): CoreStats {
     probesFailed: 0,
     indirectProbesSent: 0,
     fallbackProbesSent: 0,
+    fallbackProbesRefused: 0,
     nacksSent: 0,
     nacksReceived: 0,
     suspicionsRaised: 0,

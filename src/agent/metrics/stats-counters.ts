@@ -28,6 +28,11 @@ const SCALARS: readonly ScalarCounter[] = [
     help: 'Probes re-tried over TCP after the direct and indirect UDP probes got no ack in time.',
     read: (s) => s.fallbackProbesSent,
   },
+  {
+    name: 'fallback_probes_refused_total',
+    help: 'Fallback probes whose TCP connection the target refused; the probe then failed without waiting out the protocol period.',
+    read: (s) => s.fallbackProbesRefused,
+  },
   { name: 'nacks_sent_total', help: 'Nacks sent as a relay (Lifeguard).', read: (s) => s.nacksSent },
   {
     name: 'nacks_received_total',

@@ -6,6 +6,7 @@ import type { NodeStores } from '../core/node-stores.js';
 import type { CoreEvent } from '../core/types.js';
 import { NetTransport } from '../transport/net-transport.js';
 import type { StreamTransportOptions } from '../transport/stream-transport.js';
+import { isConnectionRefused } from '../transport/transport-handlers.js';
 import type { Keyring } from '../wire/keyring.js';
 import type { Addr } from '../wire/messages.js';
 import { decodePacket } from '../wire/packet-codec.js';
@@ -77,9 +78,11 @@ export async function startLocalNode(o: LocalNodeOptions): Promise<LocalNode> {
       ),
     onEvent: o.onEvent,
     // Reported later, not inside the send that failed: the core may be in the middle of a turn.
-    onSendError: (to, channel) =>
+    onSendError: (to, channel, error) =>
       setImmediate(() => {
-        if (!runner.isClosed) runner.run((_now, core) => core.sendFailed(to, channel));
+        if (!runner.isClosed) {
+          runner.run((now, core) => core.sendFailed(to, channel, now, isConnectionRefused(error)));
+        }
       }),
     onCoreError: (err, phase) => o.onError?.(err, `core-${phase}`),
   });

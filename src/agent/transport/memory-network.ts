@@ -183,7 +183,10 @@ export class MemoryNetwork {
 
   private failStream(m: InFlight, reason: string): void {
     if (m.channel !== 'stream') return;
-    this.endpoints.get(m.from)?.sendFailed(m.to, new Error(`stream to ${m.to}: ${reason}`));
+    const error = new Error(`stream to ${m.to}: ${reason}`);
+    // As the kernel reports it: nobody listening at an address of a live host is ECONNREFUSED.
+    if (reason === 'connection refused') Object.assign(error, { code: 'ECONNREFUSED' });
+    this.endpoints.get(m.from)?.sendFailed(m.to, error);
   }
 }
 

@@ -6,6 +6,11 @@ import type { Channel, ReceiveHandler } from './transport.js';
 
 export type SendErrorHandler = (to: Addr, channel: Channel, error: Error) => void;
 
+/** The peer's host answered that nothing listens on the port (TCP reset to our SYN). */
+export function isConnectionRefused(error: Error): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+}
+
 export class TransportHandlers {
   private readonly receivers: ReceiveHandler[] = [];
   private readonly sendErrorHandlers: SendErrorHandler[] = [];
