@@ -13,7 +13,7 @@ import { registerStatsCounters } from './stats-counters.js';
 import { registerViewDigest } from './view-digest-metrics.js';
 
 /** Resolution of prom-client's event-loop-lag monitor (docs/metrics.md). */
-export const EVENT_LOOP_SAMPLE_MS = 100;
+export const EVENT_LOOP_SAMPLE_MS = 500;
 
 export const METRIC_PREFIX = 'grapevine_';
 
