@@ -18,21 +18,31 @@ const rec = (name: string, state: MemberRecord['state'] = 'alive'): MemberRecord
 
 describe('suspicion timeouts (Lifeguard)', () => {
   it('follows memberlist: min = mult·log10(n)·interval, max = maxMult·min', () => {
-    const t = suspicionTimeouts(1000, 1000, 4, 6);
+    const t = suspicionTimeouts(1000, 1000, 4, 6, 2);
     expect(t.minMs).to.equal(12_000);
     expect(t.maxMs).to.equal(72_000);
     expect(t.expected).to.equal(2);
   });
-  it('expects no confirmations when fewer than mult − 2 members could confirm (memberlist), so small clusters use min', () => {
+  it('expects no confirmations when fewer than K members could confirm (memberlist), so small clusters use min', () => {
     for (const n of [1, 2, 3]) {
-      const t = suspicionTimeouts(n, 1000, 4, 6);
+      const t = suspicionTimeouts(n, 1000, 4, 6, 2);
       expect(t.expected, `n=${n}`).to.equal(0);
       expect(suspicionTimeoutMs(t, 0), `n=${n}`).to.equal(t.minMs);
     }
-    expect(suspicionTimeouts(4, 1000, 4, 6).expected).to.equal(2);
+    expect(suspicionTimeouts(4, 1000, 4, 6, 2).expected).to.equal(2);
+  });
+  it('a short minimum keeps dynamic suspicion: mult 2 with K = 2 still starts at max (memberlist would expect mult − 2 = 0)', () => {
+    const t = suspicionTimeouts(30, 1000, 2, 6, 2);
+    expect(t.minMs).to.be.closeTo(2 * Math.log10(30) * 1000, 1e-6);
+    expect(t.expected).to.equal(2);
+    expect(suspicionTimeoutMs(t, 0)).to.equal(Math.floor(t.maxMs));
+    expect(suspicionTimeoutMs(t, 2)).to.equal(t.minMs);
+    expect(suspicionTimeoutMs(suspicionTimeouts(30, 1000, 2, 6, 0), 0), 'K = 0: always min').to.equal(
+      t.minMs,
+    );
   });
   it('starts at max and shrinks to min as confirmations arrive', () => {
-    const t = suspicionTimeouts(100, 1000, 4, 6);
+    const t = suspicionTimeouts(100, 1000, 4, 6, 2);
     const d0 = suspicionTimeoutMs(t, 0);
     const d1 = suspicionTimeoutMs(t, 1);
     const d2 = suspicionTimeoutMs(t, 2);
@@ -42,7 +52,7 @@ describe('suspicion timeouts (Lifeguard)', () => {
     expect(suspicionTimeoutMs(t, 10)).to.equal(t.minMs);
   });
   it('counts each confirmer once', () => {
-    const t = suspicionTimeouts(100, 1000, 4, 6);
+    const t = suspicionTimeouts(100, 1000, 4, 6, 2);
     const s = new Suspicion(0, 1, 0, t, 'a');
     expect(s.deadline).to.equal(t.maxMs);
     expect(s.confirm('a')).to.equal(false);

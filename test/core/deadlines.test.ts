@@ -40,7 +40,7 @@ describe('Suspicions', () => {
   it('hands each new or shortened deadline to the timer heap and expires only when due', () => {
     const scheduled: Array<[number, string]> = [];
     const s = new Suspicions((at, name) => scheduled.push([at, name]));
-    const t = suspicionTimeouts(100, 1000, 4, 6);
+    const t = suspicionTimeouts(100, 1000, 4, 6, 2);
     s.start(rec, 'a', t, 0);
     expect(scheduled).to.deep.equal([[t.maxMs, 'x']]);
     expect(s.confirm('x', 'a')).to.equal(false);
@@ -56,7 +56,7 @@ describe('Suspicions', () => {
 
   it('a cleared (refuted) suspicion never expires', () => {
     const s = new Suspicions(() => {});
-    s.start(rec, 'a', suspicionTimeouts(3, 1000, 4, 6), 0);
+    s.start(rec, 'a', suspicionTimeouts(3, 1000, 4, 6, 2), 0);
     s.clear('x');
     expect(s.expired('x', 1e12)).to.equal(undefined);
   });

@@ -5,7 +5,7 @@ import { Suspicions } from '../../src/agent/core/suspicions.js';
 import { member, T0 } from './fakes.js';
 
 describe('Suspicions (unit)', () => {
-  const timeouts = suspicionTimeouts(100, 1_000, 4, 6);
+  const timeouts = suspicionTimeouts(100, 1_000, 4, 6, 2);
 
   function fixture() {
     const scheduled: Array<[number, string]> = [];

@@ -67,7 +67,7 @@ export const EngineSchema = Type.Object(
       description: 'Peers asked to probe indirectly.',
     }),
     suspicionMult: Type.Integer({
-      default: 4,
+      default: 2,
       minimum: 1,
       maximum: 100,
       description: 'Minimum suspicion timeout = suspicionMult × log10(N) × probe interval.',
@@ -77,6 +77,13 @@ export const EngineSchema = Type.Object(
       minimum: 1,
       maximum: 100,
       description: 'Maximum suspicion timeout as a multiple of the minimum (Lifeguard).',
+    }),
+    suspicionConfirmations: Type.Integer({
+      default: 2,
+      minimum: 0,
+      maximum: 16,
+      description:
+        'Independent confirmations after which a suspicion waits only the minimum timeout (Lifeguard); an unconfirmed one waits the maximum. 0: always the minimum.',
     }),
     awarenessMaxMultiplier: Type.Integer({
       default: 8,

@@ -176,6 +176,7 @@ export class Membership {
         cfg.probeIntervalMs,
         cfg.suspicionMult,
         cfg.suspicionMaxTimeoutMult,
+        cfg.suspicionConfirmations,
       );
       this.host.suspicions.start(rec, from, t, now);
     }

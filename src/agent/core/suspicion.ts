@@ -10,19 +10,23 @@ export interface SuspicionTimeouts {
 
 /**
  * memberlist's formula: min = mult × log10(max(1, n)) × interval; max = maxMult × min. `members`
- * counts live members including this node. Confirmations can only come from members other than
- * this node and the suspect: with fewer of those than the expected count (mult − 2), none are
- * expected, so small clusters do not wait near max for confirmations that cannot come (memberlist).
+ * counts live members including this node. `confirmations` is Lifeguard's K, the independent
+ * confirmations after which the timeout reaches min; memberlist ties it to the multiplier (mult − 2),
+ * here it is its own setting so that a short minimum does not switch dynamic suspicion off.
+ * Confirmations can only come from members other than this node and the suspect: with fewer of those
+ * than K, none are expected, so small clusters do not wait near max for confirmations that cannot
+ * come (memberlist).
  */
 export function suspicionTimeouts(
   members: number,
   probeIntervalMs: number,
   suspicionMult: number,
   maxTimeoutMult: number,
+  confirmations: number,
 ): SuspicionTimeouts {
   const scale = Math.max(1, Math.log10(Math.max(1, members)));
   const minMs = suspicionMult * scale * probeIntervalMs;
-  const k = Math.max(0, suspicionMult - 2);
+  const k = Math.max(0, confirmations);
   return { minMs, maxMs: maxTimeoutMult * minMs, expected: members - 2 < k ? 0 : k };
 }
 
