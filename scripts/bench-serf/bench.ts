@@ -11,6 +11,8 @@ export interface BenchOptions {
   mode: RunSpec['mode'];
   probeIntervalMs: number;
   steadySeconds: number;
+  /** See RunSpec.warmUpSeconds. */
+  warmUpSeconds: number;
   fpMinutes: number;
   grapevineCli: string;
   /** Freeze schedule of the false-positive window (default 2 s every 30 s); tests shorten it. */
@@ -46,7 +48,8 @@ export async function runBench(o: BenchOptions): Promise<RunResult[]> {
 }
 
 /** The trade-off curve: each Grapevine tuning and each Serf profile, per N and run. */
-export interface TradeOffOptions extends Omit<BenchOptions, 'mode' | 'steadySeconds' | 'systems'> {
+export interface TradeOffOptions
+  extends Omit<BenchOptions, 'mode' | 'steadySeconds' | 'warmUpSeconds' | 'systems'> {
   grapevine: Tuning[];
   serf: Tuning[];
 }
@@ -61,7 +64,10 @@ export async function runTradeOff(o: TradeOffOptions): Promise<RunResult[]> {
     for (let run = 0; run < o.runs; run++) {
       // Alternate the order from run to run, so drift in the machine's load hits every point alike.
       for (const p of run % 2 === 0 ? points : [...points].reverse()) {
-        const r = await runOne({ ...p, n, run, mode: 'trade-off' }, { ...o, steadySeconds: 0 });
+        const r = await runOne(
+          { ...p, n, run, mode: 'trade-off' },
+          { ...o, steadySeconds: 0, warmUpSeconds: 0 },
+        );
         results.push(r);
         o.onRun?.(r);
       }
@@ -86,6 +92,7 @@ async function runOne(k: RunKey, o: Omit<BenchOptions, 'mode' | 'sizes' | 'runs'
     mode: k.mode,
     probeIntervalMs: o.probeIntervalMs,
     steadySeconds: o.steadySeconds,
+    warmUpSeconds: o.warmUpSeconds,
     waitTimeoutMs: 60_000 + k.n * 1_000,
     grapevineCli: o.grapevineCli,
     ...(faults
@@ -101,7 +108,8 @@ async function runOne(k: RunKey, o: Omit<BenchOptions, 'mode' | 'sizes' | 'runs'
     ...(k.tuning ? { tuning: k.tuning } : {}),
   };
   // Join + every wait, bounded; plus the false-positive window.
-  const hardTimeoutMs = 6 * spec.waitTimeoutMs + o.steadySeconds * 1000 + (faults ? o.fpMinutes * 60_000 : 0);
+  const hardTimeoutMs =
+    6 * spec.waitTimeoutMs + (o.steadySeconds + o.warmUpSeconds) * 1000 + (faults ? o.fpMinutes * 60_000 : 0);
   return runInNetns(spec, k.run, hardTimeoutMs);
 }
 

@@ -1,7 +1,7 @@
 // `npm run bench:serf`: Grapevine and Serf side by side (see docs/benchmarks.md). Writes
 // <out>/serf-bench.json (every run) and SVG plots drawn from it, and prints the tables.
 // Usage: node --import tsx scripts/bench-serf/main.ts [--sizes 10,30,50,100] [--runs 3] [--quick]
-//        [--false-positives [--fp-minutes 10]] [--steady-s 10] [--systems grapevine,serf] [--out docs/benchmarks/serf]
+//        [--false-positives [--fp-minutes 10]] [--steady-s 10] [--warm-up-s 30] [--systems grapevine,serf] [--out docs/benchmarks/serf]
 //        [--trade-off [--suspicion-mults 2,4,6] [--probe-timeouts-ms 200,500] [--serf-profiles lan,local]]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     'false-positives': { type: 'boolean', default: false },
     'fp-minutes': { type: 'string' },
+    'warm-up-s': { type: 'string' },
     'steady-s': { type: 'string' },
     'probe-interval-ms': { type: 'string', default: '1000' },
     out: { type: 'string', default: 'docs/benchmarks/serf' },
@@ -52,6 +53,7 @@ if (sizes.some((n) => n < 3)) {
 }
 const [runs] = positiveInts('runs', values.runs ?? (quick || fpMode ? '1' : '3'));
 const [steadySeconds] = positiveInts('steady-s', values['steady-s'] ?? (quick ? '5' : '10'));
+const [warmUpSeconds] = positiveInts('warm-up-s', values['warm-up-s'] ?? (quick ? '3' : '30'));
 const [fpMinutes] = positiveInts('fp-minutes', values['fp-minutes'] ?? (quick ? '3' : '10'));
 const [probeIntervalMs] = positiveInts('probe-interval-ms', values['probe-interval-ms']);
 const systems = values.systems.split(',').map((s) => s.trim());
@@ -90,6 +92,7 @@ const options = {
   mode: fpMode ? ('false-positives' as const) : ('figures' as const),
   probeIntervalMs: probeIntervalMs!,
   steadySeconds: steadySeconds!,
+  warmUpSeconds: warmUpSeconds!,
   fpMinutes: fpMinutes!,
   grapevineCli,
   systems: systems as SystemName[],

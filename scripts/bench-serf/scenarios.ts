@@ -133,8 +133,10 @@ export async function measureFigures(
   notes.deathsWhileJoining = c.obs.deaths.length;
   notes.suspectSightingsWhileJoining = c.obs.suspectSightings;
   notes.slowestJoins = slowestJoins(c, spec.n, j.t0);
-  // Let join traffic (announcements, first anti-entropy rounds) die down before the quiet window.
-  await sleep(3_000);
+  // Let join traffic (announcements, first anti-entropy rounds) die down before the quiet window, and
+  // the newest agent get past its start-up (RunSpec.warmUpSeconds).
+  const lastUp = Math.max(...c.obs.readyAt.values());
+  await sleep(Math.max(3_000, lastUp + spec.warmUpSeconds * 1000 - Date.now()));
   const load = await steadyLoad(c, all, spec.steadySeconds);
 
   // A user event from agent 1, timed from the moment its own agent saw it.

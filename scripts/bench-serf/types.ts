@@ -13,6 +13,11 @@ export interface RunSpec {
   probeIntervalMs: number;
   /** Seconds of quiet traffic measured for bytes/s, CPU and RSS. */
   steadySeconds: number;
+  /**
+   * The quiet window starts no earlier than this long after the last agent was up: a Node process
+   * spends its first ~30 s compiling (scripts/bench-steady-cpu.ts), which is start-up, not steady state.
+   */
+  warmUpSeconds: number;
   /** Give up on any single wait after this long. */
   waitTimeoutMs: number;
   /** false-positives and trade-off only. */

@@ -29,6 +29,7 @@ describe('bench serf: the side-by-side harness on real agents (N = 3)', function
       mode: 'figures',
       probeIntervalMs: 1_000,
       steadySeconds: 2,
+      warmUpSeconds: 1,
       fpMinutes: 0,
       grapevineCli: CLI,
     });
