@@ -2,7 +2,6 @@
 // include start-up) and prints a markdown section with every figure and the command that produced it.
 // Usage: node --import tsx scripts/bench-sim.ts [--quick]   (--quick skips the 10,000-node runs)
 import { cpus } from 'node:os';
-import { maxRelativeDeviation } from '../src/agent/sim/sim-metrics.js';
 import { antiEntropyRun, type SimRun as Run, simulate } from './simulate-cli.js';
 
 const quick = process.argv.includes('--quick');
@@ -47,41 +46,11 @@ async function main(): Promise<void> {
     'log_{f+1}(N) + ln(N)/f with f = 3, the rounds plain push needs. Hops exceed it because a rumor rides on',
     'every packet (probes, acks, relays, gossip), so it makes several hops within one 200 ms gossip interval;',
     'the time columns show what that buys. Direct-mail packets are first sends, retries and acks of all',
-    'nodes over the run (one event, mailed to up to 32 peers).',
+    'nodes over the run (one event, mailed to up to `directMail.maxPeers` peers).',
     '',
   );
 
-  // 2. Load per node vs N, without and with 10 % datagram loss.
-  const load: Run[] = [];
-  for (const n of [100, 1_000, ...big]) {
-    for (const loss of ['0', '0.1']) {
-      const reuse =
-        loss === '0' ? spread.find((r) => r.report.nodes === n && r.report.direct_mail) : undefined;
-      load.push(
-        reuse ??
-          (await simulate(['--nodes', String(n), '--scenario', 'rumor', '--duration', '30', '--loss', loss])),
-      );
-    }
-  }
-  const rates = load.filter((r) => r.report.loss === 0).map((r) => r.report.msgs_per_node_per_s);
-  lines.push('### Load per node, without and with 10 % datagram loss', '');
-  lines.push('| N | loss | packets/node/s | protocol msgs/node/s | bytes/node/s | false deaths | command |');
-  lines.push('|---:|---:|---:|---:|---:|---:|---|');
-  for (const { report: r, command } of load) {
-    lines.push(
-      `| ${r.nodes} | ${r.loss * 100} % | ${fmt(r.msgs_per_node_per_s, 3)} | ${fmt(r.protocol_msgs_per_node_per_s, 3)} | ` +
-        `${fmt(r.bytes_per_node_per_s, 1)} | ${r.false_deaths} | ${code(command)} |`,
-    );
-  }
-  lines.push(
-    '',
-    `Max deviation of loss-free packets/node/s from their mean (${fmt(rates.reduce((s, v) => s + v, 0) / rates.length, 3)}): ` +
-      `${fmt(100 * maxRelativeDeviation(rates), 1)} %. All packets of all types (probes, acks, gossip, direct mail, ` +
-      'TCP fallback probes, anti-entropy) over the whole 30 s virtual run; protocol messages count every',
-    'message in every packet (each mail copy, retry and piggybacked rumor). Target under 10 % loss: ≤ 2× the',
-    'loss-free load with 0 false deaths.',
-    '',
-  );
+  // 2. Load per node without and with loss: `npm run bench:sim-scale` prints that table (N = 100 … 10,000).
 
   // 3. Simulator speed.
   const biggest = spread.find((r) => r.report.nodes === 10_000 && r.report.direct_mail);

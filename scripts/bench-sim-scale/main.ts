@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { maxRelativeDeviation } from '../../src/agent/sim/sim-metrics.js';
 import { antiEntropyRun, simulate } from '../simulate-cli.js';
 import { antiEntropyChart, loadChart, spreadChart } from './plots.js';
 import {
@@ -106,6 +107,20 @@ for (const r of load)
     `| ${r.nodes} | ${r.loss * 100} % | ${fmt(r.packetsPerNodeS, 3)} | ${fmt(r.protocolMsgsPerNodeS, 3)} | ` +
       `${fmt(r.bytesPerNodeS, 1)} | ${r.falseDeaths} | ${code(r.command)} |`,
   );
+const lossFree = load.filter((r) => r.loss === 0).map((r) => r.packetsPerNodeS);
+const ratios = SIZES.filter((n) => n <= LOAD_MAX_NODES).map((n) => {
+  const at = (loss: number) => load.find((r) => r.nodes === n && r.loss === loss);
+  const [a, b] = [at(0), at(0.1)];
+  return a && b
+    ? `${n}: ${fmt(b.packetsPerNodeS / a.packetsPerNodeS)}× / ${fmt(b.bytesPerNodeS / a.bytesPerNodeS)}×`
+    : `${n}: n/a`;
+});
+out.push(
+  '',
+  `Under 10 % loss, packets / bytes per node against the loss-free run — ${ratios.join(', ')}. Loss-free ` +
+    `packets/node/s stay within ${fmt(100 * maxRelativeDeviation(lossFree), 1)} % of their mean ` +
+    `(${fmt(lossFree.reduce((sum, v) => sum + v, 0) / lossFree.length, 3)}).`,
+);
 out.push(
   '',
   '| N | keys | divergent | repaired everywhere after | AE bytes until then | bytes of repairing exchanges | exchanges | command |',
