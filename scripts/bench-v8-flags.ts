@@ -4,11 +4,9 @@
 //   npm run build && node --import tsx scripts/bench-v8-flags.ts [--rounds 2] [--nodes 10]
 
 import { AGENT_NODE_FLAGS } from '../src/demo/agent-command-line.js';
-import { AgentFleet } from '../src/demo/agent-fleet.js';
-import { cpuSeconds, rssMb } from './bench-serf/proc-usage.js';
+import { measureFleet } from './fleet-usage.js';
 import { intOption } from './int-option.js';
 
-const ENTRY = new URL('../dist/cmd/grapevine.js', import.meta.url).pathname;
 const VARIANTS: Record<string, string[]> = {
   'as shipped': [...AGENT_NODE_FLAGS],
   '--no-opt': [...AGENT_NODE_FLAGS, '--no-opt'],
@@ -16,33 +14,24 @@ const VARIANTS: Record<string, string[]> = {
 };
 const rounds = intOption('rounds', 2);
 const nodes = intOption('nodes', 10);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 for (let round = 1; round <= rounds; round++) {
   for (const [name, flags] of Object.entries(VARIANTS)) {
-    const fleet = new AgentFleet({
+    const { cpuPct, rssMb } = await measureFleet({
       nodes,
-      command: { file: process.execPath, args: [...flags, ENTRY] },
-      extraAgentArgs: ['--probe-interval-ms', '1000'],
+      nodeFlags: flags,
+      agentArgs: ['--probe-interval-ms', '1000'],
+      settleS: 15,
+      windowS: 30,
     });
-    try {
-      await fleet.start();
-      await sleep(15_000);
-      const pids = fleet.agents().map((a) => a.pid!);
-      const before = pids.map(cpuSeconds);
-      await sleep(30_000);
-      const cpuPct = pids.map((p, i) => ((cpuSeconds(p) - before[i]!) / 30) * 100);
-      console.log(
-        JSON.stringify({
-          round,
-          flags: name,
-          cpuPctMean: cpuPct.reduce((a, b) => a + b, 0) / cpuPct.length,
-          rssMedianMB: median(pids.map(rssMb)),
-        }),
-      );
-    } finally {
-      await fleet.stopAll();
-    }
+    console.log(
+      JSON.stringify({
+        round,
+        flags: name,
+        cpuPctMean: cpuPct.reduce((a, b) => a + b, 0) / cpuPct.length,
+        rssMedianMB: median(rssMb),
+      }),
+    );
   }
 }

@@ -1,0 +1,40 @@
+// CPU and memory of a fleet of real agents from the build output: start N agents on 127.0.0.1, let
+// them settle, read user+system CPU from /proc over a window and VmRSS at its end, stop them.
+// Shared by scripts/bench-v8-flags.ts and scripts/bench-steady-cpu.ts.
+import { AgentFleet } from '../src/demo/agent-fleet.js';
+import { cpuSeconds, rssMb } from './bench-serf/proc-usage.js';
+
+const ENTRY = new URL('../dist/cmd/grapevine.js', import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface FleetUsageOptions {
+  nodes: number;
+  /** Node's flags before the entry (the bin's own are AGENT_NODE_FLAGS). */
+  nodeFlags: readonly string[];
+  /** Agent flags besides the fleet's own (name, addresses, seeds). */
+  agentArgs: readonly string[];
+  settleS: number;
+  windowS: number;
+}
+
+/** Per agent: CPU % over the window, and VmRSS (MB) at its end. */
+export async function measureFleet(o: FleetUsageOptions): Promise<{ cpuPct: number[]; rssMb: number[] }> {
+  const fleet = new AgentFleet({
+    nodes: o.nodes,
+    command: { file: process.execPath, args: [...o.nodeFlags, ENTRY] },
+    extraAgentArgs: o.agentArgs,
+  });
+  try {
+    await fleet.start();
+    const pids = fleet.agents().map((a) => a.pid!);
+    await sleep(o.settleS * 1000);
+    const before = pids.map(cpuSeconds);
+    await sleep(o.windowS * 1000);
+    return {
+      cpuPct: pids.map((p, i) => ((cpuSeconds(p) - before[i]!) / o.windowS) * 100),
+      rssMb: pids.map(rssMb),
+    };
+  } finally {
+    await fleet.stopAll();
+  }
+}
