@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { MemberView, SelfView } from '../../src/agent/agent-api.js';
-import { AgentProcess } from '../support/agent-process.js';
+import { AgentProcess, metric } from '../support/agent-process.js';
 import { startDnsServer } from '../support/dns-server.js';
 import { eventually } from '../support/process-cluster.js';
 
@@ -15,20 +15,6 @@ const base = (name: string) => ['--name', name, '--bind', '127.0.0.1:0', '--http
 async function sees(observer: AgentProcess, member: string, state: string): Promise<boolean> {
   const members = await observer.json<MemberView[]>('/v1/members');
   return members.some((m) => m.name === member && m.state === state);
-}
-
-/** Sum of a metric's samples whose label set contains `labels` (e.g. 'kind="user-event"'). */
-async function metric(a: AgentProcess, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${a.url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (!(rest.startsWith(' ') || rest.startsWith('{'))) continue;
-    if (labels && !rest.includes(labels)) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
 }
 
 /** Reads Server-Sent Events from url until `stop()`; collects (event, data) pairs. */

@@ -4,7 +4,7 @@
 // departed that older agents hold (until reaped) do not keep the cluster "not converged".
 import { expect } from 'chai';
 import type { MemberView, SelfView } from '../../src/agent/agent-api.js';
-import { AgentProcess } from '../support/agent-process.js';
+import { AgentProcess, metric } from '../support/agent-process.js';
 import { eventually } from '../support/process-cluster.js';
 
 const FAST = ['--probe-interval-ms', '300', '--probe-timeout-ms', '150', '--gossip-interval-ms', '60'];
@@ -19,12 +19,6 @@ async function digests(agents: AgentProcess[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (const a of agents) out.add((await a.json<SelfView>('/v1/self')).viewDigest);
   return out;
-}
-
-async function refusedProbes(a: AgentProcess): Promise<number> {
-  const text = await (await fetch(`${a.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('grapevine_fallback_probes_refused_total'));
-  return Number(line?.split(' ')[1] ?? 'NaN');
 }
 
 async function allSee(agents: AgentProcess[], member: string, state: string): Promise<boolean> {
@@ -63,10 +57,8 @@ describe('convergence after churn (real agent processes, issue 11)', function ()
     await a2.stop('SIGKILL');
     expect(await eventually(() => allSee([a1, a4], 'a2', 'dead'), 30_000), 'a2 dead').to.equal(true);
     // Its host (this one) refused the TCP fallback probe: the probe that found it ended early.
-    expect(
-      (await refusedProbes(a1)) + (await refusedProbes(a4)),
-      'refused fallback probes',
-    ).to.be.greaterThan(0);
+    const refused = (a: AgentProcess) => metric(a, 'grapevine_fallback_probes_refused_total');
+    expect((await refused(a1)) + (await refused(a4)), 'refused fallback probes').to.be.greaterThan(0);
     const a5 = await start('a5', a1);
     live = [a1, a4, a5];
     expect(await eventually(() => allSee(live, 'a5', 'alive'), 15_000), 'a5 joined').to.equal(true);

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { AgentProcess } from '../support/agent-process.js';
+import { AgentProcess, metric } from '../support/agent-process.js';
 import { eventually } from '../support/process-cluster.js';
 import { runGrapevine } from '../support/run-cli.js';
 
@@ -29,12 +29,6 @@ function runs(dir: string): Array<{ env: Record<string, string>; stdin: string }
       );
       return { env, stdin };
     });
-}
-
-async function metric(a: AgentProcess, line: string): Promise<number> {
-  const text = await (await fetch(`${a.url}/metrics`)).text();
-  const hit = text.split('\n').find((l) => l.startsWith(line));
-  return hit ? Number(hit.slice(hit.lastIndexOf(' ') + 1)) : 0;
 }
 
 describe('grapevine agent --event-handler (real processes)', function () {
@@ -71,7 +65,7 @@ describe('grapevine agent --event-handler (real processes)', function () {
     expect(await eventually(async () => user() !== undefined, 15_000)).to.equal(true);
     expect(user()!.env).to.include({ GRAPEVINE_USER_EVENT: 'deploy', GRAPEVINE_ORIGIN: 'h2' });
     expect(user()!.stdin).to.equal('v2 "quoted"\nline');
-    expect(await metric(a1, 'grapevine_event_handler_runs_total{result="ok"}')).to.be.greaterThan(1);
+    expect(await metric(a1, 'grapevine_event_handler_runs_total', 'result="ok"')).to.be.greaterThan(1);
     expect((await a1.json<{ config: { eventHandler: string } }>('/v1/info')).config.eventHandler).to.equal(
       recordingHandler(dir),
     );
@@ -90,7 +84,7 @@ describe('grapevine agent --event-handler (real processes)', function () {
     expect((await runGrapevine('event', 'fail', '--agent', slow.url)).code).to.equal(0);
     expect(
       await eventually(
-        async () => (await metric(slow, 'grapevine_event_handler_runs_total{result="timeout"}')) === 1,
+        async () => (await metric(slow, 'grapevine_event_handler_runs_total', 'result="timeout"')) === 1,
         10_000,
       ),
     ).to.equal(true);

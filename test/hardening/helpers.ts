@@ -18,19 +18,7 @@ export const agentArgs = (name: string, ...more: string[]) => [
   ...more,
 ];
 
-/** Sum of a metric's samples whose labels contain every string of `labels`. */
-export async function metric(a: AgentProcess, name: string, ...labels: string[]): Promise<number> {
-  const text = await (await fetch(`${a.url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (!(rest.startsWith(' ') || rest.startsWith('{'))) continue;
-    if (!labels.every((l) => rest.includes(l))) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
+export { metric } from '../support/agent-process.js';
 
 /** Sends one plaintext packet carrying a key/value rumor, as any host on the network could. */
 export async function sendForgedKv(to: string, entry: KvEntry, cluster = 'default'): Promise<void> {

@@ -99,3 +99,17 @@ export class AgentProcess {
     clearTimeout(timer);
   }
 }
+
+/** Sum of an agent's metric samples whose labels contain every string of `labels` (0 when absent). */
+export async function metric(a: AgentProcess, name: string, ...labels: string[]): Promise<number> {
+  const text = await (await fetch(`${a.url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (!(rest.startsWith(' ') || rest.startsWith('{'))) continue;
+    if (!labels.every((l) => rest.includes(l))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}

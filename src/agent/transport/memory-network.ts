@@ -173,7 +173,8 @@ export class MemoryNetwork {
     const target = this.endpoints.get(m.to);
     if (target === undefined) {
       this.stats.unreachable++;
-      this.failStream(m, 'connection refused');
+      // As the kernel reports it: nobody listening at an address of a live host is ECONNREFUSED.
+      this.failStream(m, 'connection refused', 'ECONNREFUSED');
       return false;
     }
     this.stats.delivered++;
@@ -181,11 +182,9 @@ export class MemoryNetwork {
     return true;
   }
 
-  private failStream(m: InFlight, reason: string): void {
+  private failStream(m: InFlight, reason: string, code?: string): void {
     if (m.channel !== 'stream') return;
-    const error = new Error(`stream to ${m.to}: ${reason}`);
-    // As the kernel reports it: nobody listening at an address of a live host is ECONNREFUSED.
-    if (reason === 'connection refused') Object.assign(error, { code: 'ECONNREFUSED' });
+    const error = Object.assign(new Error(`stream to ${m.to}: ${reason}`), code ? { code } : {});
     this.endpoints.get(m.from)?.sendFailed(m.to, error);
   }
 }
