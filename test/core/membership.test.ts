@@ -54,7 +54,7 @@ describe('Membership (unit, fake host)', () => {
 
   it('a failed probe suspects the target; the suspicion expires into a death that drops its mail', () => {
     const f = membershipFixture('n0', { peers: ['n1', 'n2', 'n3'] });
-    f.membership.probeFailed('n1', T0);
+    f.membership.probeFailed('n1', T0, false);
     expect(f.membership.get('n1')?.record.state).to.equal('suspect');
     expect(f.stats.suspicionsRaised).to.equal(1);
     const deadline = f.deadlines.get('n1')!;
@@ -65,11 +65,43 @@ describe('Membership (unit, fake host)', () => {
     expect(f.membership.get('n1')?.record.state).to.equal('dead');
     expect(f.stats.deathsDeclared).to.equal(1);
     expect(f.rec.gone).to.deep.equal(['n1']);
+    // The suspicion was only rumored; the death is mailed to peers too.
+    expect(f.rec.announced.map((m) => m.t === 'member' && m.member.state)).to.deep.equal(['dead']);
   });
 
   it('a refutation (higher incarnation, alive) cancels the pending death', () => {
     const f = membershipFixture('n0', { peers: ['n1', 'n2', 'n3'] });
-    f.membership.probeFailed('n1', T0);
+    f.membership.probeFailed('n1', T0, false);
+    const deadline = f.deadlines.get('n1')!;
+    f.membership.apply(member('n1', { incarnation: 1 }), 'n1', 'rumor', rumor, T0 + 10);
+    f.membership.suspicionExpired('n1', deadline);
+    expect(f.membership.get('n1')?.record).to.deep.include({ state: 'alive', incarnation: 1 });
+    expect(f.stats.deathsDeclared).to.equal(0);
+  });
+
+  it('a probe its host refused caps the suspicion at refusedSuspicionTimeoutMs; later confirmations do not lift the cap', () => {
+    const config = resolveEngineConfig({ refusedSuspicionTimeoutMs: 700 });
+    const peers = Array.from({ length: 10 }, (_, i) => `n${i + 1}`);
+    const f = membershipFixture('n0', { config, peers });
+    f.membership.probeFailed('n1', T0, false);
+    const silent = f.deadlines.get('n1')!;
+    expect(silent - T0, "silence waits Lifeguard's timeout").to.be.greaterThan(700);
+    // A refused probe of a member already suspected (here by our own earlier probe) caps it too.
+    f.membership.probeFailed('n1', T0 + 100, true);
+    expect(f.deadlines.get('n1')).to.equal(T0 + 800);
+    f.membership.apply(member('n1', { state: 'suspect' }), 'n3', 'rumor', rumor, T0 + 200);
+    expect(f.deadlines.get('n1'), 'a confirmation recomputes from max; the cap holds').to.equal(T0 + 800);
+    f.membership.suspicionExpired('n1', T0 + 800);
+    expect(f.membership.get('n1')?.record.state).to.equal('dead');
+    // A first probe that is refused suspects and caps at once.
+    f.membership.probeFailed('n2', T0 + 1_000, true);
+    expect(f.membership.get('n2')?.record.state).to.equal('suspect');
+    expect(f.deadlines.get('n2')).to.equal(T0 + 1_700);
+  });
+
+  it('a refusal does not outrun a refutation: the refuted member stays alive', () => {
+    const f = membershipFixture('n0', { peers: ['n1', 'n2', 'n3'] });
+    f.membership.probeFailed('n1', T0, true);
     const deadline = f.deadlines.get('n1')!;
     f.membership.apply(member('n1', { incarnation: 1 }), 'n1', 'rumor', rumor, T0 + 10);
     f.membership.suspicionExpired('n1', deadline);

@@ -1,6 +1,8 @@
 // A refused fallback probe (issue 12): when the target's host answers that nothing listens on its
 // stream port, the probe fails after a short grace instead of at the end of the protocol period,
 // so a crashed or killed agent is suspected ~0.4 s sooner. Relays still get the grace to answer.
+// The prober's suspicion then expires after refusedSuspicionTimeoutMs at the latest: no refutation
+// can come from a process that is gone. A frozen process does not refuse, and keeps its full time.
 import { expect } from 'chai';
 import { type EngineConfig, resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
 import { LocalHealth } from '../../src/agent/core/local-health.js';
@@ -123,5 +125,80 @@ describe('GossipNode: a killed member whose host refuses connections is suspecte
       // The period ends 1000 ms after the probe started; a refusal ends it at ~500 ms + RTT + 100 ms.
       expect(slow.ms - fast.ms, `seed ${seed}: ${slow.ms} vs ${fast.ms} ms`).to.be.within(330, 420);
     }
+  });
+});
+
+describe('GossipNode: a refused probe turns the suspicion into a death after refusedSuspicionTimeoutMs', function () {
+  this.timeout(60_000);
+  const names = Array.from({ length: 8 }, (_, i) => `node-${i}`);
+  const survivors = names.slice(0, 7);
+
+  function formed(seed: number, reportRefusals: boolean): MemoryCluster {
+    const c = new MemoryCluster(seed, resolveEngineConfig({}), { reportRefusals });
+    for (const [i, n] of names.entries()) c.add(n, `10.0.0.${i + 1}:7946`);
+    for (const n of names.slice(1)) c.get(n).join(['10.0.0.1:7946'], c.now);
+    expect(c.runUntil(() => names.every((o) => c.get(o).counts().alive === 8), 10_000)).to.equal(true);
+    c.run(3_000);
+    return c;
+  }
+
+  /** Virtual ms from the first suspicion of a killed node-7 to its first death, and to every survivor's. */
+  function deathAfterSuspicion(seed: number, reportRefusals: boolean): { first: number; all: number } {
+    const c = formed(seed, reportRefusals);
+    c.kill('node-7');
+    const killedAt = c.now;
+    const seen = (s: string) => survivors.some((o) => c.state(o, 'node-7') === s);
+    while (!seen('suspect') && !seen('dead')) {
+      expect(c.now - killedAt, 'suspected within 20 s').to.be.lessThan(20_000);
+      c.run(5);
+    }
+    const suspectedAt = c.now;
+    while (!seen('dead')) {
+      expect(c.now - killedAt, 'dead within 60 s').to.be.lessThan(60_000);
+      c.run(5);
+    }
+    const first = c.now - suspectedAt;
+    expect(c.runUntil(() => c.allSee({ 'node-7': 'dead' }, survivors), 30_000)).to.equal(true);
+    return { first, all: c.now - suspectedAt };
+  }
+
+  it("a killed member: dead one refusedSuspicionTimeoutMs after the refused probe, not after Lifeguard's timeout", () => {
+    const cfg = resolveEngineConfig({});
+    // 8 members: min timeout = 2 × max(1, log10 8) × 1 s = 2 s, starting from 12 s unconfirmed.
+    const minMs = cfg.suspicionMult * cfg.probeIntervalMs;
+    for (let seed = 1; seed <= 5; seed++) {
+      const fast = deathAfterSuspicion(seed, true);
+      const slow = deathAfterSuspicion(seed, false);
+      expect(fast.first, `seed ${seed}: refused`).to.be.within(
+        cfg.refusedSuspicionTimeoutMs,
+        cfg.refusedSuspicionTimeoutMs + 10,
+      );
+      expect(slow.first, `seed ${seed}: silence`).to.be.at.least(minMs);
+      // The death is direct-mailed: everyone holds it within ~one more round trip.
+      expect(fast.all - fast.first, `seed ${seed}`).to.be.below(200);
+    }
+  });
+
+  it('a frozen member (2 s, like SIGSTOP) refuses nothing and is not declared dead', () => {
+    // A freeze goes unnoticed when no probe reaches the member in time; count the seeds where it did.
+    let noticed = 0;
+    for (let seed = 1; seed <= 30 && noticed < 5; seed++) {
+      const c = formed(seed, true);
+      const refusedBefore = survivors.reduce((n, o) => n + c.get(o).stats.fallbackProbesRefused, 0);
+      c.freeze('node-7');
+      let suspected = false;
+      for (let t = 0; t < 2_000; t += 10) {
+        c.run(10);
+        suspected ||= survivors.some((o) => c.state(o, 'node-7') === 'suspect');
+      }
+      c.thaw('node-7');
+      c.run(10_000);
+      const refused = survivors.reduce((n, o) => n + c.get(o).stats.fallbackProbesRefused, 0);
+      if (suspected) noticed++;
+      expect(refused - refusedBefore, `seed ${seed}: a frozen process does not refuse`).to.equal(0);
+      expect(c.falseDeaths(), `seed ${seed}`).to.deep.equal([]);
+      expect(c.allSee({ 'node-7': 'alive' })).to.equal(true);
+    }
+    expect(noticed, 'seeds where the freeze raised a suspicion').to.equal(5);
   });
 });

@@ -1,5 +1,7 @@
 // Deterministic clusters of real GossipNodes on the in-memory network and a virtual clock, for core
 // behaviour tests that need nodes to join, die and restart (the simulator starts from a fixed set).
+
+import type { Channel } from '../../src/agent/base/types.js';
 import { type EngineConfig, resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
 import { GossipNode } from '../../src/agent/core/gossip-node.js';
 import { emptyStores, type NodeStores } from '../../src/agent/core/node-stores.js';
@@ -26,6 +28,8 @@ export class MemoryCluster {
   readonly nodes = new Map<string, ClusterNode>();
   now = T0;
   private readonly seed: ReturnType<typeof createRng>;
+  /** Frozen nodes (SIGSTOP) with what arrived meanwhile: their kernel still takes it in. */
+  private readonly frozen = new Map<string, Array<{ from: string; bytes: Uint8Array; channel: Channel }>>();
   /** Whether nodes are told that a stream connection was refused (as the agent is), or only that it failed. */
   private readonly reportRefusals: boolean;
 
@@ -72,7 +76,11 @@ export class MemoryCluster {
       },
       this.now,
     );
-    transport.onReceive((from, bytes, channel) => node.receive(from, bytes, channel, this.now));
+    transport.onReceive((from, bytes, channel) => {
+      const held = this.frozen.get(name);
+      if (held) held.push({ from, bytes, channel });
+      else node.receive(from, bytes, channel, this.now);
+    });
     // As the agent does (runtime/local-node.ts): a refused stream ends its exchanges at once.
     transport.onSendError((to, channel, error) =>
       node.sendFailed(to, channel, this.now, this.reportRefusals && isConnectionRefused(error)),
@@ -101,6 +109,24 @@ export class MemoryCluster {
     if (!n) return;
     this.net.detach(n.node.addr, n.transport);
     this.nodes.delete(name);
+    this.frozen.delete(name);
+  }
+
+  /**
+   * SIGSTOP: the process neither runs nor reads, but its sockets stay open, so connections are not
+   * refused and what arrives waits in its buffers until thaw() (SIGCONT).
+   */
+  freeze(name: string): void {
+    this.get(name);
+    if (!this.frozen.has(name)) this.frozen.set(name, []);
+  }
+
+  thaw(name: string): void {
+    const held = this.frozen.get(name);
+    if (!held) return;
+    this.frozen.delete(name);
+    const node = this.get(name);
+    for (const p of held) node.receive(p.from, p.bytes, p.channel, this.now);
   }
 
   /** Advances virtual time by `ms`, delivering packets and firing timers in order. */
@@ -108,12 +134,15 @@ export class MemoryCluster {
     const end = this.now + ms;
     for (;;) {
       let next = end;
-      for (const n of this.nodes.values()) next = Math.min(next, n.node.nextDeadline());
+      for (const [name, n] of this.nodes)
+        if (!this.frozen.has(name)) next = Math.min(next, n.node.nextDeadline());
       const delivery = this.net.nextDeliveryAt();
       if (delivery !== null) next = Math.min(next, delivery);
       this.now = Math.max(this.now, next);
       this.net.deliverUntil(this.now);
-      for (const n of [...this.nodes.values()]) if (n.node.nextDeadline() <= this.now) n.node.tick(this.now);
+      for (const [name, n] of [...this.nodes]) {
+        if (!this.frozen.has(name) && n.node.nextDeadline() <= this.now) n.node.tick(this.now);
+      }
       if (this.now >= end && (this.net.nextDeliveryAt() ?? Number.POSITIVE_INFINITY) > end) break;
     }
   }

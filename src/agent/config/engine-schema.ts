@@ -85,6 +85,12 @@ export const EngineSchema = Type.Object(
       description:
         'Independent confirmations after which a suspicion waits only the minimum timeout (Lifeguard); an unconfirmed one waits the maximum. 0: always the minimum.',
     }),
+    refusedSuspicionTimeoutMs: Ms(
+      1_000,
+      0,
+      3_600_000,
+      "Once a member's host refused our fallback probe (nothing listens at its address: the process is gone), our suspicion of it expires after at most this long. Set it above the maximum suspicion timeout to treat a refusal like silence",
+    ),
     awarenessMaxMultiplier: Type.Integer({
       default: 8,
       minimum: 1,

@@ -141,8 +141,18 @@ export class Membership {
     this.bumpSelf(now, this.incarnation + 1, true);
   }
 
-  /** Merges a record about a member; returns true when it changed local state. */
-  apply(rec: MemberRecord, from: string, via: Via, rumor: RumorMeta | null, now: number): boolean {
+  /**
+   * Merges a record about a member; returns true when it changed local state. `mail`: a change is
+   * also sent straight to peers (direct mail), not only rumored.
+   */
+  apply(
+    rec: MemberRecord,
+    from: string,
+    via: Via,
+    rumor: RumorMeta | null,
+    now: number,
+    mail = false,
+  ): boolean {
     const problem = via === 'local' ? null : memberProblem(rec, now);
     if (problem !== null) {
       this.host.badRecord(`member record from ${from} (${via}): ${problem}`);
@@ -186,12 +196,21 @@ export class Membership {
     // to learn of a newcomer through the peer it joined) is turned into rumors from there. A member
     // we did not hold at all (a joiner learning the view) is old news to the peer that sent it.
     const spread = via !== 'anti-entropy' || cur !== undefined || from === rec.name;
-    if (spread) this.host.rumor(memberMessage(rec, from, rumor ?? localRumor(this.name, now)));
+    if (spread) {
+      const m = memberMessage(rec, from, rumor ?? localRumor(this.name, now));
+      if (mail) this.host.announce(m, now);
+      else this.host.rumor(m);
+    }
     return true;
   }
 
-  /** Our probe of `target` failed: suspect it, or count as a confirmation if it already is. */
-  probeFailed(target: string, now: number): void {
+  /**
+   * Our probe of `target` failed: suspect it, or count as a confirmation if it already is. When its
+   * host refused the fallback connection, nothing listens at its address: its process is gone (a
+   * frozen or partitioned one does not refuse), so no refutation can come, and our suspicion
+   * expires after refusedSuspicionTimeoutMs at the latest instead of waiting out Lifeguard's timeout.
+   */
+  probeFailed(target: string, now: number, refused: boolean): void {
     const e = this.table.get(target);
     if (e && e.record.state === 'alive') {
       this.host.stats.suspicionsRaised++;
@@ -200,6 +219,8 @@ export class Membership {
       // Our own failed probe is an independent confirmation: others' timeouts shrink with it too.
       this.host.rumor(memberMessage(e.record, this.name, localRumor(this.name, now)));
     }
+    if (refused && this.table.get(target)?.record.state === 'suspect')
+      this.host.suspicions.cap(target, now + this.host.config().refusedSuspicionTimeoutMs);
   }
 
   /** The suspicion timer of `name` ran out: declare it dead if the suspected version still holds. */
@@ -210,7 +231,10 @@ export class Membership {
     if (e?.record.state !== 'suspect') return;
     if (e.record.incarnation !== s.incarnation || e.record.generation !== s.generation) return;
     this.host.stats.deathsDeclared++;
-    this.apply({ ...e.record, state: 'dead' }, this.name, 'local', localRumor(this.name, now), now);
+    // A death is mailed to every peer (Demers' direct mail), not only rumored: a rumor's residue
+    // left some survivors to find it on their own timers, a second or more later. Deaths are rare,
+    // and the first one mailed clears the others' timers, so few nodes mail the same death.
+    this.apply({ ...e.record, state: 'dead' }, this.name, 'local', localRumor(this.name, now), now, true);
   }
 
   /** Our arrival is a local update: announce ourselves once a join taught us who the peers are. */

@@ -129,7 +129,7 @@ export function wireNode(
       pingExtras: (target, at) =>
         target.state === 'suspect' ? [memberMessage(target, id.name, localRumor(id.name, at))] : [],
       acked: (target, ms) => out.event({ type: 'probe-rtt', target, ms }),
-      probeFailed: (target, at) => membership.probeFailed(target, at),
+      probeFailed: (target, at, refused) => membership.probeFailed(target, at, refused),
       wake: (at) => ctx.schedule(at, { kind: 'probe' }),
     },
     now,

@@ -33,8 +33,11 @@ export interface ProberHost {
   /** Messages to send along with a ping of `target` (the buddy system's suspicion notice). */
   pingExtras(target: MemberRecord, now: number): Message[];
   acked(target: string, rttMs: number): void;
-  /** Nothing answered within the protocol period, directly or through relays. */
-  probeFailed(target: string, now: number): void;
+  /**
+   * Nothing answered within the protocol period, directly or through relays. `refused`: the
+   * target's host refused the fallback probe, so nothing listens at its address.
+   */
+  probeFailed(target: string, now: number, refused: boolean): void;
   /** Call tick() at `at` (or later): every deadline of the prober is announced through this. */
   wake(at: number): void;
 }
@@ -255,6 +258,6 @@ export class Prober {
     // Lifeguard: missing nacks mean *we* may be the slow one; no relays → plain penalty. A refused
     // probe ended before relays could nack, and the refusal came from the target: no penalty.
     if (!p.refused) this.host.health.apply(p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1);
-    this.host.probeFailed(p.target, now);
+    this.host.probeFailed(p.target, now, p.refused);
   }
 }

@@ -40,6 +40,8 @@ export function suspicionTimeoutMs(t: SuspicionTimeouts, confirmations: number):
 /** One open suspicion: who confirmed it and when it turns into a death. */
 export class Suspicion {
   private readonly confirmers = new Set<string>();
+  /** The latest the suspicion may expire, once the suspect's host refused a probe (cap). */
+  private capAt = Number.POSITIVE_INFINITY;
   deadline: number;
 
   constructor(
@@ -61,7 +63,18 @@ export class Suspicion {
   confirm(from: string): boolean {
     if (this.confirmers.has(from)) return false;
     this.confirmers.add(from);
-    this.deadline = this.startedAt + suspicionTimeoutMs(this.timeouts, this.confirmations);
+    this.deadline = Math.min(
+      this.capAt,
+      this.startedAt + suspicionTimeoutMs(this.timeouts, this.confirmations),
+    );
+    return true;
+  }
+
+  /** Expire at `at` at the latest, whatever confirmations come later; true when it moved the deadline. */
+  cap(at: number): boolean {
+    this.capAt = Math.min(this.capAt, at);
+    if (this.capAt >= this.deadline) return false;
+    this.deadline = this.capAt;
     return true;
   }
 }

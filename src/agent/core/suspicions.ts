@@ -29,6 +29,12 @@ export class Suspicions {
     return true;
   }
 
+  /** The suspect's own host refused a probe: expire by `at` at the latest. */
+  cap(name: string, at: number): void {
+    const s = this.open.get(name);
+    if (s?.cap(at)) this.schedule(s.deadline, name);
+  }
+
   clear(name: string): void {
     this.open.delete(name);
   }

@@ -30,7 +30,7 @@ const SCALARS: readonly ScalarCounter[] = [
   },
   {
     name: 'fallback_probes_refused_total',
-    help: 'Fallback probes whose TCP connection the target refused; the probe then failed without waiting out the protocol period.',
+    help: 'Fallback probes whose TCP connection the target refused; the probe then failed without waiting out the protocol period, and its suspicion expires after refusedSuspicionTimeoutMs at most.',
     read: (s) => s.fallbackProbesRefused,
   },
   { name: 'nacks_sent_total', help: 'Nacks sent as a relay (Lifeguard).', read: (s) => s.nacksSent },
