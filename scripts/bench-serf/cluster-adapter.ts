@@ -18,6 +18,8 @@ export interface ClusterAdapter {
   leave(i: number): void;
   /** Suspicions raised so far by all agents still running. */
   suspicionsRaised(): Promise<number>;
+  /** Grapevine: anti-entropy sessions its agents evicted (sum, and the agent with the most). */
+  sessionsEvicted?(): Promise<{ total: number; most: number; at: string }>;
   /** Kills every agent (SIGKILL) and waits for them to exit. */
   stopAll(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { AgentEvent, MemberView } from '../../src/agent/agent-api.js';
 import { agentHost, type ClusterAdapter, killAll, onLines } from './cluster-adapter.js';
 import type { Observations } from './observations.js';
+import { cpuSeconds } from './proc-usage.js';
 import type { Tuning } from './types.js';
 
 const GOSSIP_PORT = 7946;
@@ -46,11 +47,23 @@ export class GrapevineCluster implements ClusterAdapter {
     this.procs.set(i, child);
     let subscribed = false;
     onLines(child.stdout, (line, at) => {
+      if (line.includes('"joined the cluster"')) this.joined(i, line, at);
       if (subscribed || !line.includes('"agent started"')) return;
       subscribed = true;
       this.obs.readyAt.set(this.name(i), at);
+      if (child.pid !== undefined) this.obs.cpuAtReadyS.set(this.name(i), cpuSeconds(child.pid));
       void this.subscribe(i);
     });
+  }
+
+  /** Where join time went: when agent i's first exchange completed, and what it learned then. */
+  private joined(i: number, line: string, at: number): void {
+    try {
+      const members = (JSON.parse(line) as { members?: unknown }).members;
+      this.obs.joinedAt.set(this.name(i), { at, members: typeof members === 'number' ? members : -1 });
+    } catch {
+      this.obs.problems.push(`${this.name(i)}: unreadable log line ${line.slice(0, 120)}`);
+    }
   }
 
   /** Follows agent i's event stream, then takes one snapshot for what happened before it. */
@@ -134,14 +147,26 @@ export class GrapevineCluster implements ClusterAdapter {
   }
 
   async suspicionsRaised(): Promise<number> {
-    let total = 0;
+    return (await this.counter('grapevine_suspicions_raised_total')).total;
+  }
+
+  async sessionsEvicted(): Promise<{ total: number; most: number; at: string }> {
+    return this.counter('grapevine_anti_entropy_evicted_total');
+  }
+
+  /** A counter of every running agent: the sum, and the agent with the most. */
+  private async counter(metric: string): Promise<{ total: number; most: number; at: string }> {
+    const sample = new RegExp(`^${metric}(\\{[^}]*\\})? `);
+    const sum = { total: 0, most: 0, at: '' };
     for (const [i, child] of this.procs) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
       const text = await (await fetch(`${this.url(i)}/metrics`)).text();
-      const line = text.split('\n').find((l) => /^grapevine_suspicions_raised_total(\{[^}]*\})? /.test(l));
-      if (line) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+      const line = text.split('\n').find((l) => sample.test(l));
+      const v = line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+      sum.total += v;
+      if (v > sum.most) Object.assign(sum, { most: v, at: this.name(i) });
     }
-    return total;
+    return sum;
   }
 
   async stopAll(): Promise<void> {

@@ -20,6 +20,10 @@ export class Observations {
   readonly deaths: Array<{ observer: string; member: string; at: number }> = [];
   /** Agent name → wall-clock ms when it was up (Serf: its own join line; Grapevine: 'agent started'). */
   readonly readyAt = new Map<string, number>();
+  /** Grapevine agent name → when it logged 'joined the cluster', and how many members it saw then. */
+  readonly joinedAt = new Map<string, { at: number; members: number }>();
+  /** Grapevine agent name → CPU-seconds it had used when it logged 'agent started'. */
+  readonly cpuAtReadyS = new Map<string, number>();
   suspicionsRaised = 0;
   /** Observer × member changes to suspect (Grapevine shows them; Serf's logs do not). */
   suspectSightings = 0;

@@ -17,12 +17,15 @@ interface Joined {
   lastSpawn: number;
   joinDone: number;
   lastReady: number;
+  /** CPU-seconds used from the first spawn until every agent saw every other. */
+  cpu: { agents: number; agentsUntilUp: number | null; driver: number };
 }
 
 /** Spawns all agents back to back and waits until every one sees all N alive. */
 async function startAndJoin(c: ClusterAdapter, spec: RunSpec): Promise<Joined> {
   const names = Array.from({ length: spec.n }, (_, i) => c.name(i));
   const t0 = Date.now();
+  const driver0 = process.cpuUsage();
   for (let i = 0; i < spec.n; i++) c.spawn(i);
   const lastSpawn = Date.now();
   const joinDone = await waitFor(
@@ -40,7 +43,15 @@ async function startAndJoin(c: ClusterAdapter, spec: RunSpec): Promise<Joined> {
     () => c.obs.missing(names, names, ['alive', 'suspect']),
   );
   const lastReady = Math.max(...names.map((n) => c.obs.readyAt.get(n) ?? joinDone));
-  return { t0, lastSpawn, joinDone, lastReady };
+  const driver = process.cpuUsage(driver0);
+  const up = [...c.obs.cpuAtReadyS.values()];
+  const cpu = {
+    agents: names.reduce((sum, _, i) => sum + cpuSeconds(c.pid(i)), 0),
+    // Grapevine: what the agents had used by the time each was up (start-up, not protocol).
+    agentsUntilUp: up.length === spec.n ? up.reduce((a, b) => a + b, 0) : null,
+    driver: (driver.user + driver.system) / 1e6,
+  };
+  return { t0, lastSpawn, joinDone, lastReady, cpu };
 }
 
 /** Bytes/s and CPU % per agent over `s` quiet seconds, and the mean RSS at the end. */
@@ -104,23 +115,30 @@ export interface RunNotes {
   deathsWhileJoining?: number;
   suspectSightingsWhileJoining?: number;
   slowestJoins?: string[];
+  /** Grapevine: anti-entropy sessions evicted by the time every agent saw every other. */
+  sessionsEvictedWhileJoining?: { total: number; most: number; at: string };
+  /** CPU-seconds the agents (all together) and this driver used until every agent saw every other. */
+  cpuWhileJoiningS?: { agents: number; agentsUntilUp: number | null; driver: number };
 }
 
-/** The last few (observer learned member) pairs, with both agents' up times: where join time went. */
+/**
+ * The last few (observer learned member) pairs, with both agents' up times and (Grapevine) when each
+ * logged its join and how many members it saw then: where join time went.
+ */
 function slowestJoins(c: ClusterAdapter, n: number, t0: number): string[] {
   const names = Array.from({ length: n }, (_, i) => c.name(i));
   const rel = (t: number | null | undefined) =>
     t === null || t === undefined ? '?' : seconds(t - t0).toFixed(2);
+  const agent = (name: string) => {
+    const j = c.obs.joinedAt.get(name);
+    const joined = j ? `, joined ${rel(j.at)} s with ${j.members}` : '';
+    return `${name} (up ${rel(c.obs.readyAt.get(name))} s${joined})`;
+  };
   const pairs: Array<{ o: string; m: string; at: number }> = [];
   for (const o of names)
     for (const m of names) if (o !== m) pairs.push({ o, m, at: c.obs.sighting(o, m)?.liveSince ?? 0 });
   pairs.sort((a, b) => b.at - a.at);
-  return pairs
-    .slice(0, 5)
-    .map(
-      (p) =>
-        `${p.o} (up ${rel(c.obs.readyAt.get(p.o))} s) learned ${p.m} (up ${rel(c.obs.readyAt.get(p.m))} s) at ${rel(p.at)} s`,
-    );
+  return pairs.slice(0, 5).map((p) => `${agent(p.o)} learned ${agent(p.m)} at ${rel(p.at)} s`);
 }
 
 export async function measureFigures(
@@ -133,6 +151,8 @@ export async function measureFigures(
   notes.deathsWhileJoining = c.obs.deaths.length;
   notes.suspectSightingsWhileJoining = c.obs.suspectSightings;
   notes.slowestJoins = slowestJoins(c, spec.n, j.t0);
+  notes.cpuWhileJoiningS = j.cpu;
+  if (c.sessionsEvicted) notes.sessionsEvictedWhileJoining = await c.sessionsEvicted();
   // Let join traffic (announcements, first anti-entropy rounds) die down before the quiet window, and
   // the newest agent get past its start-up (RunSpec.warmUpSeconds).
   const lastUp = Math.max(...c.obs.readyAt.values());

@@ -101,6 +101,10 @@ export interface RunResult {
   suspectSightingsWhileJoining?: number;
   /** The last few pairs to learn of each other while forming, with when each agent was up. */
   slowestJoins?: string[];
+  /** Grapevine: anti-entropy sessions evicted by the time every agent saw every other. */
+  sessionsEvictedWhileJoining?: { total: number; most: number; at: string };
+  /** CPU-seconds the agents (all together) and the driver used until every agent saw every other. */
+  cpuWhileJoiningS?: { agents: number; agentsUntilUp: number | null; driver: number };
   falsePositives?: FalsePositiveCounts;
   /** trade-off mode; `tuning` is also set on a failed run. */
   tradeOff?: TradeOffPoint;

@@ -40,6 +40,7 @@ const EXPECTED_FAMILIES: Record<string, string> = {
   grapevine_anti_entropy_bytes_total: 'counter',
   grapevine_anti_entropy_repaired_total: 'counter',
   grapevine_anti_entropy_aborted_total: 'counter',
+  grapevine_anti_entropy_evicted_total: 'counter',
   grapevine_view_digest: 'gauge',
   grapevine_rumor_spread_seconds: 'histogram',
   grapevine_rumor_hops: 'histogram',
@@ -74,6 +75,7 @@ const COUNTER_OF: Record<string, string> = {
   antiEntropyBytes: 'grapevine_anti_entropy_bytes_total',
   antiEntropyRepaired: 'grapevine_anti_entropy_repaired_total',
   antiEntropyAborted: 'grapevine_anti_entropy_aborted_total',
+  antiEntropyEvicted: 'grapevine_anti_entropy_evicted_total',
 };
 
 const REASONS = [

@@ -238,6 +238,7 @@ describe('AntiEntropy', () => {
       ae.start('q', 1, 'push', 0);
       ae.start('r', 1, 'push', 0);
       expect(ae.activeSessions).to.equal(3);
+      expect(ae.evicted, 'counted (grapevine_anti_entropy_evicted_total)').to.equal(1);
       // The oldest session ('p', 1) was evicted: an answer for it is ignored, ('p', 2) is still live.
       expect(ae.handle('p', [{ t: 'ae-equal', session: 1 }], 1)).to.deep.equal([]);
       const o = ae.handle('p', [{ t: 'ae-equal', session: 2 }], 1);

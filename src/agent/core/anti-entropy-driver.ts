@@ -210,6 +210,7 @@ export class AntiEntropyDriver {
     this.applyingFrom = sender.name;
     const outcomes = this.ae.handle(sender.addr, messages, now);
     this.applyingFrom = undefined;
+    this.host.stats.antiEntropyEvicted = this.ae.evicted;
     for (const o of outcomes) {
       const key = `${o.session}|${o.peer}`;
       this.bytes.set(key, (this.bytes.get(key) ?? 0) + size / outcomes.length);
@@ -259,6 +260,7 @@ export class AntiEntropyDriver {
     this.host.stats.antiEntropyRounds++;
     this.session = (this.session + 1) >>> 0;
     const start = this.ae.start(peer, this.session, mode, now);
+    this.host.stats.antiEntropyEvicted = this.ae.evicted;
     this.sendTo(peer, (start as { session: number }).session, [start]);
   }
 

@@ -101,6 +101,8 @@ export interface CoreStats {
   antiEntropyRepaired: number;
   /** Sessions dropped because a send to their peer failed (retried on the next round). */
   antiEntropyAborted: number;
+  /** Sessions dropped to keep at most maxSessions open (the least recently active first). */
+  antiEntropyEvicted: number;
 }
 
 export function emptyStats(): CoreStats {
@@ -131,5 +133,6 @@ export function emptyStats(): CoreStats {
     antiEntropyBytes: 0,
     antiEntropyRepaired: 0,
     antiEntropyAborted: 0,
+    antiEntropyEvicted: 0,
   };
 }

@@ -111,6 +111,11 @@ const SCALARS: readonly ScalarCounter[] = [
     help: 'Anti-entropy sessions dropped because a send to the peer failed; the next round retries.',
     read: (s) => s.antiEntropyAborted,
   },
+  {
+    name: 'anti_entropy_evicted_total',
+    help: 'Anti-entropy sessions dropped, least recently active first, to keep at most 64 open; their peer times out and retries.',
+    read: (s) => s.antiEntropyEvicted,
+  },
 ];
 
 interface LabelledCounter {

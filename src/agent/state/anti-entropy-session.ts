@@ -170,6 +170,9 @@ export class AntiEntropy {
     this.partBytes = Math.max(1, options.partBytes ?? DEFAULT_CHUNK_BYTES);
   }
 
+  /** Sessions dropped so far to stay within maxSessions. */
+  evicted = 0;
+
   get activeSessions(): number {
     return this.sessions.size;
   }
@@ -238,6 +241,7 @@ export class AntiEntropy {
     for (const k of this.sessions.keys()) {
       if (this.sessions.size <= this.maxSessions) break;
       this.sessions.delete(k);
+      this.evicted++;
     }
   }
 
