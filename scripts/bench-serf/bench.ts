@@ -15,6 +15,8 @@ export interface BenchOptions {
   warmUpSeconds: number;
   fpMinutes: number;
   grapevineCli: string;
+  /** V8 flags for Grapevine agents besides the shipped ones (RunSpec.grapevineNodeFlags). */
+  grapevineNodeFlags?: string[];
   /** Freeze schedule of the false-positive window (default 2 s every 30 s); tests shorten it. */
   freezeMs?: number;
   freezeEveryMs?: number;
@@ -95,6 +97,7 @@ async function runOne(k: RunKey, o: Omit<BenchOptions, 'mode' | 'sizes' | 'runs'
     warmUpSeconds: o.warmUpSeconds,
     waitTimeoutMs: 60_000 + k.n * 1_000,
     grapevineCli: o.grapevineCli,
+    ...(o.grapevineNodeFlags?.length ? { grapevineNodeFlags: o.grapevineNodeFlags } : {}),
     ...(faults
       ? {
           fp: {

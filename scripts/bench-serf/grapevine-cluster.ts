@@ -3,6 +3,7 @@
 // subscribed as soon as the agent is up) plus one /v1/members snapshot for what happened before.
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { AgentEvent, MemberView } from '../../src/agent/agent-api.js';
+import { AGENT_NODE_FLAGS } from '../../src/demo/agent-command-line.js';
 import { agentHost, type ClusterAdapter, killAll, onLines } from './cluster-adapter.js';
 import type { Observations } from './observations.js';
 import { cpuSeconds } from './proc-usage.js';
@@ -21,6 +22,7 @@ export class GrapevineCluster implements ClusterAdapter {
     private readonly cli: string,
     private readonly probeIntervalMs: number,
     private readonly tuning: Tuning | undefined = undefined,
+    private readonly nodeFlags: readonly string[] = [],
   ) {}
 
   name(i: number): string {
@@ -33,9 +35,21 @@ export class GrapevineCluster implements ClusterAdapter {
 
   spawn(i: number): void {
     const host = agentHost(i);
-    // A .ts entry (the harness's own test) runs through tsx; the benchmark itself runs dist/.
+    // A .ts entry (the harness's own test) runs through tsx; the benchmark itself runs dist/ with the
+    // V8 flags the bin's shebang and the image's entrypoint give it (before 2026-11-28 21:50 UTC it
+    // ran without them, which measured a heavier agent than the one shipped).
     const loader = this.cli.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const args = [...loader, this.cli, 'agent', '--name', this.name(i), '--bind', `${host}:${GOSSIP_PORT}`];
+    const args = [
+      ...AGENT_NODE_FLAGS,
+      ...this.nodeFlags,
+      ...loader,
+      this.cli,
+      'agent',
+      '--name',
+      this.name(i),
+      '--bind',
+      `${host}:${GOSSIP_PORT}`,
+    ];
     args.push('--http', `${host}:${HTTP_PORT}`, '--probe-interval-ms', String(this.probeIntervalMs));
     if (this.tuning?.suspicionMult !== undefined)
       args.push('--suspicion-mult', String(this.tuning.suspicionMult));

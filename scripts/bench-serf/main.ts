@@ -2,6 +2,7 @@
 // <out>/serf-bench.json (every run) and SVG plots drawn from it, and prints the tables.
 // Usage: node --import tsx scripts/bench-serf/main.ts [--sizes 10,30,50,100] [--runs 3] [--quick]
 //        [--false-positives [--fp-minutes 10]] [--steady-s 10] [--warm-up-s 30] [--systems grapevine,serf] [--out docs/benchmarks/serf]
+//        [--node-flags=--lite-mode] (V8 flags for Grapevine's agents besides the shipped --max-semi-space-size=1)
 //        [--trade-off [--suspicion-mults 2,4,6] [--probe-timeouts-ms 200,500] [--serf-profiles lan,local]]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     'suspicion-mults': { type: 'string', default: '2,4,6' },
     'probe-timeouts-ms': { type: 'string', default: '200,500' },
     'serf-profiles': { type: 'string', default: 'lan,local' },
+    'node-flags': { type: 'string', default: '' },
   },
 });
 
@@ -78,6 +80,12 @@ if (profiles.some((p) => p !== 'lan' && p !== 'local' && p !== 'wan')) {
   process.exit(2);
 }
 const grapevineCli = resolve('dist/cmd/grapevine.js');
+// Extra V8 flags for Grapevine's agents (e.g. `--node-flags=--lite-mode`), to compare builds' flags.
+const grapevineNodeFlags = values['node-flags'].split(/\s+/).filter((f) => f !== '');
+if (grapevineNodeFlags.some((f) => !f.startsWith('--'))) {
+  console.error(`--node-flags: expected V8/node flags starting with --, got '${values['node-flags']}'`);
+  process.exit(2);
+}
 const out = resolve(values.out);
 
 const missing = await missingPrerequisite(grapevineCli);
@@ -95,6 +103,7 @@ const options = {
   warmUpSeconds: warmUpSeconds!,
   fpMinutes: fpMinutes!,
   grapevineCli,
+  grapevineNodeFlags,
   systems: systems as SystemName[],
 };
 const startedAt = new Date().toISOString();

@@ -12,7 +12,13 @@ async function main(): Promise<void> {
   const obs = new Observations();
   const cluster =
     spec.system === 'grapevine'
-      ? new GrapevineCluster(obs, spec.grapevineCli, spec.probeIntervalMs, spec.tuning)
+      ? new GrapevineCluster(
+          obs,
+          spec.grapevineCli,
+          spec.probeIntervalMs,
+          spec.tuning,
+          spec.grapevineNodeFlags,
+        )
       : new SerfCluster(obs, 'serf', spec.tuning?.serfProfile);
   const result: RunResult = {
     system: spec.system,

@@ -26,6 +26,8 @@ export interface RunSpec {
   tuning?: Tuning;
   /** Absolute path of dist/cmd/grapevine.js. */
   grapevineCli: string;
+  /** V8 flags for Grapevine agents besides the shipped AGENT_NODE_FLAGS (`--node-flags`). */
+  grapevineNodeFlags?: string[];
 }
 
 /** Seconds; null when the run did not reach that point (the error says why). */
