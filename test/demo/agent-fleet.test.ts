@@ -59,7 +59,15 @@ describe('demo: agent fleet (real agent processes)', function () {
     const before = fleet.agent('demo-02');
     const frozen = await fleet.freeze('demo-02');
     expect(frozen.state).to.equal('frozen');
-    expect(await procState(before.pid!)).to.equal('T');
+    // kill(2) returns before every thread has stopped: /proc can still say R for a moment (a CI run
+    // caught it), so wait for T rather than read it once.
+    await waitFor(
+      'the frozen agent to be stopped (T)',
+      () => procState(before.pid!),
+      (st) => st === 'T',
+      2_000,
+      10,
+    );
     let answered = true;
     try {
       await getJson(`${before.httpUrl}/v1/self`, 500);
