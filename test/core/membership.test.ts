@@ -69,14 +69,19 @@ describe('Membership (unit, fake host)', () => {
     expect(f.rec.announced.map((m) => m.t === 'member' && m.member.state)).to.deep.equal(['dead']);
   });
 
-  it('a refutation (higher incarnation, alive) cancels the pending death', () => {
-    const f = membershipFixture('n0', { peers: ['n1', 'n2', 'n3'] });
-    f.membership.probeFailed('n1', T0, false);
-    const deadline = f.deadlines.get('n1')!;
-    f.membership.apply(member('n1', { incarnation: 1 }), 'n1', 'rumor', rumor, T0 + 10);
-    f.membership.suspicionExpired('n1', deadline);
-    expect(f.membership.get('n1')?.record).to.deep.include({ state: 'alive', incarnation: 1 });
-    expect(f.stats.deathsDeclared).to.equal(0);
+  it('a refutation (higher incarnation, alive) cancels the pending death, also one a refused probe capped', () => {
+    for (const refused of [false, true]) {
+      const f = membershipFixture('n0', { peers: ['n1', 'n2', 'n3'] });
+      f.membership.probeFailed('n1', T0, refused);
+      const deadline = f.deadlines.get('n1')!;
+      f.membership.apply(member('n1', { incarnation: 1 }), 'n1', 'rumor', rumor, T0 + 10);
+      f.membership.suspicionExpired('n1', deadline);
+      expect(f.membership.get('n1')?.record, `refused: ${refused}`).to.deep.include({
+        state: 'alive',
+        incarnation: 1,
+      });
+      expect(f.stats.deathsDeclared).to.equal(0);
+    }
   });
 
   it('a probe its host refused caps the suspicion at refusedSuspicionTimeoutMs; later confirmations do not lift the cap', () => {
@@ -97,16 +102,6 @@ describe('Membership (unit, fake host)', () => {
     f.membership.probeFailed('n2', T0 + 1_000, true);
     expect(f.membership.get('n2')?.record.state).to.equal('suspect');
     expect(f.deadlines.get('n2')).to.equal(T0 + 1_700);
-  });
-
-  it('a refusal does not outrun a refutation: the refuted member stays alive', () => {
-    const f = membershipFixture('n0', { peers: ['n1', 'n2', 'n3'] });
-    f.membership.probeFailed('n1', T0, true);
-    const deadline = f.deadlines.get('n1')!;
-    f.membership.apply(member('n1', { incarnation: 1 }), 'n1', 'rumor', rumor, T0 + 10);
-    f.membership.suspicionExpired('n1', deadline);
-    expect(f.membership.get('n1')?.record).to.deep.include({ state: 'alive', incarnation: 1 });
-    expect(f.stats.deathsDeclared).to.equal(0);
   });
 
   it('an independent confirmation of a suspicion is passed on once and shortens the deadline', () => {

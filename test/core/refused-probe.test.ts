@@ -94,26 +94,38 @@ describe('Prober: a refused fallback probe ends the probe early', () => {
   });
 });
 
+/** Eight nodes on the in-memory network; node-7 is the one killed or frozen, the others survive. */
+const names = Array.from({ length: 8 }, (_, i) => `node-${i}`);
+const survivors = names.slice(0, 7);
+
+/** The eight nodes joined through node-0 and settled for 3 s. */
+function formed(seed: number, reportRefusals: boolean): MemoryCluster {
+  const c = new MemoryCluster(seed, resolveEngineConfig({}), { reportRefusals });
+  for (const [i, n] of names.entries()) c.add(n, `10.0.0.${i + 1}:7946`);
+  for (const n of names.slice(1)) c.get(n).join(['10.0.0.1:7946'], c.now);
+  expect(c.runUntil(() => names.every((o) => c.get(o).counts().alive === 8), 10_000)).to.equal(true);
+  c.run(3_000);
+  return c;
+}
+
+/** Fallback probes the survivors saw refused so far. */
+function refusedBy(c: MemoryCluster): number {
+  return survivors.reduce((sum, o) => sum + c.get(o).stats.fallbackProbesRefused, 0);
+}
+
 describe('GossipNode: a killed member whose host refuses connections is suspected sooner', function () {
   this.timeout(60_000);
 
   /** Virtual ms from the kill to the first suspicion of the victim, and whether any probe was refused. */
   function suspicionDelay(seed: number, reportRefusals: boolean): { ms: number; refused: number } {
-    const c = new MemoryCluster(seed, resolveEngineConfig({}), { reportRefusals });
-    const names = Array.from({ length: 8 }, (_, i) => `node-${i}`);
-    for (const [i, n] of names.entries()) c.add(n, `10.0.0.${i + 1}:7946`);
-    for (const n of names.slice(1)) c.get(n).join(['10.0.0.1:7946'], c.now);
-    expect(c.runUntil(() => names.every((o) => c.get(o).counts().alive === 8), 10_000)).to.equal(true);
-    c.run(3_000);
+    const c = formed(seed, reportRefusals);
     c.kill('node-7');
     const killedAt = c.now;
-    const survivors = names.slice(0, 7);
     while (!survivors.some((o) => c.state(o, 'node-7') === 'suspect')) {
       expect(c.now - killedAt, 'suspected within 20 s').to.be.lessThan(20_000);
       c.run(5);
     }
-    const refused = survivors.reduce((sum, o) => sum + c.get(o).stats.fallbackProbesRefused, 0);
-    return { ms: c.now - killedAt, refused };
+    return { ms: c.now - killedAt, refused: refusedBy(c) };
   }
 
   it('the probe that finds it fails ~0.4 s earlier than when refusals are not reported (same seeds)', () => {
@@ -130,17 +142,6 @@ describe('GossipNode: a killed member whose host refuses connections is suspecte
 
 describe('GossipNode: a refused probe turns the suspicion into a death after refusedSuspicionTimeoutMs', function () {
   this.timeout(60_000);
-  const names = Array.from({ length: 8 }, (_, i) => `node-${i}`);
-  const survivors = names.slice(0, 7);
-
-  function formed(seed: number, reportRefusals: boolean): MemoryCluster {
-    const c = new MemoryCluster(seed, resolveEngineConfig({}), { reportRefusals });
-    for (const [i, n] of names.entries()) c.add(n, `10.0.0.${i + 1}:7946`);
-    for (const n of names.slice(1)) c.get(n).join(['10.0.0.1:7946'], c.now);
-    expect(c.runUntil(() => names.every((o) => c.get(o).counts().alive === 8), 10_000)).to.equal(true);
-    c.run(3_000);
-    return c;
-  }
 
   /** Virtual ms from the first suspicion of a killed node-7 to its first death, and to every survivor's. */
   function deathAfterSuspicion(seed: number, reportRefusals: boolean): { first: number; all: number } {
@@ -184,7 +185,7 @@ describe('GossipNode: a refused probe turns the suspicion into a death after ref
     let noticed = 0;
     for (let seed = 1; seed <= 30 && noticed < 5; seed++) {
       const c = formed(seed, true);
-      const refusedBefore = survivors.reduce((n, o) => n + c.get(o).stats.fallbackProbesRefused, 0);
+      const refusedBefore = refusedBy(c);
       c.freeze('node-7');
       let suspected = false;
       for (let t = 0; t < 2_000; t += 10) {
@@ -193,9 +194,8 @@ describe('GossipNode: a refused probe turns the suspicion into a death after ref
       }
       c.thaw('node-7');
       c.run(10_000);
-      const refused = survivors.reduce((n, o) => n + c.get(o).stats.fallbackProbesRefused, 0);
       if (suspected) noticed++;
-      expect(refused - refusedBefore, `seed ${seed}: a frozen process does not refuse`).to.equal(0);
+      expect(refusedBy(c) - refusedBefore, `seed ${seed}: a frozen process does not refuse`).to.equal(0);
       expect(c.falseDeaths(), `seed ${seed}`).to.deep.equal([]);
       expect(c.allSee({ 'node-7': 'alive' })).to.equal(true);
     }
