@@ -2,7 +2,7 @@
 // them settle, read user+system CPU from /proc over a window and VmRSS at its end, stop them.
 // Shared by scripts/bench-v8-flags.ts and scripts/bench-steady-cpu.ts.
 import { AgentFleet } from '../src/demo/agent-fleet.js';
-import { cpuSeconds, rssMb } from './bench-serf/proc-usage.js';
+import { cpuSeconds, mainThreadSwitches, rssMb } from './bench-serf/proc-usage.js';
 
 const ENTRY = new URL('../dist/cmd/grapevine.js', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,8 +17,10 @@ export interface FleetUsageOptions {
   windowS: number;
 }
 
-/** Per agent: CPU % over the window, and VmRSS (MB) at its end. */
-export async function measureFleet(o: FleetUsageOptions): Promise<{ cpuPct: number[]; rssMb: number[] }> {
+/** Per agent: CPU % and main-thread context switches per second over the window, and VmRSS (MB) at its end. */
+export async function measureFleet(
+  o: FleetUsageOptions,
+): Promise<{ cpuPct: number[]; switchesPerS: number[]; rssMb: number[] }> {
   const fleet = new AgentFleet({
     nodes: o.nodes,
     command: { file: process.execPath, args: [...o.nodeFlags, ENTRY] },
@@ -29,9 +31,11 @@ export async function measureFleet(o: FleetUsageOptions): Promise<{ cpuPct: numb
     const pids = fleet.agents().map((a) => a.pid!);
     await sleep(o.settleS * 1000);
     const before = pids.map(cpuSeconds);
+    const switches = pids.map(mainThreadSwitches);
     await sleep(o.windowS * 1000);
     return {
       cpuPct: pids.map((p, i) => ((cpuSeconds(p) - before[i]!) / o.windowS) * 100),
+      switchesPerS: pids.map((p, i) => (mainThreadSwitches(p) - switches[i]!) / o.windowS),
       rssMb: pids.map(rssMb),
     };
   } finally {

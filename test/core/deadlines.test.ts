@@ -27,6 +27,33 @@ describe('Deadlines (one timer heap)', () => {
   });
 });
 
+describe('Deadlines.dropStale (lazy cancellation)', () => {
+  it('drops stale timers from the top up to the first live one, and keeps the rest for later', () => {
+    const d = new Deadlines();
+    for (const [at, key] of [
+      [10, 'acked'],
+      [20, 'acked-too'],
+      [30, 'pending'],
+      [40, 'acked-later'],
+    ] as const)
+      d.schedule(at, { kind: 'mail', key });
+    const stale = new Set(['acked', 'acked-too', 'acked-later']);
+    const seen: string[] = [];
+    d.dropStale((t, at) => {
+      const key = (t as Extract<Timer, { kind: 'mail' }>).key;
+      seen.push(`${key}@${at}`);
+      return !stale.has(key);
+    });
+    expect(seen).to.deep.equal(['acked@10', 'acked-too@20', 'pending@30']);
+    expect(d.next()).to.equal(30);
+    expect(d.size).to.equal(2);
+    // Once the live one has fired, the stale one behind it is dropped in turn.
+    expect(d.popDue(30)).to.deep.equal({ kind: 'mail', key: 'pending' });
+    d.dropStale((t) => !stale.has((t as Extract<Timer, { kind: 'mail' }>).key));
+    expect(d.next()).to.equal(Number.POSITIVE_INFINITY);
+  });
+});
+
 describe('Suspicions', () => {
   const rec: MemberRecord = {
     name: 'x',

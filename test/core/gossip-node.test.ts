@@ -237,6 +237,26 @@ describe('GossipNode (sans-IO core, in-memory network)', function () {
   });
 });
 
+describe('GossipNode: wake-ups of a steady node', () => {
+  it('wakes about once per probe interval: acknowledged probes and maintenance do not wake it again', () => {
+    // Every wake-up of an agent costs a context switch and a turn of the event loop. Before timers
+    // were cancelled lazily, a steady node also woke for each acknowledged probe's timeout and for
+    // its own maintenance timer: ~3 times per probe interval.
+    const c = joinedCluster(10, 9, resolveEngineConfig({ probeIntervalMs: 1_000 }));
+    c.run(30_000);
+    const before = new Map(
+      [...c.nodes].map(([n, x]) => [n, { ticks: x.ticks, probes: x.node.stats.probesSent }]),
+    );
+    c.run(60_000);
+    for (const [name, x] of c.nodes) {
+      const b = before.get(name)!;
+      expect(x.node.stats.probesSent - b.probes, `${name} probes`).to.be.within(58, 62);
+      expect(x.ticks - b.ticks, `${name} wake-ups in 60 s`).to.be.within(58, 75);
+    }
+    expect(c.allSee(Object.fromEntries(names(10).map((n) => [n, 'alive'])))).to.equal(true);
+  });
+});
+
 describe('GossipNode: reaping, ring anti-entropy, replay, limits', function () {
   this.timeout(60_000);
 

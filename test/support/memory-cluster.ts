@@ -21,6 +21,8 @@ export interface ClusterNode {
   events: Array<CoreEvent & { at: number }>;
   /** The node's state containers, kept to inject divergence. */
   stores: NodeStores;
+  /** Times the node was woken by its own deadline (what would wake an agent's process). */
+  ticks: number;
 }
 
 export class MemoryCluster {
@@ -85,7 +87,7 @@ export class MemoryCluster {
     transport.onSendError((to, channel, error) =>
       node.sendFailed(to, channel, this.now, this.reportRefusals && isConnectionRefused(error)),
     );
-    const entry = { node, transport, events, stores };
+    const entry: ClusterNode = { node, transport, events, stores, ticks: 0 };
     this.nodes.set(name, entry);
     return entry;
   }
@@ -141,7 +143,10 @@ export class MemoryCluster {
       this.now = Math.max(this.now, next);
       this.net.deliverUntil(this.now);
       for (const [name, n] of [...this.nodes]) {
-        if (!this.frozen.has(name) && n.node.nextDeadline() <= this.now) n.node.tick(this.now);
+        if (!this.frozen.has(name) && n.node.nextDeadline() <= this.now) {
+          n.ticks++;
+          n.node.tick(this.now);
+        }
       }
       if (this.now >= end && (this.net.nextDeliveryAt() ?? Number.POSITIVE_INFINITY) > end) break;
     }

@@ -8,6 +8,8 @@ import { UdpTransport } from '../../src/agent/transport/udp-transport.js';
 /** A tiny stand-in core: records what the runner calls and lets the test move its deadline. */
 class FakeCore implements DrivableCore {
   deadline = Number.POSITIVE_INFINITY;
+  /** nextDeadline calls: the runner asks after every packet, API call and timer wake-up. */
+  deadlineReads = 0;
   ticks: number[] = [];
   received: Array<{ from: string; data: number; channel: Channel; now: number }> = [];
   /** Deadline to set after each tick (default: nothing scheduled). */
@@ -33,6 +35,7 @@ class FakeCore implements DrivableCore {
   }
 
   nextDeadline(): number {
+    this.deadlineReads++;
     return this.deadline;
   }
 }
@@ -120,6 +123,22 @@ describe('NodeRunner (fake core, real UDP and timers)', () => {
     });
     await until(() => a.core.ticks.length === 1);
     expect(monotonicNow() - t0).to.be.lessThan(400);
+  });
+
+  it('re-arms later when the deadline moves later: the old time does not wake the process', async () => {
+    const a = await start({ maxTimerMs: 1000 });
+    a.runner.run((now, core) => {
+      core.deadline = now + 30; // e.g. a probe's timeout …
+    });
+    const due = a.runner.run((now, core) => {
+      core.deadline = now + 300; // … whose ack came: the core now waits for the next probe
+      return core.deadline;
+    });
+    const reads = a.core.deadlineReads;
+    await sleep(150);
+    expect(a.core.deadlineReads, 'woken at the stale time').to.equal(reads);
+    await until(() => a.core.ticks.length === 1);
+    expect(a.core.ticks[0]!).to.be.at.least(due);
   });
 
   it('ticks promptly for a deadline already in the past', async () => {

@@ -1,7 +1,9 @@
 // One timer structure for the whole node (foca's typed timers): modules schedule typed timers
 // here, and the node asks only for the earliest one, so finding the next deadline costs O(1) and
 // never scans suspicions, relays or pending mail. Timers are not cancelled: a handler checks that
-// its timer is still due (a suspicion refuted, mail acknowledged) and ignores it otherwise.
+// its timer is still due (a suspicion refuted, mail acknowledged) and ignores it otherwise. So
+// that such a stale timer does not wake the process for nothing, the node drops it from the top
+// before it reports its next deadline (dropStale).
 
 export type Timer =
   | { kind: 'probe' }
@@ -47,6 +49,14 @@ export class Deadlines {
   /** The earliest scheduled time (+∞ when nothing is scheduled). */
   next(): number {
     return this.heap[0]?.at ?? Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Removes timers from the top while `live` says that firing them at their time would do nothing
+   * (lazy cancellation); stops at the first live one. Each removal is O(log n).
+   */
+  dropStale(live: (timer: Timer, at: number) => boolean): void {
+    for (let top = this.heap[0]; top && !live(top.timer, top.at); top = this.heap[0]) this.popDue(top.at);
   }
 
   /** Removes and returns the earliest timer due at `now`, if any. */

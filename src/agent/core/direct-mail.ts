@@ -92,6 +92,11 @@ export class DirectMail {
     return mail;
   }
 
+  /** When the mail under `key` is due for another attempt (+∞ when it is not pending). */
+  dueAt(key: string): number {
+    return this.pending.get(key)?.nextAt ?? Number.POSITIVE_INFINITY;
+  }
+
   nextDeadline(): number {
     let next = Number.POSITIVE_INFINITY;
     for (const mail of this.pending.values()) if (mail.nextAt < next) next = mail.nextAt;

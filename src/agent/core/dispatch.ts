@@ -3,7 +3,7 @@
 import type { Channel } from '../base/types.js';
 import type { Addr, MemberRecord, Message, PacketSender } from '../wire/messages.js';
 import type { Timer } from './deadlines.js';
-import { MAINTENANCE_MS, type NodeParts } from './node-parts.js';
+import { MAINTENANCE_MS, MAINTENANCE_SLACK_MS, type NodeParts } from './node-parts.js';
 import { relayed } from './record-bounds.js';
 import { claimMatchesSource, memberAddrAllowed } from './source-check.js';
 import type { Via } from './types.js';
@@ -130,13 +130,50 @@ export function fireTimer(p: NodeParts, t: Timer, now: number): void {
       p.antiEntropy.reconnect(now);
       return;
     case 'maintain':
-      if (now < p.maintenance.nextAt) return;
-      p.maintenance.nextAt = now + MAINTENANCE_MS;
-      p.timers.schedule(p.maintenance.nextAt, { kind: 'maintain' });
-      p.membership.reap(now);
-      p.data.expire(now);
-      p.queries.expire(now);
-      p.antiEntropy.expire(now);
+      if (now >= p.maintenance.latestAt) maintain(p, now);
       return;
   }
+}
+
+/**
+ * Whether firing `t` at `at` could do anything, given the node's state now. A timer whose module
+ * has moved its deadline past `at` (an acknowledged probe, a mail acknowledged, maintenance already
+ * done) is stale, and is dropped instead of waking the process. Every module schedules a new timer
+ * whenever it sets an earlier deadline, so dropping a stale one never loses a deadline. Kinds not
+ * listed are always live (firing them early is cheap and rare).
+ */
+export function timerLive(p: NodeParts, t: Timer, at: number): boolean {
+  switch (t.kind) {
+    case 'probe':
+      return p.prober.nextDeadline() <= at;
+    case 'gossip':
+      return p.dissemination.gossipDueAt <= at;
+    case 'mail':
+      return p.dissemination.mailDueAt(t.key) <= at;
+    case 'maintain':
+      return p.maintenance.latestAt <= at;
+    default:
+      return true;
+  }
+}
+
+/**
+ * Maintenance (reaping, expiries) needs no timing of its own: each expiry it runs may be late by up
+ * to one run's spacing anyway. So a tick that is awake anyway runs it once it is in its window
+ * (MAINTENANCE_MS ± MAINTENANCE_SLACK_MS after the last run), and the 'maintain' timer at the end of
+ * the window rarely fires: with a probe interval up to 1 s there is a probe tick in every window, so
+ * a steady node wakes once per probe instead of once more a second for maintenance.
+ */
+export function maintainIfNearlyDue(p: NodeParts, now: number): void {
+  if (now >= p.maintenance.earliestAt) maintain(p, now);
+}
+
+function maintain(p: NodeParts, now: number): void {
+  p.maintenance.earliestAt = now + MAINTENANCE_MS - MAINTENANCE_SLACK_MS;
+  p.maintenance.latestAt = now + MAINTENANCE_MS + MAINTENANCE_SLACK_MS;
+  p.timers.schedule(p.maintenance.latestAt, { kind: 'maintain' });
+  p.membership.reap(now);
+  p.data.expire(now);
+  p.queries.expire(now);
+  p.antiEntropy.expire(now);
 }

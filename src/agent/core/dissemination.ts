@@ -43,6 +43,16 @@ export class Dissemination {
     host.schedule(this.nextGossipAt, { kind: 'gossip' });
   }
 
+  /** When a gossip timer would act (a timer before this is stale: see dispatch.ts timerLive). */
+  get gossipDueAt(): number {
+    return this.nextGossipAt;
+  }
+
+  /** When the mail under `key` is due for a retry; +∞ once acknowledged or dropped. */
+  mailDueAt(key: string): number {
+    return this.mail.dueAt(key);
+  }
+
   get pendingRumors(): number {
     return this.rumors.size;
   }

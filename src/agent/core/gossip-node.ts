@@ -20,7 +20,8 @@ import type { Channel } from '../base/types.js';
 import type { EngineConfig } from '../config/engine-schema.js';
 import type { Keyring } from '../wire/keyring.js';
 import type { Addr, KvEntry, MemberRecord } from '../wire/messages.js';
-import { fireTimer, receivePacket } from './dispatch.js';
+import type { Timer } from './deadlines.js';
+import { fireTimer, maintainIfNearlyDue, receivePacket, timerLive } from './dispatch.js';
 import type { ForceLeaveDecision } from './force-leave.js';
 import { type NodeParts, reconfigureNode, wireNode } from './node-parts.js';
 import { emptyStores, type NodeStores } from './node-stores.js';
@@ -51,6 +52,8 @@ export class GossipNode {
   readonly name: string;
   readonly addr: Addr;
   private readonly p: NodeParts;
+  /** Bound once: nextDeadline runs after every packet and tick. */
+  private readonly timerLive = (t: Timer, at: number): boolean => timerLive(this.p, t, at);
 
   constructor(init: GossipNodeInit, deps: GossipNodeDeps, now: number) {
     this.name = init.name;
@@ -198,12 +201,15 @@ export class GossipNode {
 
   // ───────────────────────────── driving ─────────────────────────────
 
+  /** The earliest live timer: stale ones are dropped first, so they never wake the process. */
   nextDeadline(): number {
+    this.p.timers.dropStale(this.timerLive);
     return this.p.timers.next();
   }
 
   tick(now: number): void {
     for (let t = this.p.timers.popDue(now); t; t = this.p.timers.popDue(now)) fireTimer(this.p, t, now);
+    maintainIfNearlyDue(this.p, now);
   }
 
   /**

@@ -22,6 +22,11 @@ import type { CoreEvent, CoreOutput, CoreStats, Rng } from './types.js';
 
 /** Housekeeping (reaping, tombstone and session expiry) runs this often. */
 export const MAINTENANCE_MS = 1_000;
+/**
+ * Maintenance runs MAINTENANCE_MS ± this after the last run: at a tick that is awake anyway when
+ * one falls in that window (dispatch.ts, maintainIfNearlyDue), else at its own timer at the end.
+ */
+export const MAINTENANCE_SLACK_MS = 500;
 
 export interface NodeIdentity {
   name: string;
@@ -43,8 +48,11 @@ interface CoreContext {
 export interface NodeParts {
   /** The live config: reconfigure() replaces it, every module reads it through config(). */
   settings: { config: EngineConfig };
-  /** When maintenance runs next (a stale 'maintain' timer is ignored). */
-  maintenance: { nextAt: number };
+  /**
+   * The window of the next maintenance run: any tick from `earliestAt` runs it; its own timer is at
+   * `latestAt` (a stale 'maintain' timer is dropped).
+   */
+  maintenance: { earliestAt: number; latestAt: number };
   readonly timers: Deadlines;
   readonly tree: DigestTree;
   readonly health: LocalHealth;
@@ -184,8 +192,8 @@ export function wireNode(
     announce,
     reply: (to, m) => send(to, [m], false),
   });
-  const maintenance = { nextAt: now + MAINTENANCE_MS };
-  ctx.schedule(maintenance.nextAt, { kind: 'maintain' });
+  const maintenance = { earliestAt: now + MAINTENANCE_MS, latestAt: now + MAINTENANCE_MS };
+  ctx.schedule(maintenance.latestAt, { kind: 'maintain' });
   return {
     settings,
     maintenance,

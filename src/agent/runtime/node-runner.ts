@@ -40,6 +40,8 @@ export class NodeRunner<C extends DrivableCore> {
   private timer: NodeJS.Timeout | null = null;
   /** Absolute time the armed timer targets. */
   private timerAt = Number.POSITIVE_INFINITY;
+  /** Whether the armed timer is only the maxTimerMs cap (no deadline before it). */
+  private timerCapOnly = false;
   private closed = false;
   private ticks = 0;
 
@@ -115,17 +117,25 @@ export class NodeRunner<C extends DrivableCore> {
     this.rearm();
   }
 
-  /** Keeps one timer armed for the core's next deadline; moves it only when the deadline got earlier. */
+  /**
+   * Keeps one timer armed for the core's next deadline. It moves when the deadline moves either way:
+   * a later deadline (a probe acknowledged, its stale timer dropped by the core) must not wake the
+   * process for nothing. A timer armed only for the cap stays while the deadline is still beyond it.
+   */
   private rearm(): void {
     if (this.closed) return;
     const now = this.clock();
     const deadline = this.core.nextDeadline();
-    const capped = Number.isNaN(deadline) ? now + this.maxTimerMs : Math.min(deadline, now + this.maxTimerMs);
-    if (this.timer !== null && this.timerAt <= capped) return;
+    const cap = now + this.maxTimerMs;
+    const capOnly = Number.isNaN(deadline) || deadline > cap;
+    const at = capOnly ? cap : deadline;
+    if (this.timer !== null && (this.timerAt === at || (capOnly && this.timerCapOnly && this.timerAt <= at)))
+      return;
     this.clearTimer();
-    this.timerAt = capped;
+    this.timerAt = at;
+    this.timerCapOnly = capOnly;
     // Round up so a timer never wakes a fraction of a millisecond before its deadline and spins.
-    this.timer = setTimeout(() => this.fire(), Math.max(0, Math.ceil(capped - now)));
+    this.timer = setTimeout(() => this.fire(), Math.max(0, Math.ceil(at - now)));
   }
 
   private clearTimer(): void {
