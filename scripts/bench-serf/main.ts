@@ -1,7 +1,7 @@
 // `npm run bench:serf`: Grapevine and Serf side by side (see docs/benchmarks.md). Writes
 // <out>/serf-bench.json (every run) and SVG plots drawn from it, and prints the tables.
 // Usage: node --import tsx scripts/bench-serf/main.ts [--sizes 10,30,50,100] [--runs 3] [--quick]
-//        [--false-positives [--fp-minutes 10]] [--steady-s 10] [--warm-up-s 30] [--systems grapevine,serf] [--out docs/benchmarks/serf]
+//        [--false-positives [--fp-minutes 10]] [--steady-s 30] [--warm-up-s 30] [--systems grapevine,serf] [--out docs/benchmarks/serf]
 //        [--node-flags=--lite-mode] (V8 flags for Grapevine's agents besides the shipped --max-semi-space-size=1)
 //        [--trade-off [--suspicion-mults 2,4,6] [--probe-timeouts-ms 200,500] [--serf-profiles lan,local]]
 import { execFileSync } from 'node:child_process';
@@ -54,7 +54,7 @@ if (sizes.some((n) => n < 3)) {
   process.exit(2);
 }
 const [runs] = positiveInts('runs', values.runs ?? (quick || fpMode ? '1' : '3'));
-const [steadySeconds] = positiveInts('steady-s', values['steady-s'] ?? (quick ? '5' : '10'));
+const [steadySeconds] = positiveInts('steady-s', values['steady-s'] ?? (quick ? '5' : '30'));
 const [warmUpSeconds] = positiveInts('warm-up-s', values['warm-up-s'] ?? (quick ? '3' : '30'));
 const [fpMinutes] = positiveInts('fp-minutes', values['fp-minutes'] ?? (quick ? '3' : '10'));
 const [probeIntervalMs] = positiveInts('probe-interval-ms', values['probe-interval-ms']);
