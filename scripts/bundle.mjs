@@ -16,20 +16,28 @@ import { build } from 'esbuild';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * prom-client's index loads its Pushgateway (node:https, hence TLS) and its cluster aggregator
- * (node:cluster) whether used or not: ~2 MB RSS and ~35 ms of CPU in every agent. Grapevine uses
- * neither, so the bundle gets a stand-in that says so if anything ever does.
+ * Parts of bundled packages that their index loads whether used or not, and Grapevine never uses:
+ * - prom-client's Pushgateway (node:https, hence TLS) and cluster aggregator (node:cluster): ~2 MB
+ *   RSS and ~35 ms of CPU in every agent;
+ * - pino's transports (`pino.transport()`: thread-stream, hence node:worker_threads and a worker's
+ *   plumbing); Grapevine logs to a destination stream in-process.
+ * Each gets a stand-in that says so if anything ever calls it.
  */
-const promClientUnused = {
-  name: 'prom-client-unused',
+const UNUSED = [
+  { importer: /[\\/]prom-client[\\/]index\.js$/, path: /^\.\/lib\/(pushgateway|cluster)$/ },
+  { importer: /[\\/]pino[\\/]pino\.js$/, path: /^\.\/lib\/transport$/ },
+  { importer: /[\\/]pino[\\/]lib[\\/]tools\.js$/, path: /^\.\/transport$/ },
+];
+const unusedParts = {
+  name: 'unused-parts',
   setup(b) {
-    b.onResolve({ filter: /^\.\/lib\/(pushgateway|cluster)$/ }, (args) =>
-      /[\\/]prom-client[\\/]index\.js$/.test(args.importer)
-        ? { path: args.path, namespace: 'unused' }
+    b.onResolve({ filter: /^\.\// }, (args) =>
+      UNUSED.some((u) => u.importer.test(args.importer) && u.path.test(args.path))
+        ? { path: `${args.importer.split(/node_modules[\\/]/).pop()}: ${args.path}`, namespace: 'unused' }
         : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'unused' }, (args) => ({
-      contents: `module.exports = function unused() { throw new Error('prom-client ${args.path} is not in the grapevine bundle (scripts/bundle.mjs)'); };`,
+      contents: `module.exports = function unused() { throw new Error(${JSON.stringify(`${args.path} is not in the grapevine bundle (scripts/bundle.mjs)`)}); };`,
       loader: 'js',
     }));
   },
@@ -49,7 +57,7 @@ await build({
   platform: 'node',
   target: 'node20',
   external: ['@kubernetes/client-node'],
-  plugins: [promClientUnused],
+  plugins: [unusedParts],
   // Bundled CommonJS packages (pino, prom-client, yaml …) call require() for Node's built-ins; an ES
   // module has no require, so every output file gets one (esbuild keeps the shebang line first).
   banner: {
