@@ -20,7 +20,7 @@ import { memberAddrAllowed } from './source-check.js';
 import { Suspicions } from './suspicions.js';
 import type { CoreEvent, CoreOutput, CoreStats, Rng } from './types.js';
 
-/** Housekeeping (reaping, tombstone and session expiry) runs this often. */
+/** Housekeeping (reaping, tombstone and session expiry) runs about this often (± MAINTENANCE_SLACK_MS). */
 export const MAINTENANCE_MS = 1_000;
 /**
  * Maintenance runs MAINTENANCE_MS ± this after the last run: at a tick that is awake anyway when
