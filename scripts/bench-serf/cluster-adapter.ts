@@ -20,6 +20,8 @@ export interface ClusterAdapter {
   suspicionsRaised(): Promise<number>;
   /** Grapevine: anti-entropy sessions its agents evicted (sum, and the agent with the most). */
   sessionsEvicted?(): Promise<{ total: number; most: number; at: string }>;
+  /** Grapevine: TCP fallback probes its running agents found refused so far (summed). */
+  fallbackRefusals?(): Promise<number>;
   /** Kills every agent (SIGKILL) and waits for them to exit. */
   stopAll(): Promise<void>;
 }

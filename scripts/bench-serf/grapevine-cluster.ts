@@ -164,6 +164,10 @@ export class GrapevineCluster implements ClusterAdapter {
     return (await this.counter('grapevine_suspicions_raised_total')).total;
   }
 
+  async fallbackRefusals(): Promise<number> {
+    return (await this.counter('grapevine_fallback_probes_refused_total')).total;
+  }
+
   async sessionsEvicted(): Promise<{ total: number; most: number; at: string }> {
     return this.counter('grapevine_anti_entropy_evicted_total');
   }

@@ -117,6 +117,11 @@ export interface RunNotes {
   slowestJoins?: string[];
   /** Grapevine: anti-entropy sessions evicted by the time every agent saw every other. */
   sessionsEvictedWhileJoining?: { total: number; most: number; at: string };
+  /**
+   * Grapevine: fallback probes of the killed agent that survivors found refused until every survivor
+   * marked it dead. 0 means the death was found by silence (Lifeguard's timeouts), not by a refusal.
+   */
+  killFallbackRefusals?: number;
   /** CPU-seconds the agents (all together) and this driver used until every agent saw every other. */
   cpuWhileJoiningS?: { agents: number; agentsUntilUp: number | null; driver: number };
 }
@@ -172,7 +177,10 @@ export async function measureFigures(
   const eventToLastS = seconds(Math.max(...seen.values()) - eventStart);
 
   // kill -9 the last agent; every survivor must mark it dead.
+  const refusedBefore = await c.fallbackRefusals?.();
   const { survivors, detection } = await killDetection(c, spec);
+  if (refusedBefore !== undefined && c.fallbackRefusals)
+    notes.killFallbackRefusals = (await c.fallbackRefusals()) - refusedBefore;
 
   // Graceful leave of another agent; every remaining one must see it left.
   const leaver = spec.n - 2;

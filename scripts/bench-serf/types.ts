@@ -105,6 +105,11 @@ export interface RunResult {
   slowestJoins?: string[];
   /** Grapevine: anti-entropy sessions evicted by the time every agent saw every other. */
   sessionsEvictedWhileJoining?: { total: number; most: number; at: string };
+  /**
+   * Grapevine: fallback probes of the killed agent that survivors found refused until every survivor
+   * marked it dead. 0 means the death was found by silence (Lifeguard's timeouts), not by a refusal.
+   */
+  killFallbackRefusals?: number;
   /** CPU-seconds the agents (all together) and the driver used until every agent saw every other. */
   cpuWhileJoiningS?: { agents: number; agentsUntilUp: number | null; driver: number };
   falsePositives?: FalsePositiveCounts;

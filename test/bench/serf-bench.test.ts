@@ -52,6 +52,10 @@ describe('bench serf: the side-by-side harness on real agents (N = 3)', function
         expect(f[key], `${r.system} ${key}`).to.be.greaterThan(0);
       expect(f.killDeadFirstS).to.be.at.most(f.killDeadMedianS as number);
       expect(f.killDeadMedianS).to.be.at.most(f.killDeadLastS as number);
+      // How the death was found is recorded for Grapevine (refusals of its fallback probe); Serf has no such counter.
+      if (r.system === 'grapevine')
+        expect(Number.isInteger(r.killFallbackRefusals) && r.killFallbackRefusals! >= 0).to.equal(true);
+      else expect(r.killFallbackRefusals).to.equal(undefined);
     }
     const summary = summarize(results);
     const join = summary.find((s) => s.figure === 'joinFromFirstStartS');
