@@ -13,22 +13,28 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
+/** A numeric field of /proc/PID/status, e.g. ("VmRSS", "kB") in "VmRSS:  1234 kB" gives 1234. */
+function statusNumber(status: string, pid: number, field: string, unit = ''): number {
+  const value = new RegExp(`^${field}:\\s+(\\d+)${unit === '' ? '' : ` ${unit}`}$`, 'm').exec(status)?.[1];
+  if (value === undefined) throw new Error(`no ${field} for pid ${pid}`);
+  return Number(value);
+}
+
 /**
  * Context switches of pid's main thread so far (voluntary + involuntary, /proc/PID/status): for an
  * event-loop process, about one per wake-up of its loop.
  */
 export function mainThreadSwitches(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const count = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)$`, 'm').exec(status)?.[1] ?? NaN);
-  return count('voluntary_ctxt_switches') + count('nonvoluntary_ctxt_switches');
+  return (
+    statusNumber(status, pid, 'voluntary_ctxt_switches') +
+    statusNumber(status, pid, 'nonvoluntary_ctxt_switches')
+  );
 }
 
 /** Resident set size of pid, in MB (VmRSS). */
 export function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(kb) / 1024;
+  return statusNumber(readFileSync(`/proc/${pid}/status`, 'utf8'), pid, 'VmRSS', 'kB') / 1024;
 }
 
 /** Bytes sent over `lo` in the current namespace (every loopback packet is sent once). */

@@ -6,7 +6,14 @@ import { promisify } from 'node:util';
 import type { ClusterAdapter } from './cluster-adapter.js';
 import { waitFor } from './observations.js';
 import { cpuSeconds, loopbackTxBytes, rssMb } from './proc-usage.js';
-import type { Detection, FalsePositiveCounts, RunFigures, RunSpec, TradeOffPoint } from './types.js';
+import type {
+  Detection,
+  FalsePositiveCounts,
+  RunFigures,
+  RunNotes,
+  RunSpec,
+  TradeOffPoint,
+} from './types.js';
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -107,23 +114,6 @@ async function verdicts(
     },
     () => c.obs.missing(names, [member], states),
   );
-}
-
-/** Counts reported besides the figures (why a figure looks the way it does). */
-export interface RunNotes {
-  leaveSeenAsDead?: number;
-  deathsWhileJoining?: number;
-  suspectSightingsWhileJoining?: number;
-  slowestJoins?: string[];
-  /** Grapevine: anti-entropy sessions evicted by the time every agent saw every other. */
-  sessionsEvictedWhileJoining?: { total: number; most: number; at: string };
-  /**
-   * Grapevine: fallback probes of the killed agent that survivors found refused until every survivor
-   * marked it dead. 0 means the death was found by silence (Lifeguard's timeouts), not by a refusal.
-   */
-  killFallbackRefusals?: number;
-  /** CPU-seconds the agents (all together) and this driver used until every agent saw every other. */
-  cpuWhileJoiningS?: { agents: number; agentsUntilUp: number | null; driver: number };
 }
 
 /**

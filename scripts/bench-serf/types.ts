@@ -90,11 +90,8 @@ export interface FalsePositiveCounts {
   udpLossPercent: number;
 }
 
-export interface RunResult {
-  system: SystemName;
-  n: number;
-  run: number;
-  figures?: RunFigures;
+/** Counts reported besides the figures (why a figure looks the way it does). */
+export interface RunNotes {
   /** Agents that saw the graceful leave as a failure (dead/failed) instead of `left`. */
   leaveSeenAsDead?: number;
   /** Dead/failed verdicts (observer × member) while the cluster was forming: nobody had died. */
@@ -112,6 +109,13 @@ export interface RunResult {
   killFallbackRefusals?: number;
   /** CPU-seconds the agents (all together) and the driver used until every agent saw every other. */
   cpuWhileJoiningS?: { agents: number; agentsUntilUp: number | null; driver: number };
+}
+
+export interface RunResult extends RunNotes {
+  system: SystemName;
+  n: number;
+  run: number;
+  figures?: RunFigures;
   falsePositives?: FalsePositiveCounts;
   /** trade-off mode; `tuning` is also set on a failed run. */
   tradeOff?: TradeOffPoint;
