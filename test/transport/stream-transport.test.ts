@@ -23,6 +23,12 @@ function collectErrors(t: StreamTransport): Array<{ to: string; channel: Channel
   return errors;
 }
 
+function collectPeerClosed(t: StreamTransport): string[] {
+  const closed: string[] = [];
+  t.onPeerClosed((to) => closed.push(to));
+  return closed;
+}
+
 async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
@@ -164,15 +170,46 @@ describe('StreamTransport (real TCP)', () => {
     const a = await bind('127.0.0.1:0', { idleTimeoutMs: 100 });
     const b = await bind();
     const got = collect(b);
+    const peerClosed = collectPeerClosed(a);
     a.send(b.localAddr, Uint8Array.of(1), 'stream');
     await until(() => got.length === 1);
     expect(a.outboundCount).to.equal(1);
     await until(() => a.outboundCount === 0, 2000);
     expect(a.stats.idleClosed).to.equal(1);
+    expect(peerClosed, 'our own idle close is not the peer going away').to.deep.equal([]);
     await until(() => b.inboundCount === 0);
     a.send(b.localAddr, Uint8Array.of(2), 'stream');
     await until(() => got.length === 2);
     expect(a.stats.connectionsOpened).to.equal(2);
+  });
+
+  it('reports a peer that ends an established connection to onPeerClosed, once', async () => {
+    const a = await bind();
+    const b = await bind();
+    const got = collect(b);
+    const peerClosed = collectPeerClosed(a);
+    a.send(b.localAddr, Uint8Array.of(1), 'stream');
+    await until(() => got.length === 1);
+    // b goes away the way a killed process does: its end of every connection is closed.
+    await b.close();
+    await until(() => peerClosed.length === 1);
+    await until(() => a.outboundCount === 0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(peerClosed).to.deep.equal([b.localAddr]);
+    expect(a.stats.peerClosed).to.equal(1);
+  });
+
+  it('a refused connection is a send error, not a peer closing', async () => {
+    const a = await bind();
+    const gone = await bind();
+    const to = gone.localAddr;
+    await gone.close();
+    const errors = collectErrors(a);
+    const peerClosed = collectPeerClosed(a);
+    a.send(to, Uint8Array.of(1), 'stream');
+    await until(() => errors.length === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(peerClosed).to.deep.equal([]);
   });
 
   it('reports a reset of an established connection once, not as a crash', async () => {
@@ -182,6 +219,7 @@ describe('StreamTransport (real TCP)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const to = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
     const errors = collectErrors(a);
+    const peerClosed = collectPeerClosed(a);
     try {
       a.send(to, Uint8Array.of(1), 'stream');
       await until(() => errors.length === 1);
@@ -189,6 +227,7 @@ describe('StreamTransport (real TCP)', () => {
       await until(() => a.outboundCount === 0);
       await new Promise((r) => setTimeout(r, 50));
       expect(errors).to.have.length(1);
+      expect(peerClosed).to.deep.equal([to]);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

@@ -185,6 +185,14 @@ export class GossipNode {
     if (refused) this.p.prober.fallbackRefused(to, now);
   }
 
+  /**
+   * The member at `to` closed or reset the stream connection we held open to it (we close idle ones
+   * first, so this means its process went away or restarted): probe it soon instead of in its turn.
+   */
+  peerClosed(to: Addr, now: number): void {
+    this.p.prober.probeSoon(to, now);
+  }
+
   /** New tunables without a restart (hot reload); the cluster name cannot change live. */
   reconfigure(config: EngineConfig, now: number): void {
     reconfigureNode(this.p, config, now);

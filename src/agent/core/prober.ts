@@ -63,6 +63,10 @@ interface Relay {
   nacked: boolean;
 }
 
+function isProbeable(e: MemberEntry, self: string): boolean {
+  return e.record.name !== self && (e.record.state === 'alive' || e.record.state === 'suspect');
+}
+
 export class Prober {
   private nextProbeAt: number;
   private probe: OpenProbe | null = null;
@@ -70,6 +74,9 @@ export class Prober {
   private readonly order: ProbeOrder;
   private seq = 0;
   private stopped = false;
+  /** A member to probe next, ahead of the round-robin order (probeSoon). */
+  private hinted: string | null = null;
+  private lastStartAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly host: ProberHost,
@@ -108,6 +115,7 @@ export class Prober {
   stop(): void {
     this.stopped = true;
     this.probe = null;
+    this.hinted = null;
     this.nextProbeAt = Number.POSITIVE_INFINITY;
   }
 
@@ -171,6 +179,26 @@ export class Prober {
     this.host.wake(p.endAt);
   }
 
+  /**
+   * The member at `addr` closed the stream connection we held to it: its process may be gone (a
+   * killed process's kernel closes its sockets). Probe it next, and soon — at once, unless a probe
+   * is open (then when it ends) or one started less than half an interval ago. So a hint, which the
+   * peer controls, can never cut an open probe short nor raise the rate above two probes per
+   * interval; the round-robin order is left where it was. Returns whether a probe was brought forward.
+   */
+  probeSoon(addr: Addr, now: number): boolean {
+    if (this.stopped) return false;
+    const target = this.liveMemberAt(addr);
+    if (target === undefined || target === this.probe?.target) return false;
+    this.hinted = target;
+    const half = this.host.health.scale(this.host.config().probeIntervalMs) / 2;
+    const at = Math.max(now, this.lastStartAt + half, this.probe?.endAt ?? now);
+    this.nextProbeAt = Math.min(this.nextProbeAt, at);
+    this.host.wake(this.nextProbeAt);
+    this.host.stats.probesBroughtForward++;
+    return true;
+  }
+
   /** Someone asks us to probe `target` for them (ping-req). */
   relay(requesterSeq: number, target: string, targetAddr: Addr, replyTo: Addr, now: number): void {
     const seq = ++this.seq;
@@ -195,8 +223,9 @@ export class Prober {
     const cfg = this.host.config();
     const interval = health.scale(cfg.probeIntervalMs);
     this.nextProbeAt = now + interval;
+    this.lastStartAt = now;
     this.host.wake(this.nextProbeAt);
-    const target = this.nextTarget();
+    const target = this.takeHinted() ?? this.nextTarget();
     if (!target) return;
     const seq = ++this.seq;
     this.probe = {
@@ -216,6 +245,20 @@ export class Prober {
     this.host.send(target.record.addr, [ping, ...this.host.pingExtras(target.record, now)]);
   }
 
+  private takeHinted(): MemberEntry | undefined {
+    const name = this.hinted;
+    this.hinted = null;
+    const e = name === null ? undefined : this.host.table.get(name);
+    return e && isProbeable(e, this.host.name) ? e : undefined;
+  }
+
+  /** The member (alive or suspect, not us) at `addr`; a linear scan, for the rare connection close. */
+  private liveMemberAt(addr: Addr): string | undefined {
+    for (const e of this.host.table.entries())
+      if (e.record.addr === addr && isProbeable(e, this.host.name)) return e.record.name;
+    return undefined;
+  }
+
   private nextTarget(): MemberEntry | undefined {
     const { table, name: self } = this.host;
     const slots = table.slotCount;
@@ -223,7 +266,7 @@ export class Prober {
       const name = table.nameAt(this.order.next(slots));
       if (name === undefined || name === self) continue;
       const e = table.get(name);
-      if (e && (e.record.state === 'alive' || e.record.state === 'suspect')) return e;
+      if (e && isProbeable(e, self)) return e;
     }
     return undefined;
   }

@@ -78,6 +78,8 @@ export interface CoreStats {
   fallbackProbesSent: number;
   /** Fallback probes whose connection the target refused (the probe then ended early). */
   fallbackProbesRefused: number;
+  /** Probes brought forward because the member closed the stream connection we held to it. */
+  probesBroughtForward: number;
   nacksSent: number;
   nacksReceived: number;
   suspicionsRaised: number;
@@ -112,6 +114,7 @@ export function emptyStats(): CoreStats {
     indirectProbesSent: 0,
     fallbackProbesSent: 0,
     fallbackProbesRefused: 0,
+    probesBroughtForward: 0,
     nacksSent: 0,
     nacksReceived: 0,
     suspicionsRaised: 0,

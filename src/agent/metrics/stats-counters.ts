@@ -33,6 +33,11 @@ const SCALARS: readonly ScalarCounter[] = [
     help: 'Fallback probes whose TCP connection the target refused; the probe then failed without waiting out the protocol period, and its suspicion expires after refusedSuspicionTimeoutMs at most.',
     read: (s) => s.fallbackProbesRefused,
   },
+  {
+    name: 'probes_brought_forward_total',
+    help: 'Probes of a member started early, ahead of the round-robin order, because it closed or reset the TCP connection held to it (its process may have died).',
+    read: (s) => s.probesBroughtForward,
+  },
   { name: 'nacks_sent_total', help: 'Nacks sent as a relay (Lifeguard).', read: (s) => s.nacksSent },
   {
     name: 'nacks_received_total',

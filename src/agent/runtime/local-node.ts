@@ -84,6 +84,10 @@ export async function startLocalNode(o: LocalNodeOptions): Promise<LocalNode> {
           runner.run((now, core) => core.sendFailed(to, channel, now, isConnectionRefused(error)));
         }
       }),
+    onPeerClosed: (to) =>
+      setImmediate(() => {
+        if (!runner.isClosed) runner.run((now, core) => core.peerClosed(to, now));
+      }),
     onCoreError: (err, phase) => o.onError?.(err, `core-${phase}`),
   });
   const node = runner.core;

@@ -20,6 +20,8 @@ export interface NodeRunnerOptions<C extends DrivableCore> {
   onEvent?: (event: CoreEvent) => void;
   /** Deliveries the transport reports as failed (mostly stream: refused, reset, timeout). */
   onSendError?: (to: Addr, channel: Channel, error: Error) => void;
+  /** A peer closed a stream connection held open to it (transports with connections only). */
+  onPeerClosed?: (to: Addr) => void;
   /**
    * An exception thrown by the core while handling a packet or a tick. Without a handler it is
    * rethrown (it is a bug, and hiding it would leave the node silently stuck).
@@ -56,6 +58,7 @@ export class NodeRunner<C extends DrivableCore> {
     this.core = opts.createCore(out, this.clock());
     this.transport.onReceive((from, bytes, channel) => this.receive(from, bytes, channel));
     this.transport.onSendError((to, channel, error) => opts.onSendError?.(to, channel, error));
+    this.transport.onPeerClosed?.((to) => opts.onPeerClosed?.(to));
     this.rearm();
   }
 

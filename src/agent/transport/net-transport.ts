@@ -1,7 +1,7 @@
 import { formatAddr, parseAddr } from '../../net/address.js';
 import type { Addr } from '../wire/messages.js';
 import { type StreamErrorContext, StreamTransport, type StreamTransportOptions } from './stream-transport.js';
-import type { Channel, ReceiveHandler, Transport } from './transport.js';
+import type { Channel, PeerClosedHandler, ReceiveHandler, Transport } from './transport.js';
 import { type UdpErrorContext, UdpTransport } from './udp-transport.js';
 
 export interface NetTransportOptions extends Omit<StreamTransportOptions, 'onError'> {
@@ -62,6 +62,10 @@ export class NetTransport implements Transport {
   onSendError(handler: (to: Addr, channel: Channel, error: Error) => void): void {
     this.udp.onSendError(handler);
     this.stream.onSendError(handler);
+  }
+
+  onPeerClosed(handler: PeerClosedHandler): void {
+    this.stream.onPeerClosed(handler);
   }
 
   send(to: Addr, bytes: Uint8Array, channel: Channel): void {

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { formatAddr, parseAddr } from '../../net/address.js';
 import type { Addr } from '../wire/messages.js';
 import { encodeFrameHeader, FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
-import type { Channel, ReceiveHandler, Transport } from './transport.js';
+import type { Channel, PeerClosedHandler, ReceiveHandler, Transport } from './transport.js';
 import { type SendErrorHandler, TransportHandlers } from './transport-handlers.js';
 
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
@@ -95,6 +95,8 @@ export interface StreamTransportStats {
   /** Inbound connections dropped because the peer announced a frame over maxFrameBytes. */
   oversizeFrames: number;
   idleClosed: number;
+  /** Established outbound connections the peer ended or reset (each reported to onPeerClosed). */
+  peerClosed: number;
   /** Connections refused or closed, by reason (oversize-frame also counts pre-auth oversize frames). */
   refused: Record<StreamRefusal, number>;
 }
@@ -121,6 +123,7 @@ export class StreamTransport implements Transport {
     sendErrors: 0,
     oversizeFrames: 0,
     idleClosed: 0,
+    peerClosed: 0,
     refused: {
       'connection-limit': 0,
       'source-limit': 0,
@@ -200,6 +203,10 @@ export class StreamTransport implements Transport {
 
   onSendError(handler: SendErrorHandler): void {
     this.handlers.onSendError(handler);
+  }
+
+  onPeerClosed(handler: PeerClosedHandler): void {
+    this.handlers.onPeerClosed(handler);
   }
 
   send(to: Addr, bytes: Uint8Array, channel: Channel): void {
@@ -289,10 +296,25 @@ export class StreamTransport implements Transport {
         this.drop(to, conn, Object.assign(new Error(`connect to ${to} timed out`), { code: 'ETIMEDOUT' }));
       }
     });
-    socket.on('error', (err) => this.drop(to, conn, err));
+    // We close idle connections first (the peer waits twice as long), so an established connection
+    // that the peer ends or resets means its process went away (killed, crashed, restarting): the
+    // core hears of it at once. Reported once, before the connection is forgotten.
+    const peerGone = () => {
+      if (conn.connected && !this.closed && this.outbound.get(to) === conn) {
+        this.stats.peerClosed++;
+        this.handlers.peerClosed(to);
+      }
+    };
+    socket.on('error', (err) => {
+      peerGone();
+      this.drop(to, conn, err);
+    });
     // The peer closed (e.g. it restarted): forget the connection at once so the next send reconnects.
     socket.on('close', () => this.drop(to, conn, null));
-    socket.on('end', () => this.drop(to, conn, null));
+    socket.on('end', () => {
+      peerGone();
+      this.drop(to, conn, null);
+    });
     this.readFrames(socket, to, 'outbound');
     return conn;
   }

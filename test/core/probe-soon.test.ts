@@ -1,0 +1,162 @@
+// A member that closes the TCP connection we hold to it is probed soon, out of turn (issue 12): a
+// killed process's kernel closes its sockets, so the survivors that had a pooled connection to it
+// learn within milliseconds that something happened, long before the round-robin order reaches it.
+// The hint only brings a probe forward: it never cuts an open probe short, never raises the rate
+// above two probes per interval, and says nothing about the member's state by itself.
+import { expect } from 'chai';
+import { resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
+import { LocalHealth } from '../../src/agent/core/local-health.js';
+import { MemberTable } from '../../src/agent/core/member-table.js';
+import { Prober } from '../../src/agent/core/prober.js';
+import { emptyStats } from '../../src/agent/core/types.js';
+import { createRng } from '../../src/agent/runtime/rng.js';
+import type { Addr, MemberState, Message } from '../../src/agent/wire/messages.js';
+
+const config = resolveEngineConfig({ probeIntervalMs: 1000, probeTimeoutMs: 500 });
+const INTERVAL = config.probeIntervalMs;
+const addrOf = (i: number): Addr => `10.0.0.${i + 2}:7946`;
+
+/** A prober among `n` peers (peer0…), every ping recorded with its time; time driven by the test. */
+function proberAmong(n: number, states: Record<string, MemberState> = {}) {
+  const table = new MemberTable();
+  table.set({
+    record: { name: 'self', addr: '10.0.0.1:7946', generation: 1, incarnation: 0, tags: {}, state: 'alive' },
+    changedAt: 0,
+  });
+  for (let i = 0; i < n; i++) {
+    const name = `peer${i}`;
+    table.set({
+      record: {
+        name,
+        addr: addrOf(i),
+        generation: 1,
+        incarnation: 0,
+        tags: {},
+        state: states[name] ?? 'alive',
+      },
+      changedAt: 0,
+    });
+  }
+  const pings: { at: number; target: string; seq: number }[] = [];
+  const failed: { at: number; target: string }[] = [];
+  const stats = emptyStats();
+  let clock = 0;
+  const prober = new Prober(
+    {
+      name: 'self',
+      table,
+      health: new LocalHealth(config.awarenessMaxMultiplier),
+      stats,
+      rng: createRng(11),
+      config: () => config,
+      send: (_to, m: Message[]) => {
+        for (const x of m) if (x.t === 'ping') pings.push({ at: clock, target: x.target, seq: x.seq });
+      },
+      sendStream: () => {},
+      pingExtras: () => [],
+      acked: () => {},
+      probeFailed: (target, at) => failed.push({ at, target }),
+      wake: () => {},
+    },
+    0,
+  );
+  /** Ticks at every deadline up to `until`; returns the time of the last tick (or `until`). */
+  const runTo = (until: number): number => {
+    while (prober.nextDeadline() <= until) {
+      clock = prober.nextDeadline();
+      prober.tick(clock);
+    }
+    clock = Math.max(clock, until);
+    return clock;
+  };
+  /** Runs until the next probe starts and returns it. */
+  const nextPing = () => {
+    const before = pings.length;
+    while (pings.length === before) runTo(prober.nextDeadline());
+    return pings[pings.length - 1]!;
+  };
+  return { prober, pings, failed, stats, runTo, nextPing };
+}
+
+describe('Prober.probeSoon: a member that closed our connection is probed out of turn', () => {
+  it('probes it at once when no probe is open, ahead of the round-robin order', () => {
+    const p = proberAmong(20);
+    const first = p.nextPing();
+    p.prober.onAck(first.seq, first.at + 5);
+    // Well past half an interval after that probe started, and before the next one is due.
+    const now = p.runTo(first.at + 700);
+    expect(p.prober.probeSoon(addrOf(7), now)).to.equal(true);
+    expect(p.prober.nextDeadline()).to.equal(now);
+    expect(p.nextPing()).to.include({ at: now, target: 'peer7' });
+    expect(p.stats.probesBroughtForward).to.equal(1);
+    // The regular schedule goes on one interval after the early probe.
+    expect(p.nextPing().at).to.equal(now + INTERVAL);
+  });
+
+  it('waits until half an interval after the last probe started: at most two probes per interval', () => {
+    const p = proberAmong(20);
+    const first = p.nextPing();
+    p.prober.onAck(first.seq, first.at + 5);
+    const now = p.runTo(first.at + 100);
+    expect(p.prober.probeSoon(addrOf(3), now)).to.equal(true);
+    expect(p.nextPing()).to.include({ at: first.at + INTERVAL / 2, target: 'peer3' });
+  });
+
+  it('never cuts an open probe short: the hinted probe starts when the open one ends', () => {
+    const p = proberAmong(20);
+    const first = p.nextPing(); // never acked: it runs its whole period, then fails
+    const now = p.runTo(first.at + 600);
+    const target = first.target === 'peer5' ? 'peer6' : 'peer5';
+    expect(p.prober.probeSoon(addrOf(Number(target.slice(4))), now)).to.equal(true);
+    const ping = p.nextPing();
+    expect(ping).to.include({ at: first.at + INTERVAL, target });
+    expect(p.failed).to.deep.equal([{ at: first.at + INTERVAL, target: first.target }]);
+  });
+
+  it('ignores addresses of no live member, of itself, and the member already being probed', () => {
+    const p = proberAmong(5, { peer2: 'dead', peer3: 'left' });
+    const first = p.nextPing();
+    const now = p.runTo(first.at + 700);
+    const due = p.prober.nextDeadline();
+    const openTarget = addrOf(Number(first.target.slice(4)));
+    for (const addr of ['10.0.0.99:7946', '10.0.0.1:7946', addrOf(2), addrOf(3), openTarget])
+      expect(p.prober.probeSoon(addr, now), addr).to.equal(false);
+    expect(p.prober.nextDeadline()).to.equal(due);
+    expect(p.stats.probesBroughtForward).to.equal(0);
+  });
+
+  it('a suspect member is probed too', () => {
+    const p = proberAmong(5, { peer1: 'suspect' });
+    const first = p.nextPing();
+    p.prober.onAck(first.seq, first.at + 5);
+    const now = p.runTo(first.at + 600);
+    expect(p.prober.probeSoon(addrOf(1), now)).to.equal(true);
+    expect(p.nextPing()).to.include({ at: now, target: 'peer1' });
+  });
+
+  it('leaves the round-robin order where it was: every member is still probed once per pass', () => {
+    const n = 12;
+    const p = proberAmong(n);
+    const first = p.nextPing();
+    p.prober.onAck(first.seq, first.at + 5);
+    const now = p.runTo(first.at + 600);
+    expect(p.prober.probeSoon(addrOf(0), now)).to.equal(true);
+    const hinted = p.nextPing();
+    expect(hinted.target).to.equal('peer0');
+    // The rest of the pass: n − 1 more regular probes reach every member once.
+    const pass = [first.target];
+    for (let i = 1; i < n; i++) {
+      const ping = p.nextPing();
+      p.prober.onAck(ping.seq, ping.at + 5);
+      pass.push(ping.target);
+    }
+    expect(new Set(pass).size).to.equal(n);
+  });
+
+  it('a stopped (leaving) prober ignores hints', () => {
+    const p = proberAmong(5);
+    p.prober.stop();
+    expect(p.prober.probeSoon(addrOf(1), 10)).to.equal(false);
+    expect(p.prober.nextDeadline()).to.equal(Number.POSITIVE_INFINITY);
+  });
+});
