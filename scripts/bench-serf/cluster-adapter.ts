@@ -4,6 +4,11 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Observations } from './observations.js';
 
+export interface ProbeCounters {
+  fallbackRefused: number;
+  broughtForward: number;
+}
+
 export interface ClusterAdapter {
   readonly system: 'grapevine' | 'serf';
   readonly obs: Observations;
@@ -20,8 +25,11 @@ export interface ClusterAdapter {
   suspicionsRaised(): Promise<number>;
   /** Grapevine: anti-entropy sessions its agents evicted (sum, and the agent with the most). */
   sessionsEvicted?(): Promise<{ total: number; most: number; at: string }>;
-  /** Grapevine: TCP fallback probes its running agents found refused so far (summed). */
-  fallbackRefusals?(): Promise<number>;
+  /**
+   * Grapevine, summed over its running agents: TCP fallback probes found refused, and probes brought
+   * forward because the member closed a pooled connection — how a kill was found.
+   */
+  probeCounters?(): Promise<ProbeCounters>;
   /** Kills every agent (SIGKILL) and waits for them to exit. */
   stopAll(): Promise<void>;
 }

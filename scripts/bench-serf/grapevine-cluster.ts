@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { AgentEvent, MemberView } from '../../src/agent/agent-api.js';
 import { AGENT_NODE_FLAGS } from '../../src/demo/agent-command-line.js';
-import { agentHost, type ClusterAdapter, killAll, onLines } from './cluster-adapter.js';
+import { agentHost, type ClusterAdapter, killAll, onLines, type ProbeCounters } from './cluster-adapter.js';
 import type { Observations } from './observations.js';
 import { cpuSeconds } from './proc-usage.js';
 import type { Tuning } from './types.js';
@@ -164,8 +164,11 @@ export class GrapevineCluster implements ClusterAdapter {
     return (await this.counter('grapevine_suspicions_raised_total')).total;
   }
 
-  async fallbackRefusals(): Promise<number> {
-    return (await this.counter('grapevine_fallback_probes_refused_total')).total;
+  async probeCounters(): Promise<ProbeCounters> {
+    return {
+      fallbackRefused: (await this.counter('grapevine_fallback_probes_refused_total')).total,
+      broughtForward: (await this.counter('grapevine_probes_brought_forward_total')).total,
+    };
   }
 
   async sessionsEvicted(): Promise<{ total: number; most: number; at: string }> {

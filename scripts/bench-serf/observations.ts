@@ -27,6 +27,8 @@ export class Observations {
   suspicionsRaised = 0;
   /** Observer × member changes to suspect (Grapevine shows them; Serf's logs do not). */
   suspectSightings = 0;
+  /** Member → when any observer first saw it suspect. */
+  private readonly firstSuspect = new Map<string, number>();
   /** What went wrong while following the agents (shown when a wait times out). */
   readonly problems: string[] = [];
 
@@ -41,7 +43,15 @@ export class Observations {
     const liveSince = !isLive(state) ? null : isLive(prev?.state) ? (prev?.liveSince ?? at) : at;
     view.set(member, { state, at, liveSince });
     if (state === 'dead') this.deaths.push({ observer, member, at });
-    if (state === 'suspect') this.suspectSightings++;
+    if (state === 'suspect') {
+      this.suspectSightings++;
+      if (!this.firstSuspect.has(member)) this.firstSuspect.set(member, at);
+    }
+  }
+
+  /** When any observer first saw `member` suspect (undefined: none did, or the system does not say). */
+  firstSuspectAt(member: string): number | undefined {
+    return this.firstSuspect.get(member);
   }
 
   userEvent(observer: string, name: string, at: number): void {

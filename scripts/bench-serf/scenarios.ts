@@ -148,6 +148,7 @@ export async function measureFigures(
   notes.slowestJoins = slowestJoins(c, spec.n, j.t0);
   notes.cpuWhileJoiningS = j.cpu;
   if (c.sessionsEvicted) notes.sessionsEvictedWhileJoining = await c.sessionsEvicted();
+  if (c.probeCounters) notes.probesBroughtForwardWhileJoining = (await c.probeCounters()).broughtForward;
   // Let join traffic (announcements, first anti-entropy rounds) die down before the quiet window, and
   // the newest agent get past its start-up (RunSpec.warmUpSeconds).
   const lastUp = Math.max(...c.obs.readyAt.values());
@@ -167,10 +168,16 @@ export async function measureFigures(
   const eventToLastS = seconds(Math.max(...seen.values()) - eventStart);
 
   // kill -9 the last agent; every survivor must mark it dead.
-  const refusedBefore = await c.fallbackRefusals?.();
+  const probesBefore = await c.probeCounters?.();
   const { survivors, detection } = await killDetection(c, spec);
-  if (refusedBefore !== undefined && c.fallbackRefusals)
-    notes.killFallbackRefusals = (await c.fallbackRefusals()) - refusedBefore;
+  const probesAfter = await c.probeCounters?.();
+  if (probesBefore && probesAfter) {
+    notes.killFallbackRefusals = probesAfter.fallbackRefused - probesBefore.fallbackRefused;
+    notes.killProbesBroughtForward = probesAfter.broughtForward - probesBefore.broughtForward;
+  }
+  // Where detection time went: waiting for someone to probe the dead member, or after that.
+  const firstSuspect = c.obs.firstSuspectAt(c.name(spec.n - 1));
+  if (firstSuspect !== undefined) notes.killFirstSuspectS = seconds(firstSuspect - detection.killedAt);
 
   // Graceful leave of another agent; every remaining one must see it left.
   const leaver = spec.n - 2;
@@ -202,7 +209,7 @@ export async function measureFigures(
 async function killDetection(
   c: ClusterAdapter,
   spec: RunSpec,
-): Promise<{ survivors: number[]; detection: Detection }> {
+): Promise<{ survivors: number[]; detection: Detection & { killedAt: number } }> {
   const victim = spec.n - 1;
   const survivors = Array.from({ length: spec.n }, (_, i) => i).filter((i) => i !== victim);
   const killedAt = Date.now();
@@ -210,7 +217,7 @@ async function killDetection(
   const { delays } = await verdicts(c, survivors, c.name(victim), ['dead'], killedAt, spec.waitTimeoutMs);
   return {
     survivors,
-    detection: { firstS: Math.min(...delays), medianS: median(delays), lastS: Math.max(...delays) },
+    detection: { firstS: Math.min(...delays), medianS: median(delays), lastS: Math.max(...delays), killedAt },
   };
 }
 

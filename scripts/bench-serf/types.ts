@@ -102,11 +102,23 @@ export interface RunNotes {
   slowestJoins?: string[];
   /** Grapevine: anti-entropy sessions evicted by the time every agent saw every other. */
   sessionsEvictedWhileJoining?: { total: number; most: number; at: string };
+  /** Grapevine: probes brought forward by a closed connection, summed, by the time all saw all. */
+  probesBroughtForwardWhileJoining?: number;
   /**
    * Grapevine: fallback probes of the killed agent that survivors found refused until every survivor
    * marked it dead. 0 means the death was found by silence (Lifeguard's timeouts), not by a refusal.
    */
   killFallbackRefusals?: number;
+  /**
+   * Grapevine: probes of the killed agent brought forward because it closed a survivor's pooled TCP
+   * connection, until every survivor marked it dead (0: none of them held one).
+   */
+  killProbesBroughtForward?: number;
+  /**
+   * Grapevine: seconds from the kill until the first survivor suspected the killed agent — the wait
+   * for someone's probe to reach it plus one probe. The rest of the detection time came after.
+   */
+  killFirstSuspectS?: number;
   /** CPU-seconds the agents (all together) and the driver used until every agent saw every other. */
   cpuWhileJoiningS?: { agents: number; agentsUntilUp: number | null; driver: number };
 }

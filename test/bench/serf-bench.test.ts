@@ -53,9 +53,18 @@ describe('bench serf: the side-by-side harness on real agents (N = 3)', function
       expect(f.killDeadFirstS).to.be.at.most(f.killDeadMedianS as number);
       expect(f.killDeadMedianS).to.be.at.most(f.killDeadLastS as number);
       // How the death was found is recorded for Grapevine (refusals of its fallback probe); Serf has no such counter.
-      if (r.system === 'grapevine')
+      if (r.system === 'grapevine') {
         expect(Number.isInteger(r.killFallbackRefusals) && r.killFallbackRefusals! >= 0).to.equal(true);
-      else expect(r.killFallbackRefusals).to.equal(undefined);
+        expect(Number.isInteger(r.killProbesBroughtForward) && r.killProbesBroughtForward! >= 0).to.equal(
+          true,
+        );
+        // Someone suspected the killed agent before the first survivor declared it dead.
+        expect(r.killFirstSuspectS).to.be.within(0, f.killDeadFirstS as number);
+      } else {
+        expect(r.killFallbackRefusals).to.equal(undefined);
+        expect(r.killProbesBroughtForward).to.equal(undefined);
+        expect(r.killFirstSuspectS).to.equal(undefined);
+      }
     }
     const summary = summarize(results);
     const join = summary.find((s) => s.figure === 'joinFromFirstStartS');
