@@ -1,8 +1,8 @@
 // Anti-entropy cost between two real GossipNodes holding the same 10,000 key/value entries:
 // bytes of one exchange when the states are equal, and when K entries differ on one side.
 // Counts every byte both sides put on the stream channel (packet headers included).
-// Usage: node --import tsx scripts/bench-antientropy.ts [--keys 10000] [--divergent 1] [--mode push-pull] [--encrypted]
-import { parseArgs } from 'node:util';
+// Usage: USAGE below (also printed by --help).
+
 import { resolveEngineConfig } from '../src/agent/config/engine-schema.js';
 import { GossipNode } from '../src/agent/core/gossip-node.js';
 import { createRng } from '../src/agent/runtime/rng.js';
@@ -11,8 +11,11 @@ import { SharedStart } from '../src/agent/sim/shared-start.js';
 import type { Channel } from '../src/agent/transport/transport.js';
 import { Keyring } from '../src/agent/wire/keyring.js';
 import type { KvEntry, MemberRecord } from '../src/agent/wire/messages.js';
+import { scriptArgs } from './script-args.js';
 
-const { values } = parseArgs({
+const USAGE =
+  'node --import tsx scripts/bench-antientropy.ts [--keys 10000] [--divergent 1] [--mode push-pull] [--encrypted]';
+const { values } = scriptArgs(USAGE, {
   options: {
     keys: { type: 'string', default: '10000' },
     divergent: { type: 'string', default: '1' },

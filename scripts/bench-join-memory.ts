@@ -1,13 +1,16 @@
 // How fast the core forms a cluster when every node joins one seed at the same moment, on the
 // deterministic in-memory network (virtual time, 1–5 ms latency, no CPU contention): protocol time
 // only, from the join calls until every node sees all N alive. Issue 12; see docs/benchmarks.md.
-// Usage: node --import tsx scripts/bench-join-memory.ts [--sizes 10,30,50,100] [--seeds 10] [--stagger-ms 0]
+// Usage: USAGE below (also printed by --help).
 // --stagger-ms S: node i joins i × S ms after node 1 (real agents come up one by one: the Serf bench's
 // start-up is ~0.19 s per agent at N = 100); time is counted from the last join call.
-import { parseArgs } from 'node:util';
-import { MemoryCluster } from '../test/support/memory-cluster.js';
 
-const { values } = parseArgs({
+import { MemoryCluster } from '../test/support/memory-cluster.js';
+import { scriptArgs } from './script-args.js';
+
+const USAGE =
+  'node --import tsx scripts/bench-join-memory.ts [--sizes 10,30,50,100] [--seeds 10] [--stagger-ms 0]';
+const { values } = scriptArgs(USAGE, {
   options: {
     sizes: { type: 'string', default: '10,30,50,100' },
     seeds: { type: 'string', default: '10' },

@@ -1,18 +1,19 @@
 // Memory of real agents from the built output in a converged N-node cluster on 127.0.0.1, and the
 // rumor-spread latencies measured along the way (the data behind the histogram buckets).
-//   npm run build && node --import tsx scripts/bench-memory.ts [--nodes 50] [--write]
+// Usage: USAGE below (also printed by --help).
 // Every agent runs `node <V8 flags of the bin> dist/cmd/grapevine.js agent …`, exactly as the
 // bin's shebang does. RSS is VmRSS from /proc after the cluster has converged and settled.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { AgentFleet } from '../src/demo/agent-fleet.js';
 import { residentBytes } from '../src/demo/process-memory.js';
 import { SseParser } from '../src/demo/sse-reader.js';
+import { scriptArgs } from './script-args.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = `${ROOT}dist/cmd/grapevine.js`;
-const { values } = parseArgs({
+const USAGE = 'npm run build && node --import tsx scripts/bench-memory.ts [--nodes 50] [--write]';
+const { values } = scriptArgs(USAGE, {
   options: { nodes: { type: 'string', default: '50' }, write: { type: 'boolean', default: false } },
 });
 const nodes = Number(values.nodes);

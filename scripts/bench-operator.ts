@@ -9,10 +9,9 @@
 // 5. the 100 GossipClusters deleted at once: time until the garbage collector removed every ConfigMap;
 // 6. status collection over 1,000 simulated agents (real HTTP servers on loopback): requests per
 //    minute and time per round, with the collector's defaults.
-// Usage: node --import tsx scripts/bench-operator.ts [--clusters 100] [--updates 200] [--idle-s 60]
+// Usage: USAGE below (also printed by --help).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import pino from 'pino';
 import { gossipClusterCrd } from '../src/operator/api/crd.js';
@@ -22,8 +21,10 @@ import { DEFAULT_POLL_MAX_AGENTS, DEFAULT_STATUS_INTERVAL_MS } from '../src/oper
 import { StatusCollector } from '../src/operator/status/status-collector.js';
 import { startKubeEnv } from '../test/support/kube-env.js';
 import { kubeRaw, putCrd } from '../test/support/kube-raw.js';
+import { scriptArgs } from './script-args.js';
 
-const { values } = parseArgs({
+const USAGE = 'node --import tsx scripts/bench-operator.ts [--clusters 100] [--updates 200] [--idle-s 60]';
+const { values } = scriptArgs(USAGE, {
   options: {
     clusters: { type: 'string', default: '100' },
     updates: { type: 'string', default: '200' },

@@ -1,18 +1,20 @@
 // Start-up cost of one agent process from the built output: spawn → its `agent started` line (wall
 // time), the CPU seconds it used to get there (user + system, /proc) and its RSS then. One agent at a
 // time, so the figures are the process's own cost, not contention between agents.
-//   npm run build && node --import tsx scripts/bench-startup.ts [--runs 10] [--entry dist/cmd/grapevine.js]
+// Usage: USAGE below (also printed by --help).
 // The agent runs as the bin runs it: `node <the shebang's V8 flags> ENTRY agent …`.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { cpuSeconds, rssMb } from './bench-serf/proc-usage.js';
+import { scriptArgs } from './script-args.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({
+const USAGE =
+  'npm run build && node --import tsx scripts/bench-startup.ts [--runs 10] [--entry dist/cmd/grapevine.js]';
+const { values } = scriptArgs(USAGE, {
   options: {
     runs: { type: 'string', default: '10' },
     entry: { type: 'string', default: 'dist/cmd/grapevine.js' },

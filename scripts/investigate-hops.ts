@@ -1,12 +1,14 @@
 // Where the hop tail of rumor spread comes from (docs/benchmarks.md, next to the hop table): per hop
 // count, how many nodes were first informed at it, when the last of them was, and what carried their
 // first copy; and how many hop counts are not their informer's + 1 (a hop-count bug).
-// Usage: node --import tsx scripts/investigate-hops.ts [--nodes 1000] [--seed 1] [--no-direct-mail]
-import { parseArgs } from 'node:util';
+// Usage: USAGE below (also printed by --help).
+
 import { resolveEngineConfig } from '../src/agent/config/engine-schema.js';
 import { hopTable, traceRumorHops } from '../src/agent/sim/hop-trace.js';
+import { scriptArgs } from './script-args.js';
 
-const { values } = parseArgs({
+const USAGE = 'node --import tsx scripts/investigate-hops.ts [--nodes 1000] [--seed 1] [--no-direct-mail]';
+const { values } = scriptArgs(USAGE, {
   options: {
     nodes: { type: 'string', default: '1000' },
     seed: { type: 'string', default: '1' },

@@ -1,14 +1,11 @@
 // `npm run bench:serf`: Grapevine and Serf side by side (see docs/benchmarks.md). Writes
 // <out>/serf-bench.json (every run) and SVG plots drawn from it, and prints the tables.
-// Usage: node --import tsx scripts/bench-serf/main.ts [--sizes 10,30,50,100] [--runs 3] [--quick]
-//        [--false-positives [--fp-minutes 10]] [--steady-s 30] [--warm-up-s 30] [--systems grapevine,serf] [--out docs/benchmarks/serf]
-//        [--node-flags=--lite-mode] (V8 flags for Grapevine's agents besides the shipped --max-semi-space-size=1)
-//        [--trade-off [--suspicion-mults 2,4,6] [--probe-timeouts-ms 200,500] [--serf-profiles lan,local]]
+// Usage: USAGE below (also printed by --help).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../script-args.js';
 import { type BenchReport, runBench, runTradeOff, summarize } from './bench.js';
 import { falsePositivesChart, figuresChart, tradeOffChart } from './plots.js';
 import { missingPrerequisite } from './prerequisites.js';
@@ -16,7 +13,9 @@ import { falsePositivesTable, figuresTable } from './report-table.js';
 import { grapevineTunings, serfTunings, summarizeTradeOff, tradeOffTable } from './trade-off.js';
 import type { RunResult, SerfProfile, SystemName } from './types.js';
 
-const { values } = parseArgs({
+const USAGE =
+  "node --import tsx scripts/bench-serf/main.ts [--sizes 10,30,50,100] [--runs 3] [--quick] [--false-positives [--fp-minutes 10]] [--steady-s 30] [--warm-up-s 30] [--systems grapevine,serf] [--out docs/benchmarks/serf] [--node-flags=--lite-mode] (V8 flags for Grapevine's agents besides the shipped --max-semi-space-size=1) [--trade-off [--suspicion-mults 2,4,6] [--probe-timeouts-ms 200,500] [--serf-profiles lan,local]]";
+const { values } = scriptArgs(USAGE, {
   options: {
     sizes: { type: 'string' },
     runs: { type: 'string' },

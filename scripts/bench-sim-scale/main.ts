@@ -1,13 +1,13 @@
 // The simulator at scale (issue 12): rumor spread against N and the push bound, load per node without
 // and with loss, and anti-entropy cost against divergence. Every figure is one `grapevine simulate`
 // process; the rows go to JSON, the plots are drawn from that JSON, the tables are printed as markdown.
-// Usage: node --import tsx scripts/bench-sim-scale/main.ts [--max-nodes 100000] [--quick] [--out DIR]
+// Usage: USAGE below (also printed by --help).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { maxRelativeDeviation } from '../../src/agent/sim/sim-metrics.js';
+import { scriptArgs } from '../script-args.js';
 import { antiEntropyRun, simulate } from '../simulate-cli.js';
 import { antiEntropyChart, loadChart, spreadChart } from './plots.js';
 import {
@@ -19,7 +19,8 @@ import {
   spreadRow,
 } from './rows.js';
 
-const { values: opts } = parseArgs({
+const USAGE = 'node --import tsx scripts/bench-sim-scale/main.ts [--max-nodes 100000] [--quick] [--out DIR]';
+const { values: opts } = scriptArgs(USAGE, {
   options: {
     'max-nodes': { type: 'string', default: '100000' },
     quick: { type: 'boolean', default: false },
