@@ -27,8 +27,8 @@ export class Observations {
   suspicionsRaised = 0;
   /** Observer × member changes to suspect (Grapevine shows them; Serf's logs do not). */
   suspectSightings = 0;
-  /** Member → when any observer first saw it suspect. */
-  private readonly firstSuspect = new Map<string, number>();
+  /** Every change to suspect as it happened (Grapevine): [member, at]. */
+  private readonly suspicions: Array<{ member: string; at: number }> = [];
   /** What went wrong while following the agents (shown when a wait times out). */
   readonly problems: string[] = [];
 
@@ -45,13 +45,19 @@ export class Observations {
     if (state === 'dead') this.deaths.push({ observer, member, at });
     if (state === 'suspect') {
       this.suspectSightings++;
-      if (!this.firstSuspect.has(member)) this.firstSuspect.set(member, at);
+      this.suspicions.push({ member, at });
     }
   }
 
-  /** When any observer first saw `member` suspect (undefined: none did, or the system does not say). */
-  firstSuspectAt(member: string): number | undefined {
-    return this.firstSuspect.get(member);
+  /**
+   * When an observer first saw `member` suspect at or after `since` (undefined: none did, or the
+   * system does not say). Suspicions while the cluster formed do not count for a later kill.
+   */
+  firstSuspectSince(member: string, since: number): number | undefined {
+    let first: number | undefined;
+    for (const s of this.suspicions)
+      if (s.member === member && s.at >= since && (first === undefined || s.at < first)) first = s.at;
+    return first;
   }
 
   userEvent(observer: string, name: string, at: number): void {

@@ -176,7 +176,7 @@ export async function measureFigures(
     notes.killProbesBroughtForward = probesAfter.broughtForward - probesBefore.broughtForward;
   }
   // Where detection time went: waiting for someone to probe the dead member, or after that.
-  const firstSuspect = c.obs.firstSuspectAt(c.name(spec.n - 1));
+  const firstSuspect = c.obs.firstSuspectSince(c.name(spec.n - 1), detection.killedAt);
   if (firstSuspect !== undefined) notes.killFirstSuspectS = seconds(firstSuspect - detection.killedAt);
 
   // Graceful leave of another agent; every remaining one must see it left.
