@@ -74,7 +74,11 @@ export class Prober {
   private readonly order: ProbeOrder;
   private seq = 0;
   private stopped = false;
-  /** A member to probe next, ahead of the round-robin order (probeSoon). */
+  /**
+   * A member to probe next, ahead of the round-robin order (probeSoon). One slot: a second hint before
+   * the probe starts replaces the first, whose member is then probed in its turn as before. One agent
+   * runs per Kubernetes node, so two members closing our connections at the same moment is rare.
+   */
   private hinted: string | null = null;
   private lastStartAt = Number.NEGATIVE_INFINITY;
 
