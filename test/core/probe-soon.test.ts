@@ -153,6 +153,17 @@ describe('Prober.probeSoon: a member that closed our connection is probed out of
     expect(new Set(pass).size).to.equal(n);
   });
 
+  it('one slot: a second hint before the probe starts replaces the first', () => {
+    const p = proberAmong(20);
+    const first = p.nextPing();
+    p.prober.onAck(first.seq, first.at + 5);
+    const now = p.runTo(first.at + 100);
+    expect(p.prober.probeSoon(addrOf(3), now)).to.equal(true);
+    expect(p.prober.probeSoon(addrOf(4), now + 10)).to.equal(true);
+    expect(p.nextPing()).to.include({ at: first.at + INTERVAL / 2, target: 'peer4' });
+    expect(p.stats.probesBroughtForward, 'one probe was brought forward').to.equal(1);
+  });
+
   it('a stopped (leaving) prober ignores hints', () => {
     const p = proberAmong(5);
     p.prober.stop();

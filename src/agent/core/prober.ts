@@ -188,7 +188,7 @@ export class Prober {
    * killed process's kernel closes its sockets). Probe it next, and soon — at once, unless a probe
    * is open (then when it ends) or one started less than half an interval ago. So a hint, which the
    * peer controls, can never cut an open probe short nor raise the rate above two probes per
-   * interval; the round-robin order is left where it was. Returns whether a probe was brought forward.
+   * interval; the round-robin order is left where it was. Returns whether the hint was taken.
    */
   probeSoon(addr: Addr, now: number): boolean {
     if (this.stopped) return false;
@@ -199,7 +199,6 @@ export class Prober {
     const at = Math.max(now, this.lastStartAt + half, this.probe?.endAt ?? now);
     this.nextProbeAt = Math.min(this.nextProbeAt, at);
     this.host.wake(this.nextProbeAt);
-    this.host.stats.probesBroughtForward++;
     return true;
   }
 
@@ -253,7 +252,9 @@ export class Prober {
     const name = this.hinted;
     this.hinted = null;
     const e = name === null ? undefined : this.host.table.get(name);
-    return e && isProbeable(e, this.host.name) ? e : undefined;
+    if (!e || !isProbeable(e, this.host.name)) return undefined;
+    this.host.stats.probesBroughtForward++;
+    return e;
   }
 
   /** The member (alive or suspect, not us) at `addr`; a linear scan, for the rare connection close. */
