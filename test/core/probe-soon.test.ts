@@ -10,40 +10,24 @@ import { MemberTable } from '../../src/agent/core/member-table.js';
 import { Prober } from '../../src/agent/core/prober.js';
 import { emptyStats } from '../../src/agent/core/types.js';
 import { createRng } from '../../src/agent/runtime/rng.js';
-import type { Addr, MemberState, Message } from '../../src/agent/wire/messages.js';
+import type { MemberState, Message } from '../../src/agent/wire/messages.js';
+import { addrOf, member } from './fakes.js';
 
 const config = resolveEngineConfig({ probeIntervalMs: 1000, probeTimeoutMs: 500 });
 const INTERVAL = config.probeIntervalMs;
-const addrOf = (i: number): Addr => `10.0.0.${i + 2}:7946`;
 
-/** A prober among `n` peers (peer0…), every ping recorded with its time; time driven by the test. */
+/** Prober n0 among `n` peers (n1…), every ping recorded with its time; time driven by the test. */
 function proberAmong(n: number, states: Record<string, MemberState> = {}) {
   const table = new MemberTable();
-  table.set({
-    record: { name: 'self', addr: '10.0.0.1:7946', generation: 1, incarnation: 0, tags: {}, state: 'alive' },
-    changedAt: 0,
-  });
-  for (let i = 0; i < n; i++) {
-    const name = `peer${i}`;
-    table.set({
-      record: {
-        name,
-        addr: addrOf(i),
-        generation: 1,
-        incarnation: 0,
-        tags: {},
-        state: states[name] ?? 'alive',
-      },
-      changedAt: 0,
-    });
-  }
+  for (const name of ['n0', ...Array.from({ length: n }, (_, i) => `n${i + 1}`)])
+    table.set({ record: member(name, { state: states[name] ?? 'alive' }), changedAt: 0 });
   const pings: { at: number; target: string; seq: number }[] = [];
   const failed: { at: number; target: string }[] = [];
   const stats = emptyStats();
   let clock = 0;
   const prober = new Prober(
     {
-      name: 'self',
+      name: 'n0',
       table,
       health: new LocalHealth(config.awarenessMaxMultiplier),
       stats,
@@ -75,19 +59,24 @@ function proberAmong(n: number, states: Record<string, MemberState> = {}) {
     while (pings.length === before) runTo(prober.nextDeadline());
     return pings[pings.length - 1]!;
   };
-  return { prober, pings, failed, stats, runTo, nextPing };
+  /** The first probe, answered at once: no probe is open after it. */
+  const firstAcked = () => {
+    const first = nextPing();
+    prober.onAck(first.seq, first.at + 5);
+    return first;
+  };
+  return { prober, pings, failed, stats, runTo, nextPing, firstAcked };
 }
 
 describe('Prober.probeSoon: a member that closed our connection is probed out of turn', () => {
   it('probes it at once when no probe is open, ahead of the round-robin order', () => {
     const p = proberAmong(20);
-    const first = p.nextPing();
-    p.prober.onAck(first.seq, first.at + 5);
+    const first = p.firstAcked();
     // Well past half an interval after that probe started, and before the next one is due.
     const now = p.runTo(first.at + 700);
-    expect(p.prober.probeSoon(addrOf(7), now)).to.equal(true);
+    expect(p.prober.probeSoon(addrOf('n7'), now)).to.equal(true);
     expect(p.prober.nextDeadline()).to.equal(now);
-    expect(p.nextPing()).to.include({ at: now, target: 'peer7' });
+    expect(p.nextPing()).to.include({ at: now, target: 'n7' });
     expect(p.stats.probesBroughtForward).to.equal(1);
     // The regular schedule goes on one interval after the early probe.
     expect(p.nextPing().at).to.equal(now + INTERVAL);
@@ -95,54 +84,50 @@ describe('Prober.probeSoon: a member that closed our connection is probed out of
 
   it('waits until half an interval after the last probe started: at most two probes per interval', () => {
     const p = proberAmong(20);
-    const first = p.nextPing();
-    p.prober.onAck(first.seq, first.at + 5);
+    const first = p.firstAcked();
     const now = p.runTo(first.at + 100);
-    expect(p.prober.probeSoon(addrOf(3), now)).to.equal(true);
-    expect(p.nextPing()).to.include({ at: first.at + INTERVAL / 2, target: 'peer3' });
+    expect(p.prober.probeSoon(addrOf('n3'), now)).to.equal(true);
+    expect(p.nextPing()).to.include({ at: first.at + INTERVAL / 2, target: 'n3' });
   });
 
   it('never cuts an open probe short: the hinted probe starts when the open one ends', () => {
     const p = proberAmong(20);
     const first = p.nextPing(); // never acked: it runs its whole period, then fails
     const now = p.runTo(first.at + 600);
-    const target = first.target === 'peer5' ? 'peer6' : 'peer5';
-    expect(p.prober.probeSoon(addrOf(Number(target.slice(4))), now)).to.equal(true);
+    const target = first.target === 'n5' ? 'n6' : 'n5';
+    expect(p.prober.probeSoon(addrOf(target), now)).to.equal(true);
     const ping = p.nextPing();
     expect(ping).to.include({ at: first.at + INTERVAL, target });
     expect(p.failed).to.deep.equal([{ at: first.at + INTERVAL, target: first.target }]);
   });
 
   it('ignores addresses of no live member, of itself, and the member already being probed', () => {
-    const p = proberAmong(5, { peer2: 'dead', peer3: 'left' });
+    const p = proberAmong(5, { n2: 'dead', n3: 'left' });
     const first = p.nextPing();
     const now = p.runTo(first.at + 700);
     const due = p.prober.nextDeadline();
-    const openTarget = addrOf(Number(first.target.slice(4)));
-    for (const addr of ['10.0.0.99:7946', '10.0.0.1:7946', addrOf(2), addrOf(3), openTarget])
+    for (const addr of [addrOf('n99'), addrOf('n0'), addrOf('n2'), addrOf('n3'), addrOf(first.target)])
       expect(p.prober.probeSoon(addr, now), addr).to.equal(false);
     expect(p.prober.nextDeadline()).to.equal(due);
     expect(p.stats.probesBroughtForward).to.equal(0);
   });
 
   it('a suspect member is probed too', () => {
-    const p = proberAmong(5, { peer1: 'suspect' });
-    const first = p.nextPing();
-    p.prober.onAck(first.seq, first.at + 5);
+    const p = proberAmong(5, { n1: 'suspect' });
+    const first = p.firstAcked();
     const now = p.runTo(first.at + 600);
-    expect(p.prober.probeSoon(addrOf(1), now)).to.equal(true);
-    expect(p.nextPing()).to.include({ at: now, target: 'peer1' });
+    expect(p.prober.probeSoon(addrOf('n1'), now)).to.equal(true);
+    expect(p.nextPing()).to.include({ at: now, target: 'n1' });
   });
 
   it('leaves the round-robin order where it was: every member is still probed once per pass', () => {
     const n = 12;
     const p = proberAmong(n);
-    const first = p.nextPing();
-    p.prober.onAck(first.seq, first.at + 5);
+    const first = p.firstAcked();
     const now = p.runTo(first.at + 600);
-    expect(p.prober.probeSoon(addrOf(0), now)).to.equal(true);
+    expect(p.prober.probeSoon(addrOf('n1'), now)).to.equal(true);
     const hinted = p.nextPing();
-    expect(hinted.target).to.equal('peer0');
+    expect(hinted.target).to.equal('n1');
     // The rest of the pass: n − 1 more regular probes reach every member once.
     const pass = [first.target];
     for (let i = 1; i < n; i++) {
@@ -155,19 +140,18 @@ describe('Prober.probeSoon: a member that closed our connection is probed out of
 
   it('one slot: a second hint before the probe starts replaces the first', () => {
     const p = proberAmong(20);
-    const first = p.nextPing();
-    p.prober.onAck(first.seq, first.at + 5);
+    const first = p.firstAcked();
     const now = p.runTo(first.at + 100);
-    expect(p.prober.probeSoon(addrOf(3), now)).to.equal(true);
-    expect(p.prober.probeSoon(addrOf(4), now + 10)).to.equal(true);
-    expect(p.nextPing()).to.include({ at: first.at + INTERVAL / 2, target: 'peer4' });
+    expect(p.prober.probeSoon(addrOf('n3'), now)).to.equal(true);
+    expect(p.prober.probeSoon(addrOf('n4'), now + 10)).to.equal(true);
+    expect(p.nextPing()).to.include({ at: first.at + INTERVAL / 2, target: 'n4' });
     expect(p.stats.probesBroughtForward, 'one probe was brought forward').to.equal(1);
   });
 
   it('a stopped (leaving) prober ignores hints', () => {
     const p = proberAmong(5);
     p.prober.stop();
-    expect(p.prober.probeSoon(addrOf(1), 10)).to.equal(false);
+    expect(p.prober.probeSoon(addrOf('n1'), 10)).to.equal(false);
     expect(p.prober.nextDeadline()).to.equal(Number.POSITIVE_INFINITY);
   });
 });
