@@ -13,6 +13,16 @@ export interface MemberEntry {
 
 export type StateCounts = Record<MemberState, number>;
 
+/** Alive or suspect: a member still probed, gossiped to and counted in the view. */
+export function isLive(state: MemberState): boolean {
+  return state === 'alive' || state === 'suspect';
+}
+
+/** A live member other than `self`: one to probe, exchange with or mail. */
+export function isLivePeer(e: MemberEntry, self: string): boolean {
+  return e.record.name !== self && isLive(e.record.state);
+}
+
 /** What the core needs of a member table. */
 export interface MemberStore {
   readonly size: number;

@@ -9,7 +9,7 @@ import { compareMembers } from '../state/member-merge.js';
 import type { Addr, Hash64, MemberRecord, MemberState, Message, RumorMeta } from '../wire/messages.js';
 import { type ForceLeaveDecision, forceLeaveDecision } from './force-leave.js';
 import type { LocalHealth } from './local-health.js';
-import type { MemberEntry, MemberStore } from './member-table.js';
+import { isLivePeer, type MemberEntry, type MemberStore } from './member-table.js';
 import { ReapedMembers } from './reaped-members.js';
 import { MAX_GENERATION, MAX_INCARNATION, memberProblem } from './record-bounds.js';
 import { suspicionTimeouts } from './suspicion.js';
@@ -104,7 +104,7 @@ export class Membership {
   }
 
   isLivePeer(e: MemberEntry): boolean {
-    return e.record.name !== this.name && (e.record.state === 'alive' || e.record.state === 'suspect');
+    return isLivePeer(e, this.name);
   }
 
   /** Addresses of dead members (partition healing talks to them now and then). */

@@ -9,6 +9,7 @@ import { AntiEntropyDriver } from './anti-entropy-driver.js';
 import { Deadlines, type Timer } from './deadlines.js';
 import { Dissemination } from './dissemination.js';
 import { LocalHealth } from './local-health.js';
+import { isLive } from './member-table.js';
 import { localRumor, Membership, memberMessage } from './membership.js';
 import type { NodeStores } from './node-stores.js';
 import { PacketIO } from './packet-io.js';
@@ -186,7 +187,7 @@ export function wireNode(
     self: () => membership.self(),
     liveAddr: (name) => {
       const r = membership.get(name)?.record;
-      return r && (r.state === 'alive' || r.state === 'suspect') ? r.addr : undefined;
+      return r && isLive(r.state) ? r.addr : undefined;
     },
     rumor,
     announce,

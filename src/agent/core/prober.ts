@@ -7,7 +7,7 @@ import type { Channel } from '../base/types.js';
 import type { EngineConfig } from '../config/engine-schema.js';
 import type { Addr, MemberRecord, Message } from '../wire/messages.js';
 import type { LocalHealth } from './local-health.js';
-import type { MemberEntry, MemberStore } from './member-table.js';
+import { isLivePeer, type MemberEntry, type MemberStore } from './member-table.js';
 import { ProbeOrder } from './probe-order.js';
 import type { CoreStats, Rng } from './types.js';
 
@@ -61,10 +61,6 @@ interface Relay {
   nackAt: number;
   expiresAt: number;
   nacked: boolean;
-}
-
-function isProbeable(e: MemberEntry, self: string): boolean {
-  return e.record.name !== self && (e.record.state === 'alive' || e.record.state === 'suspect');
 }
 
 export class Prober {
@@ -252,7 +248,7 @@ export class Prober {
     const name = this.hinted;
     this.hinted = null;
     const e = name === null ? undefined : this.host.table.get(name);
-    if (!e || !isProbeable(e, this.host.name)) return undefined;
+    if (!e || !isLivePeer(e, this.host.name)) return undefined;
     this.host.stats.probesBroughtForward++;
     return e;
   }
@@ -260,7 +256,7 @@ export class Prober {
   /** The member (alive or suspect, not us) at `addr`; a linear scan, for the rare connection close. */
   private liveMemberAt(addr: Addr): string | undefined {
     for (const e of this.host.table.entries())
-      if (e.record.addr === addr && isProbeable(e, this.host.name)) return e.record.name;
+      if (e.record.addr === addr && isLivePeer(e, this.host.name)) return e.record.name;
     return undefined;
   }
 
@@ -271,7 +267,7 @@ export class Prober {
       const name = table.nameAt(this.order.next(slots));
       if (name === undefined || name === self) continue;
       const e = table.get(name);
-      if (e && isProbeable(e, self)) return e;
+      if (e && isLivePeer(e, self)) return e;
     }
     return undefined;
   }
