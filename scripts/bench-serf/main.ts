@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { scriptArgs } from '../script-args.js';
+import { scriptArgs, usageError } from '../script-args.js';
 import { type BenchReport, runBench, runTradeOff, summarize } from './bench.js';
 import { falsePositivesChart, figuresChart, tradeOffChart } from './plots.js';
 import { missingPrerequisite } from './prerequisites.js';
@@ -38,8 +38,7 @@ const { values } = scriptArgs(USAGE, {
 function positiveInts(flag: string, text: string): number[] {
   const xs = text.split(',').map((s) => Number(s.trim()));
   if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 1)) {
-    console.error(`--${flag}: expected positive integers separated by commas, got '${text}'`);
-    process.exit(2);
+    usageError(`--${flag}: expected positive integers separated by commas, got '${text}'`, USAGE);
   }
   return xs;
 }
@@ -49,8 +48,7 @@ const tradeOffMode = values['trade-off'];
 const fpMode = values['false-positives'] || tradeOffMode;
 const sizes = positiveInts('sizes', values.sizes ?? (fpMode ? '20' : quick ? '10' : '10,30,50,100'));
 if (sizes.some((n) => n < 3)) {
-  console.error('--sizes: each N must be at least 3 (one agent is killed and one leaves)');
-  process.exit(2);
+  usageError('--sizes: each N must be at least 3 (one agent is killed and one leaves)', USAGE);
 }
 const [runs] = positiveInts('runs', values.runs ?? (quick || fpMode ? '1' : '3'));
 const [steadySeconds] = positiveInts('steady-s', values['steady-s'] ?? (quick ? '5' : '30'));
@@ -59,31 +57,28 @@ const [fpMinutes] = positiveInts('fp-minutes', values['fp-minutes'] ?? (quick ? 
 const [probeIntervalMs] = positiveInts('probe-interval-ms', values['probe-interval-ms']);
 const systems = values.systems.split(',').map((s) => s.trim());
 if (systems.length === 0 || systems.some((s) => s !== 'grapevine' && s !== 'serf')) {
-  console.error(`--systems: expected grapevine, serf or both (comma-separated), got '${values.systems}'`);
-  process.exit(2);
+  usageError(`--systems: expected grapevine, serf or both (comma-separated), got '${values.systems}'`, USAGE);
 }
 const mults = positiveInts('suspicion-mults', values['suspicion-mults']);
 const timeouts = positiveInts('probe-timeouts-ms', values['probe-timeouts-ms']);
 if (timeouts.some((t) => t >= probeIntervalMs!)) {
-  console.error(`--probe-timeouts-ms: each must be below the probe interval (${probeIntervalMs} ms)`);
-  process.exit(2);
+  usageError(`--probe-timeouts-ms: each must be below the probe interval (${probeIntervalMs} ms)`, USAGE);
 }
 const profiles = values['serf-profiles']
   .split(',')
   .map((p) => p.trim())
   .filter((p) => p !== '');
 if (profiles.some((p) => p !== 'lan' && p !== 'local' && p !== 'wan')) {
-  console.error(
+  usageError(
     `--serf-profiles: expected lan, local and/or wan (comma-separated), got '${values['serf-profiles']}'`,
+    USAGE,
   );
-  process.exit(2);
 }
 const grapevineCli = resolve('dist/cmd/grapevine.js');
 // Extra V8 flags for Grapevine's agents (e.g. `--node-flags=--lite-mode`), to compare builds' flags.
 const grapevineNodeFlags = values['node-flags'].split(/\s+/).filter((f) => f !== '');
 if (grapevineNodeFlags.some((f) => !f.startsWith('--'))) {
-  console.error(`--node-flags: expected V8/node flags starting with --, got '${values['node-flags']}'`);
-  process.exit(2);
+  usageError(`--node-flags: expected V8/node flags starting with --, got '${values['node-flags']}'`, USAGE);
 }
 const out = resolve(values.out);
 

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { maxRelativeDeviation } from '../../src/agent/sim/sim-metrics.js';
-import { scriptArgs } from '../script-args.js';
+import { scriptArgs, usageError } from '../script-args.js';
 import { antiEntropyRun, simulate } from '../simulate-cli.js';
 import { antiEntropyChart, loadChart, spreadChart } from './plots.js';
 import {
@@ -31,8 +31,7 @@ const { values: opts } = scriptArgs(USAGE, {
 });
 const maxNodes = opts.quick ? 3_000 : Number(opts['max-nodes']);
 if (!Number.isInteger(maxNodes) || maxNodes < 100) {
-  process.stderr.write('--max-nodes must be an integer of at least 100\n');
-  process.exit(2);
+  usageError('--max-nodes must be an integer of at least 100', USAGE);
 }
 
 const SIZES = [100, 300, 1_000, 3_000, 10_000, 30_000, 100_000].filter((n) => n <= maxNodes);

@@ -34,6 +34,16 @@ describe('scripts: command-line mistakes', function () {
     expect(r.stdout).to.not.include('bench serf:');
   });
 
+  it('a bad value is an error line naming the flag, then the usage', () => {
+    const r = run('scripts/bench-serf/main.ts', '--sizes', '2');
+    expect(r.status, r.stderr).to.equal(2);
+    expect(r.stderr).to.match(/^error: --sizes: each N must be at least 3/);
+    expect(r.stderr).to.include('usage: node --import tsx scripts/bench-serf/main.ts');
+    const sim = run('scripts/bench-sim-scale/main.ts', '--max-nodes', '5');
+    expect(sim.status, sim.stderr).to.equal(2);
+    expect(sim.stderr).to.match(/^error: --max-nodes must be an integer of at least 100/);
+  });
+
   it('a bad integer option is an error line, not a stack trace', () => {
     const r = run('scripts/bench-steady-cpu.ts', '--nodes', 'ten');
     expect(r.status, r.stderr).to.equal(2);
