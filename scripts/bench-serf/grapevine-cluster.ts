@@ -12,6 +12,13 @@ import type { Tuning } from './types.js';
 const GOSSIP_PORT = 7946;
 const HTTP_PORT = 7947;
 
+/** A counter summed over the running agents, and the agent with the most. */
+interface CounterSum {
+  total: number;
+  most: number;
+  at: string;
+}
+
 export class GrapevineCluster implements ClusterAdapter {
   readonly system = 'grapevine' as const;
   private readonly procs = new Map<number, ChildProcess>();
@@ -165,29 +172,38 @@ export class GrapevineCluster implements ClusterAdapter {
   }
 
   async probeCounters(): Promise<ProbeCounters> {
-    return {
-      fallbackRefused: (await this.counter('grapevine_fallback_probes_refused_total')).total,
-      broughtForward: (await this.counter('grapevine_probes_brought_forward_total')).total,
-    };
+    const [refused, forward] = await this.counters([
+      'grapevine_fallback_probes_refused_total',
+      'grapevine_probes_brought_forward_total',
+    ]);
+    return { fallbackRefused: refused!.total, broughtForward: forward!.total };
   }
 
-  async sessionsEvicted(): Promise<{ total: number; most: number; at: string }> {
+  async sessionsEvicted(): Promise<CounterSum> {
     return this.counter('grapevine_anti_entropy_evicted_total');
   }
 
   /** A counter of every running agent: the sum, and the agent with the most. */
-  private async counter(metric: string): Promise<{ total: number; most: number; at: string }> {
-    const sample = new RegExp(`^${metric}(\\{[^}]*\\})? `);
-    const sum = { total: 0, most: 0, at: '' };
+  private async counter(metric: string): Promise<CounterSum> {
+    return (await this.counters([metric]))[0]!;
+  }
+
+  /** Several counters of every running agent, from one scrape of each: per metric, as counter(). */
+  private async counters(metrics: string[]): Promise<CounterSum[]> {
+    const samples = metrics.map((m) => new RegExp(`^${m}(\\{[^}]*\\})? `));
+    const sums = metrics.map(() => ({ total: 0, most: 0, at: '' }));
     for (const [i, child] of this.procs) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
-      const text = await (await fetch(`${this.url(i)}/metrics`)).text();
-      const line = text.split('\n').find((l) => sample.test(l));
-      const v = line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-      sum.total += v;
-      if (v > sum.most) Object.assign(sum, { most: v, at: this.name(i) });
+      const lines = (await (await fetch(`${this.url(i)}/metrics`)).text()).split('\n');
+      samples.forEach((sample, k) => {
+        const line = lines.find((l) => sample.test(l));
+        const v = line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+        const sum = sums[k]!;
+        sum.total += v;
+        if (v > sum.most) Object.assign(sum, { most: v, at: this.name(i) });
+      });
     }
-    return sum;
+    return sums;
   }
 
   async stopAll(): Promise<void> {
