@@ -5,11 +5,13 @@ import type { Timer } from '../../src/agent/core/deadlines.js';
 import { LocalHealth } from '../../src/agent/core/local-health.js';
 import { MemberTable } from '../../src/agent/core/member-table.js';
 import { Membership, type MembershipHost } from '../../src/agent/core/membership.js';
+import { Prober } from '../../src/agent/core/prober.js';
 import { Suspicions } from '../../src/agent/core/suspicions.js';
 import { type CoreEvent, type CoreStats, emptyStats, type Rng } from '../../src/agent/core/types.js';
+import { createRng } from '../../src/agent/runtime/rng.js';
 import { DigestTree } from '../../src/agent/state/digest-tree.js';
 import { ZERO_HASH } from '../../src/agent/state/hash64.js';
-import type { MemberRecord, Message } from '../../src/agent/wire/messages.js';
+import type { Addr, MemberRecord, Message } from '../../src/agent/wire/messages.js';
 
 export const T0 = 1_767_225_600_000;
 
@@ -94,4 +96,52 @@ export function membershipFixture(
   rec.events.length = 0;
   rec.rumors.length = 0;
   return { membership, host, rec, tree, table, stats, suspicions, deadlines };
+}
+
+export interface ProberFixture {
+  prober: Prober;
+  health: LocalHealth;
+  stats: CoreStats;
+  /** Every send, with the fixture's clock and whether it went on the stream (the fallback probe). */
+  sent: Array<{ at: number; to: Addr; m: Message[]; stream: boolean }>;
+  failed: Array<{ at: number; target: string }>;
+  /** Ticks the prober at each of its own deadlines up to `until`; returns the later of the last tick and `until`. */
+  runTo(until: number): number;
+}
+
+/** A Prober named `self` over a table of `members`, every send and failure recorded; time starts at 0. */
+export function proberFixture(config: EngineConfig, self: string, members: MemberRecord[]): ProberFixture {
+  const table = new MemberTable();
+  for (const record of members) table.set({ record, changedAt: 0 });
+  const sent: ProberFixture['sent'] = [];
+  const failed: ProberFixture['failed'] = [];
+  const health = new LocalHealth(config.awarenessMaxMultiplier);
+  const stats = emptyStats();
+  let clock = 0;
+  const prober = new Prober(
+    {
+      name: self,
+      table,
+      health,
+      stats,
+      rng: createRng(11),
+      config: () => config,
+      send: (to, m) => sent.push({ at: clock, to, m, stream: false }),
+      sendStream: (to, m) => sent.push({ at: clock, to, m, stream: true }),
+      pingExtras: () => [],
+      acked: () => {},
+      probeFailed: (target, at) => failed.push({ at, target }),
+      wake: () => {},
+    },
+    0,
+  );
+  const runTo = (until: number): number => {
+    while (prober.nextDeadline() <= until) {
+      clock = prober.nextDeadline();
+      prober.tick(clock);
+    }
+    clock = Math.max(clock, until);
+    return clock;
+  };
+  return { prober, health, stats, sent, failed, runTo };
 }

@@ -5,67 +5,37 @@
 // above two probes per interval, and says nothing about the member's state by itself.
 import { expect } from 'chai';
 import { resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
-import { LocalHealth } from '../../src/agent/core/local-health.js';
-import { MemberTable } from '../../src/agent/core/member-table.js';
-import { Prober } from '../../src/agent/core/prober.js';
-import { emptyStats } from '../../src/agent/core/types.js';
-import { createRng } from '../../src/agent/runtime/rng.js';
-import type { MemberState, Message } from '../../src/agent/wire/messages.js';
-import { addrOf, member } from './fakes.js';
+import type { MemberState } from '../../src/agent/wire/messages.js';
+import { addrOf, member, proberFixture } from './fakes.js';
 
 const config = resolveEngineConfig({ probeIntervalMs: 1000, probeTimeoutMs: 500 });
 const INTERVAL = config.probeIntervalMs;
 
-/** Prober n0 among `n` peers (n1…), every ping recorded with its time; time driven by the test. */
+/** Prober n0 among `n` peers (n1…), its pings read back with their times; time driven by the test. */
 function proberAmong(n: number, states: Record<string, MemberState> = {}) {
-  const table = new MemberTable();
-  for (const name of ['n0', ...Array.from({ length: n }, (_, i) => `n${i + 1}`)])
-    table.set({ record: member(name, { state: states[name] ?? 'alive' }), changedAt: 0 });
-  const pings: { at: number; target: string; seq: number }[] = [];
-  const failed: { at: number; target: string }[] = [];
-  const stats = emptyStats();
-  let clock = 0;
-  const prober = new Prober(
-    {
-      name: 'n0',
-      table,
-      health: new LocalHealth(config.awarenessMaxMultiplier),
-      stats,
-      rng: createRng(11),
-      config: () => config,
-      send: (_to, m: Message[]) => {
-        for (const x of m) if (x.t === 'ping') pings.push({ at: clock, target: x.target, seq: x.seq });
-      },
-      sendStream: () => {},
-      pingExtras: () => [],
-      acked: () => {},
-      probeFailed: (target, at) => failed.push({ at, target }),
-      wake: () => {},
-    },
-    0,
+  const names = ['n0', ...Array.from({ length: n }, (_, i) => `n${i + 1}`)];
+  const f = proberFixture(
+    config,
+    'n0',
+    names.map((name) => member(name, { state: states[name] ?? 'alive' })),
   );
-  /** Ticks at every deadline up to `until`; returns the time of the last tick (or `until`). */
-  const runTo = (until: number): number => {
-    while (prober.nextDeadline() <= until) {
-      clock = prober.nextDeadline();
-      prober.tick(clock);
-    }
-    clock = Math.max(clock, until);
-    return clock;
-  };
+  const pings = () =>
+    f.sent.flatMap((s) =>
+      s.m.flatMap((x) => (x.t === 'ping' && !s.stream ? [{ at: s.at, target: x.target, seq: x.seq }] : [])),
+    );
   /** Runs until the next probe starts and returns it. */
   const nextPing = () => {
-    const before = pings.length;
-    while (pings.length === before) runTo(prober.nextDeadline());
-    return pings[pings.length - 1]!;
+    const before = pings().length;
+    while (pings().length === before) f.runTo(f.prober.nextDeadline());
+    return pings()[before]!;
   };
   /** The first probe, answered at once: no probe is open after it. */
   const firstAcked = () => {
     const first = nextPing();
-    prober.onAck(first.seq, first.at + 5);
+    f.prober.onAck(first.seq, first.at + 5);
     return first;
   };
-  return { prober, pings, failed, stats, runTo, nextPing, firstAcked };
+  return { ...f, nextPing, firstAcked };
 }
 
 describe('Prober.probeSoon: a member that closed our connection is probed out of turn', () => {

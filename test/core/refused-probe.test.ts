@@ -5,51 +5,15 @@
 // can come from a process that is gone. A frozen process does not refuse, and keeps its full time.
 import { expect } from 'chai';
 import { type EngineConfig, resolveEngineConfig } from '../../src/agent/config/engine-schema.js';
-import { LocalHealth } from '../../src/agent/core/local-health.js';
-import { MemberTable } from '../../src/agent/core/member-table.js';
-import { Prober, REFUSED_GRACE_FRACTION } from '../../src/agent/core/prober.js';
-import { emptyStats } from '../../src/agent/core/types.js';
-import { createRng } from '../../src/agent/runtime/rng.js';
-import type { Addr, Message } from '../../src/agent/wire/messages.js';
+import { REFUSED_GRACE_FRACTION } from '../../src/agent/core/prober.js';
+import type { Message } from '../../src/agent/wire/messages.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
+import { member, proberFixture } from './fakes.js';
 
 /** One prober probing a single peer, with every send recorded and time driven by the test. */
 function lonePeerProber(config: EngineConfig) {
-  const table = new MemberTable();
-  const peer = { name: 'peer', addr: '10.0.0.2:7946', generation: 1, incarnation: 0, tags: {} };
-  table.set({ record: { ...peer, state: 'alive' }, changedAt: 0 });
-  const sent: { to: Addr; m: Message[]; stream: boolean }[] = [];
-  const failed: string[] = [];
-  const wakes: number[] = [];
-  const health = new LocalHealth(config.awarenessMaxMultiplier);
-  const prober = new Prober(
-    {
-      name: 'self',
-      table,
-      health,
-      stats: emptyStats(),
-      rng: createRng(7),
-      config: () => config,
-      send: (to, m) => sent.push({ to, m, stream: false }),
-      sendStream: (to, m) => sent.push({ to, m, stream: true }),
-      pingExtras: () => [],
-      acked: () => {},
-      probeFailed: (target) => failed.push(target),
-      wake: (at) => wakes.push(at),
-    },
-    0,
-  );
-  return { prober, sent, failed, health, peerAddr: peer.addr };
-}
-
-/** Ticks the prober at its own deadlines until `until`. */
-function runTo(prober: Prober, from: number, until: number): number {
-  let now = from;
-  while (prober.nextDeadline() <= until) {
-    now = prober.nextDeadline();
-    prober.tick(now);
-  }
-  return now;
+  const peer = member('peer', { addr: '10.0.0.2:7946' });
+  return { ...proberFixture(config, 'self', [peer]), peerAddr: peer.addr };
 }
 
 describe('Prober: a refused fallback probe ends the probe early', () => {
@@ -57,40 +21,40 @@ describe('Prober: a refused fallback probe ends the probe early', () => {
   const grace = config.probeTimeoutMs * REFUSED_GRACE_FRACTION;
 
   it('fails the probe a grace after the refusal, not at the end of the period, and spares local health', () => {
-    const { prober, sent, failed, health, peerAddr } = lonePeerProber(config);
+    const { prober, sent, failed, health, peerAddr, runTo } = lonePeerProber(config);
     // First probe: wait for the fallback (stream) ping, sent when the probe timeout passes.
     let now = 0;
-    while (!sent.some((s) => s.stream)) now = runTo(prober, now, prober.nextDeadline());
+    while (!sent.some((s) => s.stream)) now = runTo(prober.nextDeadline());
     const probeStart = now - config.probeTimeoutMs;
     prober.fallbackRefused(peerAddr, now + 1);
-    runTo(prober, now, now + 1 + grace);
-    expect(failed).to.deep.equal(['peer']);
+    runTo(now + 1 + grace);
+    expect(failed.map((f) => f.target)).to.deep.equal(['peer']);
     expect(now + 1 + grace).to.be.lessThan(probeStart + config.probeIntervalMs);
     expect(health.score, 'a refusal is not our slowness').to.equal(0);
   });
 
   it('an ack from a relay within the grace still saves the target', () => {
-    const { prober, sent, failed, peerAddr } = lonePeerProber(config);
+    const { prober, sent, failed, peerAddr, runTo } = lonePeerProber(config);
     let now = 0;
-    while (!sent.some((s) => s.stream)) now = runTo(prober, now, prober.nextDeadline());
+    while (!sent.some((s) => s.stream)) now = runTo(prober.nextDeadline());
     const ping = sent.find((s) => s.stream)!.m[0] as Extract<Message, { t: 'ping' }>;
     prober.fallbackRefused(peerAddr, now + 1);
     prober.onAck(ping.seq, now + grace / 2);
-    runTo(prober, now, now + config.probeIntervalMs);
+    runTo(now + config.probeIntervalMs);
     expect(failed).to.deep.equal([]);
   });
 
   it('a refusal from another address, or before the fallback was sent, changes nothing', () => {
-    const { prober, sent, failed, peerAddr } = lonePeerProber(config);
-    let now = runTo(prober, 0, prober.nextDeadline());
+    const { prober, sent, failed, peerAddr, runTo } = lonePeerProber(config);
+    let now = runTo(prober.nextDeadline());
     expect(sent.filter((s) => !s.stream)).to.have.length(1);
     prober.fallbackRefused(peerAddr, now); // direct ping still pending: no fallback yet
     prober.fallbackRefused('10.0.0.9:7946', now);
     const probeStart = now;
-    now = runTo(prober, now, probeStart + config.probeIntervalMs - 1);
+    now = runTo(probeStart + config.probeIntervalMs - 1);
     expect(failed, 'still open until the period ends').to.deep.equal([]);
-    runTo(prober, now, probeStart + config.probeIntervalMs);
-    expect(failed).to.deep.equal(['peer']);
+    runTo(probeStart + config.probeIntervalMs);
+    expect(failed.map((f) => f.target)).to.deep.equal(['peer']);
   });
 });
 
