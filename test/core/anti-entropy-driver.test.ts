@@ -130,11 +130,31 @@ describe('AntiEntropyDriver (unit, fake host)', () => {
     expect(a.outbox, 'the seed attempt that finds us joined sends nothing').to.deep.equal([]);
     expect(reconnects().at(-1)).to.equal(at + 20_000 - T0);
     a.driver.reconnect(at + 20_000);
-    expect(
-      a.outbox.map((o) => o.to),
-      'partition healing: a seed',
-    ).to.deep.equal([addrOf('n1')]);
+    expect(a.outbox, 'partition healing leaves alone a seed that is a live member').to.deep.equal([]);
     expect(reconnects().at(-1)).to.equal(at + 30_000 - T0);
+  });
+
+  it('partition healing talks to seeds outside the live view and to dead members, never to a live seed', () => {
+    // Every node of a cluster that joined through one seed would otherwise exchange with that seed
+    // each reconnect interval: three times the periodic exchanges in steady state, all on the seed.
+    const a = side('n0', ['n1'], config);
+    a.driver.join([addrOf('n1'), addrOf('n2')], T0);
+    const nextReconnect = () => a.rec.timers.filter((t) => t.timer.kind === 'reconnect').at(-1)!.at;
+    const healingRound = () => {
+      a.outbox.length = 0;
+      a.driver.reconnect(nextReconnect());
+      return a.outbox.map((o) => o.to);
+    };
+    expect(healingRound(), 'the seed attempt after the join: already joined').to.deep.equal([]);
+    const contacted = Array.from({ length: 20 }, healingRound).flat();
+    expect(contacted, 'only the seed no member is at').to.deep.equal(Array(20).fill(addrOf('n2')));
+
+    a.m.membership.apply(member('n2'), 'n2', 'mail', null, nextReconnect());
+    expect(healingRound(), 'both seeds live members').to.deep.equal([]);
+
+    a.m.membership.apply(member('n1', { state: 'dead' }), 'n2', 'mail', null, nextReconnect());
+    expect(a.m.membership.get('n1')?.record.state).to.equal('dead');
+    expect(healingRound(), 'a dead member (also a seed)').to.deep.equal([addrOf('n1')]);
   });
 
   it('after the join exchange, one follow-up push-pull with the same peer comes a few gossip intervals later', () => {

@@ -1,7 +1,7 @@
 // Drives anti-entropy for one node: periodic exchanges with a peer chosen at random or as the ring
 // successor, joins through seeds (and the announcement after the first exchange), and partition
-// healing (now and then an exchange with a dead member or a seed). The exchange protocol itself is
-// state/anti-entropy-session.ts.
+// healing (now and then an exchange with a dead member or a seed that is not a live member). The
+// exchange protocol itself is state/anti-entropy-session.ts.
 //
 // Joining fast (issue 12): a node that is alone tries its seeds on a short, growing interval (a
 // quarter of the probe interval, doubling up to reconnectIntervalMs), so a seed that was not
@@ -173,10 +173,11 @@ export class AntiEntropyDriver {
   }
 
   /**
-   * Partition healing: talk to a dead member or a seed now and then, so two halves that lost each
-   * other exchange state (and refute each other's death notices) without a restart. A node that is
-   * alone tries its seeds (up to JOIN_CONTACTS at random) after a short delay that doubles per
-   * attempt up to reconnectIntervalMs: a seed not listening yet is found moments after it starts.
+   * Partition healing: talk to a dead member or a seed outside the live view now and then, so two
+   * halves that lost each other exchange state (and refute each other's death notices) without a
+   * restart. A node that is alone tries its seeds (up to JOIN_CONTACTS at random) after a short
+   * delay that doubles per attempt up to reconnectIntervalMs: a seed not listening yet is found
+   * moments after it starts.
    */
   reconnect(now: number): void {
     if (now < this.nextReconnectAt) return;
@@ -199,8 +200,11 @@ export class AntiEntropyDriver {
     // A seed attempt that finds the node joined meanwhile has nothing to heal: the join's
     // follow-up exchange (followUpWith) does the re-sync, without a second one loading the seed.
     if (wasSeeking) return;
+    // A seed that is a live member heals nothing the periodic exchanges do not (it is one of their
+    // peers already); every node talking to it each interval would only load it. A seed not in the
+    // live view (dead, reaped, or never met: the other side of a partition) is worth the exchange.
     const candidates = membership.deadAddrs();
-    candidates.push(...seeds);
+    for (const s of seeds) if (!membership.hasLivePeerAt(s)) candidates.push(s);
     if (candidates.length === 0) return;
     this.exchange(candidates[this.host.rng.int(candidates.length)]!, 'push-pull', now);
   }
