@@ -1,6 +1,7 @@
-// Steady-state CPU of real agents from the build output: a 10-agent cluster on 127.0.0.1 (probe
-// interval 1 s, gossip interval 200 ms: the defaults), CPU from /proc over 60 s after 30 s of warm-up
-// (an agent's first ~30 s include V8 compiling its code: 0.68 % in the first 20 s, ~0.25 % after 30 s).
+// Steady-state CPU of real agents from the build output: a 10-agent cluster on 127.0.0.1 with the
+// engine's default timings (probe interval 1 s, probe timeout 500 ms, gossip interval 200 ms), CPU
+// from /proc over 60 s after 30 s of warm-up (an agent's first ~30 s include V8 compiling its code:
+// 0.68 % in the first 20 s, ~0.25 % after 30 s).
 // It also prints the main thread's context switches per second: about one per wake-up of the loop.
 //   npm run build && node --import tsx scripts/bench-steady-cpu.ts [--nodes 10] [--warm-up-s 30] [--window-s 60]
 import { AGENT_NODE_FLAGS } from '../src/demo/agent-command-line.js';
@@ -14,7 +15,7 @@ const windowS = intOption('window-s', 60);
 const { cpuPct: pct, switchesPerS } = await measureFleet({
   nodes,
   nodeFlags: AGENT_NODE_FLAGS,
-  agentArgs: ['--probe-interval-ms', '1000', '--gossip-interval-ms', '200'],
+  agentArgs: [],
   settleS: warmUpS,
   windowS,
 });

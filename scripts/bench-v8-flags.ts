@@ -21,7 +21,7 @@ for (let round = 1; round <= rounds; round++) {
     const { cpuPct, rssMb } = await measureFleet({
       nodes,
       nodeFlags: flags,
-      agentArgs: ['--probe-interval-ms', '1000'],
+      agentArgs: [],
       settleS: 15,
       windowS: 30,
     });
