@@ -121,7 +121,7 @@ export const EngineSchema = Type.Object(
       10_000,
       100,
       3_600_000,
-      'Try a dead member, or a seed that is not a live member, this often, to heal partitions',
+      'Try a dead member or a seed this often, to heal partitions (a live seed only while the view changes)',
     ),
     deadReapMs: Ms(3_600_000, 1_000, 604_800_000, 'Forget dead and left members after this long'),
     tombstoneTtlMs: Ms(86_400_000, 1_000, 2_592_000_000, 'Keep key/value deletions this long'),

@@ -1,7 +1,7 @@
 // Drives anti-entropy for one node: periodic exchanges with a peer chosen at random or as the ring
 // successor, joins through seeds (and the announcement after the first exchange), and partition
-// healing (now and then an exchange with a dead member or a seed that is not a live member). The
-// exchange protocol itself is state/anti-entropy-session.ts.
+// healing (now and then an exchange with a dead member or a seed; with a live seed only while the
+// view changes). The exchange protocol itself is state/anti-entropy-session.ts.
 //
 // Joining fast (issue 12): a node that is alone tries its seeds on a short, growing interval (a
 // quarter of the probe interval, doubling up to reconnectIntervalMs), so a seed that was not
@@ -54,6 +54,8 @@ export class AntiEntropyDriver {
   private nextReconnectAt: number;
   /** Delay before the next seed attempt while alone; back to the first delay once joined. */
   private seekDelay: number;
+  /** The view digest at the last reconnect round: unchanged since means the view has settled. */
+  private viewAtLastRound: string | undefined;
   /** Whether the reconnect timer is a seed attempt of a node that was alone (not partition healing). */
   private seeking = false;
   /** The peer of the completed join exchange, for the follow-up exchange (then cleared). */
@@ -173,9 +175,9 @@ export class AntiEntropyDriver {
   }
 
   /**
-   * Partition healing: talk to a dead member or a seed outside the live view now and then, so two
-   * halves that lost each other exchange state (and refute each other's death notices) without a
-   * restart. A node that is alone tries its seeds (up to JOIN_CONTACTS at random) after a short
+   * Partition healing: talk to a dead member or a seed now and then (a live seed only while the
+   * view changes), so two halves that lost each other exchange state (and refute each other's death
+   * notices) without a restart. A node that is alone tries its seeds (up to JOIN_CONTACTS at random) after a short
    * delay that doubles per attempt up to reconnectIntervalMs: a seed not listening yet is found
    * moments after it starts.
    */
@@ -183,6 +185,10 @@ export class AntiEntropyDriver {
     if (now < this.nextReconnectAt) return;
     const cfg = this.host.config();
     const { membership } = this.host;
+    // Settled: the view has not changed since the last round (nothing joined, left or failed).
+    const view = membership.viewDigest();
+    const settled = view === this.viewAtLastRound;
+    this.viewAtLastRound = view;
     const seeds = this.seeds.filter((s) => s !== membership.addr);
     const alone = membership.liveCount() <= 1;
     const wasSeeking = this.seeking;
@@ -200,11 +206,16 @@ export class AntiEntropyDriver {
     // A seed attempt that finds the node joined meanwhile has nothing to heal: the join's
     // follow-up exchange (followUpWith) does the re-sync, without a second one loading the seed.
     if (wasSeeking) return;
-    // A seed that is a live member heals nothing the periodic exchanges do not (it is one of their
-    // peers already); every node talking to it each interval would only load it. A seed not in the
-    // live view (dead, reaped, or never met: the other side of a partition) is worth the exchange.
+    // Seeds see every join first: while the view changes, an exchange with one (live or not) each
+    // round catches up a node that missed a join. Once the view has settled, a live seed heals
+    // nothing the periodic exchanges do not (it is one of their peers), and every node talking to
+    // it each round would only load it; a seed outside the live view (dead, reaped, or never met:
+    // the other side of a partition) is still worth the exchange.
     const candidates = membership.deadAddrs();
-    for (const s of seeds) if (!membership.hasLivePeerAt(s)) candidates.push(s);
+    if (seeds.length > 0) {
+      const live = settled ? membership.livePeerAddrs() : new Set<Addr>();
+      for (const s of seeds) if (!live.has(s)) candidates.push(s);
+    }
     if (candidates.length === 0) return;
     this.exchange(candidates[this.host.rng.int(candidates.length)]!, 'push-pull', now);
   }

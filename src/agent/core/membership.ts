@@ -9,7 +9,7 @@ import { compareMembers } from '../state/member-merge.js';
 import type { Addr, Hash64, MemberRecord, MemberState, Message, RumorMeta } from '../wire/messages.js';
 import { type ForceLeaveDecision, forceLeaveDecision } from './force-leave.js';
 import type { LocalHealth } from './local-health.js';
-import { isLivePeer, livePeerAt, type MemberEntry, type MemberStore } from './member-table.js';
+import { isLivePeer, type MemberEntry, type MemberStore } from './member-table.js';
 import { ReapedMembers } from './reaped-members.js';
 import { MAX_GENERATION, MAX_INCARNATION, memberProblem } from './record-bounds.js';
 import { suspicionTimeouts } from './suspicion.js';
@@ -107,9 +107,11 @@ export class Membership {
     return isLivePeer(e, this.name);
   }
 
-  /** Whether a live member other than this node is at `addr`. */
-  hasLivePeerAt(addr: Addr): boolean {
-    return livePeerAt(this.table, addr, this.name) !== undefined;
+  /** Addresses of the live members other than this node. */
+  livePeerAddrs(): Set<Addr> {
+    const out = new Set<Addr>();
+    for (const e of this.table.entries()) if (isLivePeer(e, this.name)) out.add(e.record.addr);
+    return out;
   }
 
   /** Addresses of dead members (partition healing talks to them now and then). */
