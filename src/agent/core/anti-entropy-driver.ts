@@ -177,9 +177,9 @@ export class AntiEntropyDriver {
   /**
    * Partition healing: talk to a dead member or a seed now and then (a live seed only while the
    * view changes), so two halves that lost each other exchange state (and refute each other's death
-   * notices) without a restart. A node that is alone tries its seeds (up to JOIN_CONTACTS at random) after a short
-   * delay that doubles per attempt up to reconnectIntervalMs: a seed not listening yet is found
-   * moments after it starts.
+   * notices) without a restart. A node that is alone tries its seeds (up to JOIN_CONTACTS at
+   * random) after a short delay that doubles per attempt up to reconnectIntervalMs: a seed not
+   * listening yet is found moments after it starts.
    */
   reconnect(now: number): void {
     if (now < this.nextReconnectAt) return;

@@ -2,7 +2,7 @@
 // cheap random sampling), with counts per state. The core reads and writes it through MemberStore;
 // an agent uses MemberTable, the simulator a copy-on-write table over one shared start
 // (sim/shared-member-table.ts), so 10,000 simulated nodes do not need 10^8 member copies.
-import type { Addr, MemberRecord, MemberState } from '../wire/messages.js';
+import type { MemberRecord, MemberState } from '../wire/messages.js';
 import type { Rng } from './types.js';
 
 export interface MemberEntry {
@@ -21,12 +21,6 @@ export function isLive(state: MemberState): boolean {
 /** A live member other than `self`: one to probe, exchange with or mail. */
 export function isLivePeer(e: MemberEntry, self: string): boolean {
   return e.record.name !== self && isLive(e.record.state);
-}
-
-/** The name of the live member other than `self` at `addr`, if any (a linear scan). */
-export function livePeerAt(table: MemberStore, addr: Addr, self: string): string | undefined {
-  for (const e of table.entries()) if (e.record.addr === addr && isLivePeer(e, self)) return e.record.name;
-  return undefined;
 }
 
 /** What the core needs of a member table. */

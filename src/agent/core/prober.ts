@@ -7,7 +7,7 @@ import type { Channel } from '../base/types.js';
 import type { EngineConfig } from '../config/engine-schema.js';
 import type { Addr, MemberRecord, Message } from '../wire/messages.js';
 import type { LocalHealth } from './local-health.js';
-import { isLivePeer, livePeerAt, type MemberEntry, type MemberStore } from './member-table.js';
+import { isLivePeer, type MemberEntry, type MemberStore } from './member-table.js';
 import { ProbeOrder } from './probe-order.js';
 import type { CoreStats, Rng } from './types.js';
 
@@ -188,7 +188,7 @@ export class Prober {
    */
   probeSoon(addr: Addr, now: number): boolean {
     if (this.stopped) return false;
-    const target = livePeerAt(this.host.table, addr, this.host.name);
+    const target = this.liveMemberAt(addr);
     if (target === undefined || target === this.probe?.target) return false;
     this.hinted = target;
     const half = this.host.health.scale(this.host.config().probeIntervalMs) / 2;
@@ -254,6 +254,12 @@ export class Prober {
   }
 
   /** The member (alive or suspect, not us) at `addr`; a linear scan, for the rare connection close. */
+  private liveMemberAt(addr: Addr): string | undefined {
+    for (const e of this.host.table.entries())
+      if (e.record.addr === addr && isLivePeer(e, this.host.name)) return e.record.name;
+    return undefined;
+  }
+
   private nextTarget(): MemberEntry | undefined {
     const { table, name: self } = this.host;
     const slots = table.slotCount;
