@@ -25,7 +25,7 @@ export interface FleetUsageOptions {
  */
 export function defaultTimings(): string[] {
   const d = resolveEngineConfig({});
-  const args = [
+  const args: Array<[flag: string, value: number]> = [
     ['--probe-interval-ms', d.probeIntervalMs],
     ['--probe-timeout-ms', d.probeTimeoutMs],
     ['--gossip-interval-ms', d.gossipIntervalMs],
@@ -34,7 +34,7 @@ export function defaultTimings(): string[] {
   const covered = new Set(args.map(([flag]) => flag));
   const missed = DEMO_TIMINGS.filter((a) => a.startsWith('--') && !covered.has(a));
   if (missed.length > 0) throw new Error(`defaultTimings does not reset ${missed.join(', ')}`);
-  return args.flatMap(([flag, v]) => [String(flag), String(v)]);
+  return args.flatMap(([flag, v]) => [flag, String(v)]);
 }
 
 /** Per agent: CPU % and main-thread context switches per second over the window, and VmRSS (MB) at its end. */
